@@ -1,0 +1,72 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { crdManifests } from './generated/crds.js';
+import type { LocalVolume, NodeLocalStorage, NodeLocalStorageInitConfig, OpenLocalCluster } from './generated/types.js';
+import { celViolations } from './cel.js';
+import { fieldPath, joinField } from './field-path.js';
+import { strictSchema } from './strict-schema.js';
+
+/** What `validate` returns: the object with the schema defaults applied, or every problem found, field first. */
+export type Validation<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly string[] };
+
+export interface KindTypes {
+  readonly OpenLocalCluster: OpenLocalCluster;
+  readonly NodeLocalStorage: NodeLocalStorage;
+  readonly NodeLocalStorageInitConfig: NodeLocalStorageInitConfig;
+  readonly LocalVolume: LocalVolume;
+}
+export type KindName = keyof KindTypes;
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictTypes: false });
+addFormats.default(ajv);
+ajv.addVocabulary([
+  'x-kubernetes-int-or-string',
+  'x-kubernetes-preserve-unknown-fields',
+  'x-kubernetes-validations',
+  'x-kubernetes-list-type',
+  'x-kubernetes-list-map-keys',
+  'x-kubernetes-map-type',
+  'x-kubernetes-embedded-resource',
+]);
+
+interface Compiled {
+  readonly schema: Readonly<Record<string, unknown>>;
+  readonly check: ValidateFunction;
+}
+const compiled = new Map<string, Compiled>(
+  crdManifests.map((crd) => {
+    const version = crd.spec.versions[0];
+    if (!version) throw new Error(`CRD ${crd.metadata.name} has no version`);
+    const schema = version.schema.openAPIV3Schema;
+    return [crd.spec.names.kind, { schema, check: ajv.compile(strictSchema(schema)) }];
+  }),
+);
+
+/**
+ * Validates an object of an open-local kind the way the API server does with kubectl's strict field validation:
+ * the structural schema (unknown fields are errors), defaults, then the CEL rules. `old` enables transition rules.
+ * The input is not modified.
+ */
+export function validate<K extends KindName>(kind: K, input: unknown, old?: unknown): Validation<KindTypes[K]> {
+  const entry = compiled.get(kind);
+  if (!entry) throw new Error(`no schema for kind ${kind}`);
+  const value = structuredClone(input);
+  const errors = entry.check(value) ? [] : (entry.check.errors ?? []).map(describeAjvError);
+  if (errors.length === 0) errors.push(...celViolations(entry.schema, value, old));
+  return errors.length === 0 ? { ok: true, value: value as KindTypes[K] } : { ok: false, errors: [...new Set(errors)].sort() };
+}
+
+function describeAjvError(e: ErrorObject): string {
+  const base = fieldPath(e.instancePath);
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `${joinField(base, String(params.additionalProperty))}: unknown field`;
+    case 'required':
+      return `${joinField(base, String(params.missingProperty))}: Required value`;
+    case 'enum':
+      return `${base || '<root>'}: Unsupported value: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return `${base || '<root>'}: Invalid value: ${e.message ?? e.keyword}`;
+  }
+}
