@@ -1,0 +1,61 @@
+/**
+ * The one binary of the image: `open-local <command>` runs one component, like TopoLVM's hypertopolvm.
+ * Each component parses its own flags and owns its run loop.
+ */
+import { CliError } from '../lib/cli-error.js';
+import { runSynth } from '../synth/cli.js';
+import { version } from '../lib/version.js';
+
+type Command = (argv: readonly string[]) => void | Promise<void>;
+
+const notYet = (name: string, issue: string): Command => () => {
+  throw new CliError(`open-local ${name}: not implemented yet (tracked by the ${issue} issue)`, 3);
+};
+
+const commands: Readonly<Record<string, { readonly summary: string; readonly run: Command }>> = {
+  operator: { summary: 'reconcile OpenLocalCluster into a running stack', run: notYet('operator', 'operator') },
+  controller: { summary: 'NLS controller: one NodeLocalStorage per node', run: notYet('controller', 'operator') },
+  agent: { summary: 'node agent: discover storage, write NodeLocalStorage status', run: notYet('agent', 'node agent') },
+  'prepare-vg': { summary: "prepare this node's volume groups (the operator's Job)", run: notYet('prepare-vg', 'node agent') },
+  csi: { summary: 'CSI driver (controller or node mode)', run: notYet('csi', 'CSI driver') },
+  extender: { summary: 'kube-scheduler extender', run: notYet('extender', 'scheduler extender') },
+  synth: { summary: 'print the install manifest or the operands of an OpenLocalCluster', run: runSynth },
+  version: { summary: 'print the version', run: () => { console.log(version); } },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return [
+    'Usage: open-local <command> [flags]',
+    '',
+    'Commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `open-local <command> --help` for its flags.',
+  ].join('\n');
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`open-local: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    await command.run(rest);
+    return 0;
+  } catch (err) {
+    if (err instanceof CliError) {
+      console.error(err.message);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

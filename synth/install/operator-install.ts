@@ -1,0 +1,88 @@
+import type { Chart } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-33';
+import { crdManifests } from '../../api/generated/crds.js';
+import { componentLabels, names, selectorLabels } from '../names.js';
+import { env, healthProbes, HTTP_PORT, resources, restrictedContainer, restrictedPod } from '../pod-parts.js';
+import { operatorClusterRules, operatorRules } from '../rbac-rules.js';
+import { toPolicyRules } from '../stack/rbac.js';
+
+export interface InstallOptions {
+  /** Namespace of the operator itself (operands go where each OpenLocalCluster says). @default open-local-system */
+  readonly namespace?: string;
+  /** Operator image. @default the open-local image default of the OpenLocalCluster schema */
+  readonly image?: string;
+}
+
+export const DEFAULT_OPERATOR_NAMESPACE = 'open-local-system';
+
+/** The open-local image default, read from the CRD schema so operator and operands share one pinned tag. */
+export function defaultOpenLocalImage(): string {
+  const crd = crdManifests.find((c) => c.spec.names.kind === 'OpenLocalCluster');
+  const spec = crd?.spec.versions[0]?.schema.openAPIV3Schema.properties as Record<string, Record<string, unknown>> | undefined;
+  const images = (spec?.spec?.properties as Record<string, Record<string, unknown>> | undefined)?.images;
+  const image = (images?.properties as Record<string, Record<string, unknown>> | undefined)?.openLocal?.default;
+  if (typeof image !== 'string') throw new Error('OpenLocalCluster schema has no default for spec.images.openLocal');
+  return image;
+}
+
+/** Everything `kubectl apply` needs to run the operator: namespace, CRDs, ServiceAccount, RBAC, Deployment. */
+export function addOperatorInstall(chart: Chart, options: InstallOptions): void {
+  const namespace = options.namespace ?? DEFAULT_OPERATOR_NAMESPACE;
+  const image = options.image ?? defaultOpenLocalImage();
+  const labels = componentLabels(names.operator, names.operator);
+  new k8s.KubeNamespace(chart, 'namespace', { metadata: { name: namespace, labels } });
+  for (const crd of crdManifests) new ApiObject(chart, crd.metadata.name, structuredClone(crd) as unknown as ApiObjectProps);
+  const subject = { kind: 'ServiceAccount', name: names.operator, namespace };
+  new k8s.KubeServiceAccount(chart, 'sa', { metadata: { name: names.operator, namespace, labels } });
+  new k8s.KubeClusterRole(chart, 'clusterrole', { metadata: { name: names.operator, labels }, rules: toPolicyRules(operatorClusterRules()) });
+  new k8s.KubeClusterRoleBinding(chart, 'clusterrolebinding', {
+    metadata: { name: names.operator, labels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: names.operator },
+    subjects: [subject],
+  });
+  new k8s.KubeRole(chart, 'role', { metadata: { name: names.operator, namespace, labels }, rules: toPolicyRules(operatorRules.namespaced) });
+  new k8s.KubeRoleBinding(chart, 'rolebinding', {
+    metadata: { name: names.operator, namespace, labels },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: names.operator },
+    subjects: [subject],
+  });
+  new k8s.KubeDeployment(chart, 'deployment', {
+    metadata: { name: names.operator, namespace, labels },
+    spec: operatorDeploymentSpec(image),
+  });
+}
+
+/** The operator Deployment's spec; the OLM bundle's CSV embeds the same object. */
+export function operatorDeploymentSpec(image: string): k8s.DeploymentSpec {
+  const labels = componentLabels(names.operator, names.operator);
+  return {
+    // Two replicas with Lease leader election: a node drain does not stop reconciling.
+    replicas: 2,
+    selector: { matchLabels: selectorLabels(names.operator) },
+    template: {
+      metadata: { labels },
+      spec: {
+        serviceAccountName: names.operator,
+        automountServiceAccountToken: true,
+        priorityClassName: 'system-cluster-critical',
+        securityContext: restrictedPod,
+        containers: [
+          {
+            name: 'operator',
+            image,
+            imagePullPolicy: 'IfNotPresent',
+            args: ['operator', `--http-addr=:${HTTP_PORT}`, '--leader-elect=true'],
+            env: [env.podName, env.podNamespace],
+            ports: [{ name: 'http', containerPort: HTTP_PORT }],
+            ...healthProbes('http'),
+            resources: resources('50m', '128Mi', '512Mi'),
+            securityContext: restrictedContainer,
+          },
+        ],
+      },
+    },
+  };
+}
+
+type ApiObjectProps = ConstructorParameters<typeof ApiObject>[2];

@@ -1,0 +1,68 @@
+import { k8s } from 'cdk8s-plus-33';
+import type { ResolvedSpec } from './resolved-spec.js';
+
+const q = (v: string) => k8s.Quantity.fromString(v);
+
+/** Small requests so a DaemonSet costs little per node; memory limits so a leak cannot take the node down. */
+export function resources(cpu: string, memory: string, memoryLimit: string): k8s.ResourceRequirements {
+  return { requests: { cpu: q(cpu), memory: q(memory) }, limits: { memory: q(memoryLimit) } };
+}
+
+/** Controllers and sidecars that need nothing from the host: non-root, read-only, no capabilities. */
+export const restrictedContainer: k8s.SecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: 65532,
+  runAsGroup: 65532,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+/** Containers that run LVM, mkfs and mount on the host: privileged is the only way (Bidirectional mounts need it). */
+export const privilegedContainer: k8s.SecurityContext = { privileged: true, runAsUser: 0, readOnlyRootFilesystem: false };
+
+/** Sidecars that must write a root-owned host directory (the kubelet's plugin registry) but need no privilege. */
+export const rootUnprivilegedContainer: k8s.SecurityContext = {
+  runAsUser: 0,
+  runAsNonRoot: false,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+};
+
+export const restrictedPod: k8s.PodSecurityContext = {
+  runAsNonRoot: true,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+export function pullSecrets(spec: ResolvedSpec): k8s.LocalObjectReference[] | undefined {
+  return spec.images.pullSecrets.length > 0 ? spec.images.pullSecrets.map((name) => ({ name })) : undefined;
+}
+
+export function tolerations(spec: ResolvedSpec): k8s.Toleration[] {
+  return spec.nodes.tolerations.map((t) => ({ ...t }));
+}
+
+export const env = {
+  nodeName: { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+  podName: { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+  podNamespace: { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+} as const satisfies Record<string, k8s.EnvVar>;
+
+/** The liveness/readiness probes of every open-local daemon: its own HTTP health endpoints. */
+export function healthProbes(port: string): Pick<k8s.Container, 'livenessProbe' | 'readinessProbe'> {
+  const get = (path: string) => ({ path, port: k8s.IntOrString.fromString(port) });
+  return {
+    livenessProbe: { httpGet: get('/healthz'), initialDelaySeconds: 10, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+    readinessProbe: { httpGet: get('/readyz'), periodSeconds: 10, timeoutSeconds: 5 },
+  };
+}
+
+/** Every open-local daemon serves /healthz, /readyz and /metrics on this port. */
+export const HTTP_PORT = 8080;
+
+/** CSI sidecar flags for leader election in the operand namespace (the component Role grants leases there). */
+export function sidecarLeaderElection(namespace: string): string[] {
+  return ['--leader-election=true', `--leader-election-namespace=${namespace}`];
+}

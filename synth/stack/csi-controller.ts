@@ -1,0 +1,83 @@
+import type { Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-33';
+import { CSI_DRIVER_NAME } from '../../api/group.js';
+import { names } from '../names.js';
+import { env, resources, restrictedContainer, sidecarLeaderElection } from '../pod-parts.js';
+import type { ResolvedSpec } from '../resolved-spec.js';
+import { addDeployment } from './deployment.js';
+
+const SOCKET_DIR = '/csi';
+const ADDRESS = `${SOCKET_DIR}/csi.sock`;
+const HEALTH_PORT = 9808;
+
+/** CSI controller: the plugin in controller mode and the sidecars that drive it; sockets on a shared emptyDir. */
+export function addCsiController(chart: Chart, spec: ResolvedSpec): void {
+  const socket = [{ name: 'socket-dir', mountPath: SOCKET_DIR }];
+  const sidecar = (name: string, image: string, args: string[]): k8s.Container => ({
+    name,
+    image,
+    imagePullPolicy: spec.images.pullPolicy,
+    args: [`--csi-address=${ADDRESS}`, ...args],
+    env: [env.podName, env.podNamespace],
+    volumeMounts: socket,
+    resources: resources('10m', '32Mi', '256Mi'),
+    securityContext: restrictedContainer,
+  });
+  const election = sidecarLeaderElection(spec.namespace);
+  const containers: k8s.Container[] = [
+    {
+      name: 'csi-plugin',
+      image: spec.images.openLocal,
+      imagePullPolicy: spec.images.pullPolicy,
+      args: ['csi', '--mode=controller', `--endpoint=unix://${ADDRESS}`, `--driver=${CSI_DRIVER_NAME}`, `--log-level=${spec.logLevel}`],
+      env: [env.podName, env.podNamespace],
+      ports: [{ name: 'healthz', containerPort: HEALTH_PORT }],
+      livenessProbe: {
+        httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('healthz') },
+        initialDelaySeconds: 10,
+        periodSeconds: 20,
+        timeoutSeconds: 5,
+        failureThreshold: 3,
+      },
+      volumeMounts: socket,
+      resources: resources('20m', '64Mi', '512Mi'),
+      securityContext: restrictedContainer,
+    },
+    sidecar('csi-provisioner', spec.images.csiProvisioner, [
+      '--volume-name-prefix=local',
+      '--strict-topology=true',
+      '--extra-create-metadata=true',
+      '--timeout=10m',
+      '--default-fstype=ext4',
+      ...(spec.csi.storageCapacityTracking ? ['--enable-capacity=true', '--capacity-ownerref-level=2'] : []),
+      ...election,
+    ]),
+    sidecar('csi-resizer', spec.images.csiResizer, ['--timeout=10m', ...election]),
+    ...(spec.csi.snapshots.enabled
+      ? [sidecar('csi-snapshotter', spec.images.csiSnapshotter, ['--snapshot-name-prefix=snap', '--timeout=10m', ...election])]
+      : []),
+    sidecar('liveness-probe', spec.images.livenessProbe, [`--health-port=${HEALTH_PORT}`]),
+  ];
+  addDeployment(chart, spec, names.csiController, {
+    replicas: 1,
+    containers,
+    volumes: [{ name: 'socket-dir', emptyDir: {} }],
+  });
+}
+
+/** snapshot-controller, for clusters that do not run one already. */
+export function addSnapshotController(chart: Chart, spec: ResolvedSpec): void {
+  addDeployment(chart, spec, names.snapshotController, {
+    replicas: 1,
+    containers: [
+      {
+        name: 'snapshot-controller',
+        image: spec.images.snapshotController,
+        imagePullPolicy: spec.images.pullPolicy,
+        args: sidecarLeaderElection(spec.namespace),
+        resources: resources('10m', '32Mi', '256Mi'),
+        securityContext: restrictedContainer,
+      },
+    ],
+  });
+}

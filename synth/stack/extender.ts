@@ -1,0 +1,84 @@
+import type { Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-33';
+import { stringify } from 'yaml';
+import { componentLabels, names, selectorLabels } from '../names.js';
+import { env, healthProbes, resources, restrictedContainer } from '../pod-parts.js';
+import type { ResolvedSpec } from '../resolved-spec.js';
+import { addDeployment } from './deployment.js';
+
+const TLS_DIR = '/etc/open-local/tls';
+
+/** The kube-scheduler `extenders[]` entry that makes the scheduler ask open-local where volumes fit. */
+export function schedulerExtenderEntry(spec: ResolvedSpec): Record<string, unknown> {
+  const scheme = spec.extender.tls.enabled ? 'https' : 'http';
+  return {
+    urlPrefix: `${scheme}://${names.extender}.${spec.namespace}.svc:${spec.extender.port}/scheduler`,
+    filterVerb: 'predicates',
+    prioritizeVerb: 'priorities',
+    weight: 10,
+    enableHTTPS: spec.extender.tls.enabled,
+    ...(spec.extender.tls.enabled ? { tlsConfig: { insecure: false, serverName: `${names.extender}.${spec.namespace}.svc` } } : {}),
+    httpTimeout: '5s',
+    nodeCacheCapable: true,
+    // Scheduling must not stop when the extender is briefly away; CreateVolume re-checks capacity.
+    ignorable: true,
+  };
+}
+
+/** Extender Deployment, its Service, and a ConfigMap holding the scheduler configuration to merge. */
+export function addExtender(chart: Chart, spec: ResolvedSpec): void {
+  const port = spec.extender.port;
+  const tls = spec.extender.tls;
+  addDeployment(chart, spec, names.extender, {
+    replicas: spec.extender.replicas,
+    spreadOverNodes: true,
+    containers: [
+      {
+        name: 'extender',
+        image: spec.images.openLocal,
+        imagePullPolicy: spec.images.pullPolicy,
+        args: [
+          'extender',
+          `--port=${port}`,
+          `--strategy=${spec.extender.strategy}`,
+          `--log-level=${spec.logLevel}`,
+          ...(tls.enabled ? [`--tls-cert-file=${TLS_DIR}/tls.crt`, `--tls-key-file=${TLS_DIR}/tls.key`] : []),
+        ],
+        env: [env.podName, env.podNamespace],
+        ports: [{ name: 'http', containerPort: port }],
+        ...(tls.enabled ? {} : healthProbes('http')),
+        ...(tls.enabled
+          ? {
+              livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('http'), scheme: 'HTTPS' }, periodSeconds: 20 },
+              readinessProbe: { httpGet: { path: '/readyz', port: k8s.IntOrString.fromString('http'), scheme: 'HTTPS' }, periodSeconds: 10 },
+            }
+          : {}),
+        resources: resources('50m', '128Mi', '1Gi'),
+        securityContext: restrictedContainer,
+        volumeMounts: tls.enabled ? [{ name: 'tls', mountPath: TLS_DIR, readOnly: true }] : undefined,
+      },
+    ],
+    volumes: tls.enabled ? [{ name: 'tls', secret: { secretName: tls.secretName } }] : undefined,
+  });
+  const labels = componentLabels(names.extender, spec.name);
+  new k8s.KubeService(chart, 'extender-service', {
+    metadata: { name: names.extender, namespace: spec.namespace, labels },
+    spec: {
+      selector: selectorLabels(names.extender),
+      ports: [{ name: 'http', port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+    },
+  });
+  const entry = schedulerExtenderEntry(spec);
+  new k8s.KubeConfigMap(chart, 'scheduler-config', {
+    metadata: { name: names.schedulerConfig, namespace: spec.namespace, labels },
+    data: {
+      'extender.yaml': stringify([entry]),
+      'kube-scheduler-config.yaml': stringify({
+        apiVersion: 'kubescheduler.config.k8s.io/v1',
+        kind: 'KubeSchedulerConfiguration',
+        clientConnection: { kubeconfig: '/etc/kubernetes/scheduler.conf' },
+        extenders: [entry],
+      }),
+    },
+  });
+}

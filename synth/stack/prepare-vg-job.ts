@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import type { Chart } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-33';
+import { componentLabels, names } from '../names.js';
+import { privilegedContainer, pullSecrets, resources, tolerations } from '../pod-parts.js';
+import type { ResolvedSpec } from '../resolved-spec.js';
+
+export const NODE_NAME_ANNOTATION = 'csi.aliyun.com/node-name';
+export const CONFIG_HASH_ANNOTATION = 'csi.aliyun.com/storage-config-hash';
+
+/**
+ * A stable, unique, DNS-1123 Job name per node, at most 63 characters (it becomes the pod's job-name label):
+ * readable prefix of the node name plus a hash of the whole name, so long or similar names cannot collide.
+ */
+export function prepareVgJobName(nodeName: string): string {
+  const hash = createHash('sha256').update(nodeName).digest('hex').slice(0, 8);
+  const readable = nodeName
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .slice(0, 63 - 'prepare-vg--'.length - hash.length)
+    .replace(/^-+|-+$/g, '');
+  return readable ? `prepare-vg-${readable}-${hash}` : `prepare-vg-${hash}`;
+}
+
+/**
+ * The Job that prepares one node's volume groups. It runs on that node only (matchFields on the node name,
+ * like a DaemonSet pod), never retries by itself (the operator decides, with backoff), and reports a JSON
+ * result through its termination message.
+ */
+export function addPrepareVgJob(chart: Chart, spec: ResolvedSpec, nodeName: string, configHash: string): void {
+  const labels = componentLabels(names.prepareVg, spec.name);
+  new k8s.KubeJob(chart, `prepare-vg-${nodeName}`, {
+    metadata: {
+      name: prepareVgJobName(nodeName),
+      namespace: spec.namespace,
+      labels,
+      annotations: { [CONFIG_HASH_ANNOTATION]: configHash, [NODE_NAME_ANNOTATION]: nodeName },
+    },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: spec.prepareVolumeGroups.timeoutSeconds,
+      ttlSecondsAfterFinished: 86400,
+      template: {
+        metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
+        spec: {
+          restartPolicy: 'Never',
+          serviceAccountName: names.prepareVg,
+          automountServiceAccountToken: true,
+          priorityClassName: 'system-node-critical',
+          hostPid: true,
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] }],
+              },
+            },
+          },
+          tolerations: tolerations(spec),
+          imagePullSecrets: pullSecrets(spec),
+          containers: [
+            {
+              name: 'prepare-vg',
+              image: spec.images.openLocal,
+              imagePullPolicy: spec.images.pullPolicy,
+              args: ['prepare-vg', `--node-name=${nodeName}`, `--cluster=${spec.name}`, `--log-level=${spec.logLevel}`],
+              terminationMessagePath: '/dev/termination-log',
+              terminationMessagePolicy: 'File',
+              resources: resources('10m', '64Mi', '256Mi'),
+              securityContext: privilegedContainer,
+              volumeMounts: [
+                { name: 'dev', mountPath: '/dev' },
+                { name: 'sys', mountPath: '/host/sys', readOnly: true },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'dev', hostPath: { path: '/dev', type: 'Directory' } },
+            { name: 'sys', hostPath: { path: '/sys', type: 'Directory' } },
+          ],
+        },
+      },
+    },
+  });
+}
