@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.tools/', 'api/generated/', 'olm-bundle/manifests/', 'bin/open-local.js'] },
+  { ignores: ['node_modules/', 'dist/', '.tools/', 'api/generated/', 'olm-bundle/manifests/', 'bin/open-local.js', 'test/summary-reporter.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

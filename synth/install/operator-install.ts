@@ -32,7 +32,7 @@ export function addOperatorInstall(chart: Chart, options: InstallOptions): void 
   const image = options.image ?? defaultOpenLocalImage();
   const labels = componentLabels(names.operator, names.operator);
   new k8s.KubeNamespace(chart, 'namespace', { metadata: { name: namespace, labels } });
-  for (const crd of crdManifests) new ApiObject(chart, crd.metadata.name, structuredClone(crd) as unknown as ApiObjectProps);
+  for (const crd of crdManifests) new ApiObject(chart, crd.metadata.name, structuredClone(crd));
   const subject = { kind: 'ServiceAccount', name: names.operator, namespace };
   new k8s.KubeServiceAccount(chart, 'sa', { metadata: { name: names.operator, namespace, labels } });
   new k8s.KubeClusterRole(chart, 'clusterrole', { metadata: { name: names.operator, labels }, rules: toPolicyRules(operatorClusterRules()) });
@@ -84,5 +84,3 @@ export function operatorDeploymentSpec(image: string): k8s.DeploymentSpec {
     },
   };
 }
-
-type ApiObjectProps = ConstructorParameters<typeof ApiObject>[2];

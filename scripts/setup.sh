@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Prepares a fresh machine. `bash scripts/setup.sh` installs Node 24 and the npm dependencies (enough to run
+# `open-local synth`); `--test` also installs the Debian packages and builds the real peers the tests run
+# against (kube-apiserver & co, etcd, csi-sanity, operator-sdk; cached by version, so a warm machine skips it).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+with_test=false
+[ "${1:-}" = "--test" ] && with_test=true
+
+if $with_test; then
+  # user-mode-linux gives the tests a kernel with device-mapper (real LVM); openssl makes the test PKI.
+  pkgs=(user-mode-linux lvm2 kmod e2fsprogs xfsprogs util-linux iproute2 openssl)
+  missing=()
+  for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    sudo_cmd=(); [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+    echo "setup: installing Debian packages: ${missing[*]}" >&2
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
+node_bin=$(bash scripts/install-node.sh)
+export PATH="$node_bin:$PATH"
+echo "setup: node $(node -v), npm $(npm -v)" >&2
+npm ci --no-audit --no-fund --loglevel=error
+
+if $with_test; then
+  bash scripts/build-peers.sh
+fi
+echo "setup: done. Put Node 24 first on PATH: export PATH=\"$node_bin:\$PATH\"" >&2
