@@ -397,17 +397,17 @@ export const crdManifests: readonly CrdManifest[] = [
                                 "items": {
                                   "type": "string",
                                   "minLength": 6,
-                                  "maxLength": 256,
+                                  "maxLength": 128,
                                   "pattern": "^/dev/[^ ]+$"
                                 }
                               },
                               "forceDevices": {
                                 "description": "Devices from `devices` that may be initialised even though they carry partitions or a filesystem, LVM or RAID signature. Their content is DESTROYED. Leave empty unless you mean it.",
                                 "type": "array",
-                                "maxItems": 50,
+                                "maxItems": 16,
                                 "items": {
                                   "type": "string",
-                                  "maxLength": 256
+                                  "maxLength": 128
                                 }
                               }
                             },
@@ -938,17 +938,17 @@ export const crdManifests: readonly CrdManifest[] = [
                                     "items": {
                                       "type": "string",
                                       "minLength": 6,
-                                      "maxLength": 256,
+                                      "maxLength": 128,
                                       "pattern": "^/dev/[^ ]+$"
                                     }
                                   },
                                   "forceDevices": {
                                     "description": "Devices from `devices` that may be initialised even though they carry partitions or a filesystem, LVM or RAID signature. Their content is DESTROYED. Leave empty unless you mean it.",
                                     "type": "array",
-                                    "maxItems": 50,
+                                    "maxItems": 16,
                                     "items": {
                                       "type": "string",
-                                      "maxLength": 256
+                                      "maxLength": 128
                                     }
                                   }
                                 },
@@ -1209,17 +1209,17 @@ export const crdManifests: readonly CrdManifest[] = [
                                       "items": {
                                         "type": "string",
                                         "minLength": 6,
-                                        "maxLength": 256,
+                                        "maxLength": 128,
                                         "pattern": "^/dev/[^ ]+$"
                                       }
                                     },
                                     "forceDevices": {
                                       "description": "Devices from `devices` that may be initialised even though they carry partitions or a filesystem, LVM or RAID signature. Their content is DESTROYED. Leave empty unless you mean it.",
                                       "type": "array",
-                                      "maxItems": 50,
+                                      "maxItems": 16,
                                       "items": {
                                         "type": "string",
-                                        "maxLength": 256
+                                        "maxLength": 128
                                       }
                                     }
                                   },
@@ -1579,17 +1579,17 @@ export const crdManifests: readonly CrdManifest[] = [
                                         "items": {
                                           "type": "string",
                                           "minLength": 6,
-                                          "maxLength": 256,
+                                          "maxLength": 128,
                                           "pattern": "^/dev/[^ ]+$"
                                         }
                                       },
                                       "forceDevices": {
                                         "description": "Devices from `devices` that may be initialised even though they carry partitions or a filesystem, LVM or RAID signature. Their content is DESTROYED. Leave empty unless you mean it.",
                                         "type": "array",
-                                        "maxItems": 50,
+                                        "maxItems": 16,
                                         "items": {
                                           "type": "string",
-                                          "maxLength": 256
+                                          "maxLength": 128
                                         }
                                       }
                                     },
@@ -1850,17 +1850,17 @@ export const crdManifests: readonly CrdManifest[] = [
                                           "items": {
                                             "type": "string",
                                             "minLength": 6,
-                                            "maxLength": 256,
+                                            "maxLength": 128,
                                             "pattern": "^/dev/[^ ]+$"
                                           }
                                         },
                                         "forceDevices": {
                                           "description": "Devices from `devices` that may be initialised even though they carry partitions or a filesystem, LVM or RAID signature. Their content is DESTROYED. Leave empty unless you mean it.",
                                           "type": "array",
-                                          "maxItems": 50,
+                                          "maxItems": 16,
                                           "items": {
                                             "type": "string",
-                                            "maxLength": 256
+                                            "maxLength": 128
                                           }
                                         }
                                       },
@@ -2077,14 +2077,14 @@ export const crdManifests: readonly CrdManifest[] = [
                               "default": false
                             },
                             "secretName": {
-                              "description": "A kubernetes.io/tls Secret in the operand namespace holding the serving certificate.",
+                              "description": "A kubernetes.io/tls Secret in the operand namespace holding the serving certificate (tls.crt, tls.key) and its CA (ca.crt). kube-scheduler must trust that CA: the rendered scheduler configuration expects it at /etc/kubernetes/pki/open-local-extender-ca.crt.",
                               "type": "string",
                               "maxLength": 253
                             }
                           },
                           "x-kubernetes-validations": [
                             {
-                              "rule": "!self.enabled || (has(self.secretName) && size(self.secretName) > 0)",
+                              "rule": "!has(self.enabled) || !self.enabled || (has(self.secretName) && size(self.secretName) > 0)",
                               "message": "tls.secretName is required when tls.enabled is true",
                               "fieldPath": ".secretName"
                             }
@@ -2385,7 +2385,7 @@ export const crdManifests: readonly CrdManifest[] = [
                       },
                       "x-kubernetes-validations": [
                         {
-                          "rule": "self.policy != 'RemoveVolumeGroups' || (has(self.confirm) && self.confirm == 'remove-volume-groups-on-every-node')",
+                          "rule": "!has(self.policy) || self.policy != 'RemoveVolumeGroups' || (has(self.confirm) && self.confirm == 'remove-volume-groups-on-every-node')",
                           "message": "policy RemoveVolumeGroups destroys data: set confirm to \"remove-volume-groups-on-every-node\"",
                           "fieldPath": ".confirm"
                         }

@@ -116,7 +116,7 @@ export interface VgToBeInited {
   /**
    * Devices from `devices` that may be initialised even though they carry partitions or a filesystem, LVM or RAID signature. Their content is DESTROYED. Leave empty unless you mean it.
    *
-   * @maxItems 50
+   * @maxItems 16
    */
   forceDevices?: string[];
 }
@@ -359,7 +359,7 @@ export interface ExtenderSpec {
 export interface ExtenderTlsSpec {
   enabled?: boolean;
   /**
-   * A kubernetes.io/tls Secret in the operand namespace holding the serving certificate.
+   * A kubernetes.io/tls Secret in the operand namespace holding the serving certificate (tls.crt, tls.key) and its CA (ca.crt). kube-scheduler must trust that CA: the rendered scheduler configuration expects it at /etc/kubernetes/pki/open-local-extender-ca.crt.
    */
   secretName?: string;
 }
