@@ -3,6 +3,7 @@ import addFormats from 'ajv-formats';
 import { crdManifests } from './generated/crds.js';
 import type { LocalVolume, NodeLocalStorage, NodeLocalStorageInitConfig, OpenLocalCluster } from './generated/types.js';
 import { celViolations } from './cel.js';
+import { duplicateListKeys } from './list-map-keys.js';
 import { fieldPath, joinField } from './field-path.js';
 import { strictSchema } from './strict-schema.js';
 
@@ -38,7 +39,7 @@ const compiled = new Map<string, Compiled>(
     const version = crd.spec.versions[0];
     if (!version) throw new Error(`CRD ${crd.metadata.name} has no version`);
     const schema = version.schema.openAPIV3Schema;
-    return [crd.spec.names.kind, { schema, check: ajv.compile(strictSchema(schema)) }];
+    return [crd.spec.names.kind, { schema, check: ajv.compile(strictSchema(schema) as object) }];
   }),
 );
 
@@ -52,7 +53,13 @@ export function validate<K extends KindName>(kind: K, input: unknown, old?: unkn
   if (!entry) throw new Error(`no schema for kind ${kind}`);
   const value = structuredClone(input);
   const errors = entry.check(value) ? [] : (entry.check.errors ?? []).map(describeAjvError);
-  if (errors.length === 0) errors.push(...celViolations(entry.schema, value, old));
+  errors.push(...duplicateListKeys(entry.schema, value));
+  if (errors.length === 0) {
+    // The API server compares with the stored object, which has its defaults: so must we.
+    const storedOld = old === undefined ? undefined : structuredClone(old);
+    if (storedOld !== undefined) entry.check(storedOld);
+    errors.push(...celViolations(entry.schema, value, storedOld));
+  }
   return errors.length === 0 ? { ok: true, value: value as KindTypes[K] } : { ok: false, errors: [...new Set(errors)].sort() };
 }
 
