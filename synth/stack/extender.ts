@@ -7,6 +7,8 @@ import type { ResolvedSpec } from '../resolved-spec.js';
 import { addDeployment } from './deployment.js';
 
 const TLS_DIR = '/etc/open-local/tls';
+/** Where kube-scheduler's host must hold the extender's CA (ca.crt of the TLS Secret). */
+export const EXTENDER_CA_FILE = '/etc/kubernetes/pki/open-local-extender-ca.crt';
 
 /** The kube-scheduler `extenders[]` entry that makes the scheduler ask open-local where volumes fit. */
 export function schedulerExtenderEntry(spec: ResolvedSpec): Record<string, unknown> {
@@ -17,7 +19,7 @@ export function schedulerExtenderEntry(spec: ResolvedSpec): Record<string, unkno
     prioritizeVerb: 'priorities',
     weight: 10,
     enableHTTPS: spec.extender.tls.enabled,
-    ...(spec.extender.tls.enabled ? { tlsConfig: { insecure: false, serverName: `${names.extender}.${spec.namespace}.svc` } } : {}),
+    ...(spec.extender.tls.enabled ? { tlsConfig: { insecure: false, serverName: `${names.extender}.${spec.namespace}.svc`, caFile: EXTENDER_CA_FILE } } : {}),
     httpTimeout: '5s',
     nodeCacheCapable: true,
     // Scheduling must not stop when the extender is briefly away; CreateVolume re-checks capacity.
