@@ -16,7 +16,7 @@ async function renderTypes(kinds: KindSource[]): Promise<string> {
   // One root schema so each shared fragment (ListConfig, Condition, ...) becomes exactly one type.
   const root = {
     title: 'OpenLocalApiRoot',
-    type: 'object',
+    type: 'object' as const,
     additionalProperties: false,
     properties: Object.fromEntries(kinds.map((k) => [k.kind, k.schema])),
   };
