@@ -12,6 +12,7 @@ Prints Kubernetes manifests as YAML.
   (no -f)              the operator's own install: namespace, CRDs, RBAC, Deployment
   -f, --file FILE      every operand of the OpenLocalCluster in FILE ("-" = stdin)
   --node NAME          with -f: also the prepare-VG Job for node NAME
+  --node-labels K=V,.. with --node: that node's labels (they select its nodesConfig entry)
   -o, --output DIR     write one file per object into DIR instead of printing
   --namespace NS       operator namespace for the install (default open-local-system)
   --image IMAGE        operator image for the install (default: the pinned open-local image)`;
@@ -21,6 +22,7 @@ export function runSynth(argv: readonly string[]): void {
   const { values } = parseFlags('synth', argv, {
     file: { type: 'string', short: 'f' },
     node: { type: 'string' },
+    'node-labels': { type: 'string' },
     output: { type: 'string', short: 'o' },
     namespace: { type: 'string' },
     image: { type: 'string' },
@@ -37,7 +39,7 @@ export function runSynth(argv: readonly string[]): void {
   } else {
     const cluster = readCluster(values.file);
     objects = renderOrExplain(() => renderStack(cluster), values.file);
-    if (values.node !== undefined) objects.push(renderPrepareVgJob(cluster, values.node, 'manual'));
+    if (values.node !== undefined) objects.push(renderPrepareVgJob(cluster, values.node, parseLabels(values['node-labels'] ?? '')));
   }
   if (values.output === undefined) {
     process.stdout.write(toYaml(objects));
@@ -69,6 +71,16 @@ function readCluster(file: string): unknown {
     throw new CliError(`open-local synth: ${file} must hold exactly one OpenLocalCluster (found ${clusters.length})`);
   }
   return clusters[0];
+}
+
+function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of text.split(',').filter((p) => p !== '')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new CliError(`open-local synth: --node-labels: "${pair}" is not KEY=VALUE`);
+    labels[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return labels;
 }
 
 function isKind(o: unknown, kind: string): boolean {

@@ -98,11 +98,8 @@ const node: ComponentRules = {
   namespaced: [],
 };
 
-/** The prepare-VG Job reads the cluster's storage spec for its node; it reports through its termination message. */
-const prepareVg: ComponentRules = {
-  cluster: [r([API_GROUP], ['openlocalclusters'], ['get']), r([''], ['nodes'], ['get'])],
-  namespaced: [],
-};
+/** The prepare-VG Job gets its config in the Job and reports through its termination message: no API access. */
+const prepareVg: ComponentRules = { cluster: [], namespaced: [] };
 
 export const componentRules: Readonly<Partial<Record<ComponentName, ComponentRules>>> = {
   'open-local-controller': controller,

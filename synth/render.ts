@@ -13,6 +13,7 @@ import { addNodeDaemonSet } from './stack/node-daemonset.js';
 import { addPrepareVgJob } from './stack/prepare-vg-job.js';
 import { addComponentRbac } from './stack/rbac.js';
 import { addStorageClasses } from './stack/storage-classes.js';
+import { resolveNodeConfig } from '../lib/storage-config.js';
 
 /** A rendered Kubernetes object, as sent to the API server. */
 export interface KubeObject {
@@ -51,11 +52,12 @@ export function stackComponents(spec: ResolvedSpec): (typeof names)[keyof typeof
   ];
 }
 
-/** The prepare-VG Job for one node; `configHash` identifies the storage config it applies. */
-export function renderPrepareVgJob(cluster: unknown, nodeName: string, configHash: string): KubeObject {
+/** The prepare-VG Job for one node, given that node's labels (which select its storage config). */
+export function renderPrepareVgJob(cluster: unknown, nodeName: string, nodeLabels: Readonly<Record<string, string>>): KubeObject {
   const spec = resolveSpec(cluster);
+  const init = resolveNodeConfig(spec.storage, nodeLabels).resourceToBeInited;
   const [job] = synth((chart) => {
-    addPrepareVgJob(chart, spec, nodeName, configHash);
+    addPrepareVgJob(chart, spec, nodeName, init);
   });
   if (!job) throw new Error('prepare-VG Job did not render');
   return job;

@@ -4,6 +4,8 @@ import { k8s } from 'cdk8s-plus-33';
 import { componentLabels, names } from '../names.js';
 import { privilegedContainer, pullSecrets, resources, tolerations } from '../pod-parts.js';
 import type { ResolvedSpec } from '../resolved-spec.js';
+import type { ResourceToBeInited } from '../../api/generated/types.js';
+import { canonicalJson, initConfigHash } from '../../lib/storage-config.js';
 
 export const NODE_NAME_ANNOTATION = 'csi.aliyun.com/node-name';
 export const CONFIG_HASH_ANNOTATION = 'csi.aliyun.com/storage-config-hash';
@@ -22,12 +24,17 @@ export function prepareVgJobName(nodeName: string): string {
   return readable ? `prepare-vg-${readable}-${hash}` : `prepare-vg-${hash}`;
 }
 
+/** The environment variable that carries the node's resourceToBeInited (JSON) into prepare-vg. */
+export const INIT_CONFIG_ENV = 'OPEN_LOCAL_INIT_CONFIG';
+
 /**
  * The Job that prepares one node's volume groups. It runs on that node only (matchFields on the node name,
  * like a DaemonSet pod), never retries by itself (the operator decides, with backoff), and reports a JSON
- * result through its termination message.
+ * result through its termination message. The config travels in the Job itself, so the pod needs no API
+ * access at all, and the hash on the Job is exactly what it applies.
  */
-export function addPrepareVgJob(chart: Chart, spec: ResolvedSpec, nodeName: string, configHash: string): void {
+export function addPrepareVgJob(chart: Chart, spec: ResolvedSpec, nodeName: string, init: ResourceToBeInited | undefined): void {
+  const configHash = initConfigHash(init);
   const labels = componentLabels(names.prepareVg, spec.name);
   new k8s.KubeJob(chart, `prepare-vg-${nodeName}`, {
     metadata: {
@@ -45,7 +52,7 @@ export function addPrepareVgJob(chart: Chart, spec: ResolvedSpec, nodeName: stri
         spec: {
           restartPolicy: 'Never',
           serviceAccountName: names.prepareVg,
-          automountServiceAccountToken: true,
+          automountServiceAccountToken: false,
           priorityClassName: 'system-node-critical',
           hostPid: true,
           affinity: {
@@ -62,7 +69,8 @@ export function addPrepareVgJob(chart: Chart, spec: ResolvedSpec, nodeName: stri
               name: 'prepare-vg',
               image: spec.images.openLocal,
               imagePullPolicy: spec.images.pullPolicy,
-              args: ['prepare-vg', `--node-name=${nodeName}`, `--cluster=${spec.name}`, `--log-level=${spec.logLevel}`],
+              args: ['prepare-vg', `--node-name=${nodeName}`, `--log-level=${spec.logLevel}`],
+              env: [{ name: INIT_CONFIG_ENV, value: canonicalJson(init ?? {}) }],
               terminationMessagePath: '/dev/termination-log',
               terminationMessagePolicy: 'File',
               resources: resources('10m', '64Mi', '256Mi'),

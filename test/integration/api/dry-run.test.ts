@@ -39,7 +39,7 @@ describe('server-side dry-run of every rendered object', function () {
     ['the operator install', () => install],
     ...examples.map((f): [string, () => KubeObject[]] => [
       `the operands of ${f}`,
-      () => [...renderStack(loadExample(f)), renderPrepareVgJob(loadExample(f), 'worker-1.example.com', 'abc123')],
+      () => [...renderStack(loadExample(f)), renderPrepareVgJob(loadExample(f), 'worker-1.example.com', { 'node-role.example.com/database': 'true' })],
     ]),
   ];
   for (const [name, render] of cases) {

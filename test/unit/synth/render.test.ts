@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import type { ImagesSpec } from '../../../api/generated/types.js';
 import { validate } from '../../../api/validate.js';
 import { renderInstall, renderPrepareVgJob, renderStack, toYaml, type KubeObject } from '../../../synth/render.js';
+import { initConfigHash, resolveNodeConfig, type StorageConfigSource } from '../../../lib/storage-config.js';
 import { InvalidClusterError } from '../../../synth/resolved-spec.js';
 import { prepareVgJobName } from '../../../synth/stack/prepare-vg-job.js';
 import { isJsonObject, loadExample, repoRoot, withField, type JsonObject, type JsonValue } from '../../fixtures/examples.js';
@@ -12,7 +13,8 @@ import { containers, names, ofKind, one, workloads } from './objects.js';
 
 const snapshotDir = join(import.meta.dirname, '__snapshots__');
 const NODE = 'worker-1.example.com';
-const HASH = '5f2b9c0d';
+// A database node: its labels select the second nodesConfig entry of the full example.
+const LABELS = { 'node-role.example.com/database': 'true' };
 const DRIVER = 'local.csi.aliyun.com';
 const READY_LABEL = 'csi.aliyun.com/open-local-ready';
 
@@ -77,7 +79,7 @@ function keysOf(value: unknown): string[] {
 }
 
 function stackWithJob(cluster: JsonObject): KubeObject[] {
-  return [...renderStack(cluster), renderPrepareVgJob(cluster, NODE, HASH)];
+  return [...renderStack(cluster), renderPrepareVgJob(cluster, NODE, LABELS)];
 }
 
 function container(objects: readonly KubeObject[], workload: string, name: string) {
@@ -108,19 +110,19 @@ describe('synth/render', () => {
     });
 
     it('renders the prepare-VG Job of a node exactly as __snapshots__/prepare-vg-job.yaml', () => {
-      expectSnapshot('prepare-vg-job.yaml', toYaml([renderPrepareVgJob(full, NODE, HASH)]));
+      expectSnapshot('prepare-vg-job.yaml', toYaml([renderPrepareVgJob(full, NODE, LABELS)]));
     });
 
     it('renders identical YAML twice from the same input', () => {
       expect(toYaml(renderStack(full))).to.equal(toYaml(renderStack(full)));
       expect(toYaml(renderInstall())).to.equal(toYaml(renderInstall()));
-      expect(toYaml([renderPrepareVgJob(full, NODE, HASH)])).to.equal(toYaml([renderPrepareVgJob(full, NODE, HASH)]));
+      expect(toYaml([renderPrepareVgJob(full, NODE, LABELS)])).to.equal(toYaml([renderPrepareVgJob(full, NODE, LABELS)]));
     });
 
     it('does not modify the cluster it renders', () => {
       const before = structuredClone(full);
       renderStack(full);
-      renderPrepareVgJob(full, NODE, HASH);
+      renderPrepareVgJob(full, NODE, LABELS);
       expect(full).to.deep.equal(before);
     });
   });
@@ -129,7 +131,7 @@ describe('synth/render', () => {
     it('throws InvalidClusterError naming the field for an invalid cluster', () => {
       const bad = variant('spec.extender.port', 80);
       expect(() => renderStack(bad)).to.throw(InvalidClusterError, /spec\.extender\.port: /);
-      expect(() => renderPrepareVgJob(bad, NODE, HASH)).to.throw(InvalidClusterError, /spec\.extender\.port: /);
+      expect(() => renderPrepareVgJob(bad, NODE, LABELS)).to.throw(InvalidClusterError, /spec\.extender\.port: /);
     });
 
     it('throws InvalidClusterError for a cluster without metadata.name', () => {
@@ -201,11 +203,12 @@ describe('synth/render', () => {
       ['operator install', renderInstall()],
     ];
     for (const [label, objects] of cases) {
-      it(`runs every pod under a rendered ServiceAccount of its namespace, with its token mounted (${label})`, () => {
+      it(`runs every pod under a rendered ServiceAccount of its namespace, with a token only if it uses the API (${label})`, () => {
         const accounts = ofKind(objects, 'ServiceAccount').map((sa) => `${sa.metadata?.namespace ?? ''}/${sa.metadata?.name ?? ''}`);
         for (const w of workloads(objects)) {
           expect(accounts, w.id).to.include(`${w.namespace}/${w.pod.serviceAccountName ?? '(none)'}`);
-          expect(w.pod.automountServiceAccountToken, w.id).to.equal(true);
+          // prepare-vg gets its config inside the Job: no API access, no token.
+          expect(w.pod.automountServiceAccountToken, w.id).to.equal(w.pod.serviceAccountName !== 'open-local-prepare-vg');
         }
       });
 
@@ -276,12 +279,24 @@ describe('synth/render', () => {
   });
 
   describe('prepare-VG Job', () => {
-    const job = ofKind([renderPrepareVgJob(full, NODE, HASH)], 'Job')[0]!;
+    const job = ofKind([renderPrepareVgJob(full, NODE, LABELS)], 'Job')[0]!;
     const pod = job.spec?.template.spec;
 
     it('is named by prepareVgJobName and carries the node and config hash', () => {
       expect(job.metadata?.name).to.equal(prepareVgJobName(NODE));
-      expect(job.metadata?.annotations).to.include({ 'csi.aliyun.com/node-name': NODE, 'csi.aliyun.com/storage-config-hash': HASH });
+      expect(job.metadata?.annotations).to.include({ 'csi.aliyun.com/node-name': NODE });
+      expect(job.metadata?.annotations?.['csi.aliyun.com/storage-config-hash']).to.be.a('string');
+    });
+
+    it("carries the node's resolved resourceToBeInited (selected by its labels) and needs no API token", () => {
+      const container = pod?.containers[0];
+      const env = container?.env?.find((e) => e.name === 'OPEN_LOCAL_INIT_CONFIG');
+      const storage = (full.spec as unknown as { storage: StorageConfigSource }).storage;
+      const init = resolveNodeConfig(storage, LABELS).resourceToBeInited;
+      expect(JSON.parse(env?.value ?? 'null')).to.deep.equal(init);
+      expect((init?.vgs ?? []).map((v) => v.name)).to.deep.equal(['open-local-pool-0', 'open-local-pool-1']);
+      expect(job.metadata?.annotations?.['csi.aliyun.com/storage-config-hash']).to.equal(initConfigHash(init));
+      expect(pod?.automountServiceAccountToken).to.equal(false);
     });
 
     it('runs once, on that node only, within spec.prepareVolumeGroups.timeoutSeconds', () => {

@@ -1,0 +1,87 @@
+/**
+ * The result `open-local prepare-vg` writes to its termination message (/dev/termination-log) and stdout, and
+ * the operator copies into OpenLocalCluster status.nodes[]. The kubelet keeps at most 4096 bytes of a
+ * termination message, so the format is compact JSON and `formatResult` trims messages to fit.
+ *
+ * Exit codes: 0 every VG and mount point is ready; 1 something was refused or failed (the result says what);
+ * 2 bad invocation (flags, config); 3 the node could not be inspected at all (result has `error`).
+ */
+export const RESULT_VERSION = 1;
+export const TERMINATION_MESSAGE_LIMIT = 4096;
+
+export type VgState = 'Ready' | 'Created' | 'Extended' | 'Refused' | 'Failed';
+export type MountPointState = 'Ready' | 'Created' | 'Refused' | 'Failed';
+
+export interface VgResult {
+  readonly name: string;
+  readonly state: VgState;
+  /** Devices that are PVs of the VG after the run. */
+  readonly devices: readonly string[];
+  /** VG size in bytes after the run, as a decimal string. */
+  readonly size?: string;
+  /** Why a device was refused or the VG failed; empty when all is well. */
+  readonly message: string;
+}
+
+export interface MountPointResult {
+  readonly path: string;
+  readonly device: string;
+  readonly state: MountPointState;
+  readonly message: string;
+}
+
+export interface PrepareVgResult {
+  readonly version: typeof RESULT_VERSION;
+  readonly node: string;
+  /** initConfigHash of the config this run applied. */
+  readonly configHash: string;
+  readonly volumeGroups: readonly VgResult[];
+  readonly mountPoints: readonly MountPointResult[];
+  /** Set when the run could not inspect the node at all. */
+  readonly error?: string;
+}
+
+export const EXIT = { ok: 0, refusedOrFailed: 1, usage: 2, inspectFailed: 3 } as const;
+
+/** True when every VG and mount point ended Ready, Created or Extended. */
+export function resultSucceeded(r: PrepareVgResult): boolean {
+  return (
+    r.error === undefined &&
+    r.volumeGroups.every((v) => v.state !== 'Refused' && v.state !== 'Failed') &&
+    r.mountPoints.every((m) => m.state !== 'Refused' && m.state !== 'Failed')
+  );
+}
+
+/** JSON within the termination-message limit: messages are shortened (longest first) until it fits. */
+export function formatResult(r: PrepareVgResult): string {
+  let current: PrepareVgResult = r;
+  for (let limit = 1024; limit >= 16; limit = Math.floor(limit / 2)) {
+    const text = JSON.stringify(current);
+    if (Buffer.byteLength(text) <= TERMINATION_MESSAGE_LIMIT) return text;
+    const cut = (m: string) => (m.length > limit ? `${m.slice(0, limit - 1)}…` : m);
+    current = {
+      ...current,
+      ...(current.error === undefined ? {} : { error: cut(current.error) }),
+      volumeGroups: current.volumeGroups.map((v) => ({ ...v, message: cut(v.message) })),
+      mountPoints: current.mountPoints.map((m) => ({ ...m, message: cut(m.message) })),
+    };
+  }
+  return JSON.stringify({ ...current, volumeGroups: current.volumeGroups.map((v) => ({ ...v, devices: [] })) });
+}
+
+/** Parses a termination message; anything that is not a version-1 result gives a reason string instead. */
+export function parseResult(text: string): PrepareVgResult | { readonly invalid: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { invalid: `not JSON: ${text.slice(0, 200)}` };
+  }
+  if (typeof value !== 'object' || value === null) return { invalid: 'not an object' };
+  const v = value as Partial<PrepareVgResult>;
+  if (v.version !== RESULT_VERSION) return { invalid: `unsupported result version ${String(v.version)}` };
+  if (typeof v.node !== 'string' || typeof v.configHash !== 'string' || !Array.isArray(v.volumeGroups) || !Array.isArray(v.mountPoints)) {
+    return { invalid: 'missing node, configHash, volumeGroups or mountPoints' };
+  }
+  return v as PrepareVgResult;
+}

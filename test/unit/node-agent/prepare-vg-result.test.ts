@@ -1,0 +1,52 @@
+import { expect } from 'chai';
+import {
+  formatResult,
+  parseResult,
+  resultSucceeded,
+  TERMINATION_MESSAGE_LIMIT,
+  type PrepareVgResult,
+} from '../../../node-agent/prepare-vg/result.js';
+
+const base: PrepareVgResult = {
+  version: 1,
+  node: 'worker-1',
+  configHash: '0123456789abcdef',
+  volumeGroups: [{ name: 'open-local-pool-0', state: 'Created', devices: ['/dev/vdb'], size: '10737418240', message: '' }],
+  mountPoints: [],
+};
+
+describe('node-agent/prepare-vg/result', () => {
+  it('round-trips through the termination message', () => {
+    expect(parseResult(formatResult(base))).to.deep.equal(base);
+  });
+
+  it('succeeds only when nothing was refused or failed', () => {
+    expect(resultSucceeded(base)).to.equal(true);
+    expect(resultSucceeded({ ...base, volumeGroups: [{ ...base.volumeGroups[0]!, state: 'Refused', message: '/dev/vdb: has an ext4 signature' }] })).to.equal(false);
+    expect(resultSucceeded({ ...base, error: 'lvm not found' })).to.equal(false);
+  });
+
+  it('fits the 4096-byte termination message by shortening messages, keeping names and states', () => {
+    const huge: PrepareVgResult = {
+      ...base,
+      volumeGroups: Array.from({ length: 20 }, (_, i) => ({ name: `vg-${i}`, state: 'Refused' as const, devices: [`/dev/disk/by-id/d${i}`], message: 'x'.repeat(3000) })),
+    };
+    const text = formatResult(huge);
+    expect(Buffer.byteLength(text)).to.be.at.most(TERMINATION_MESSAGE_LIMIT);
+    const parsed = parseResult(text);
+    expect('invalid' in parsed).to.equal(false);
+    expect((parsed as PrepareVgResult).volumeGroups.map((v) => [v.name, v.state])).to.deep.equal(huge.volumeGroups.map((v) => [v.name, v.state]));
+  });
+
+  const invalid: [string, string][] = [
+    ['text that is not JSON', 'Error: boom'],
+    ['another version', JSON.stringify({ ...base, version: 2 })],
+    ['a result without configHash', JSON.stringify({ ...base, configHash: undefined })],
+    ['a JSON scalar', '42'],
+  ];
+  for (const [name, text] of invalid) {
+    it(`reports ${name} as invalid instead of throwing`, () => {
+      expect(parseResult(text)).to.have.property('invalid').that.is.a('string');
+    });
+  }
+});
