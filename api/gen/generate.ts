@@ -22,7 +22,7 @@ async function renderTypes(kinds: KindSource[]): Promise<string> {
   };
   const ts = await compile(root, 'OpenLocalApiRoot', {
     additionalProperties: false,
-    bannerComment: `${banner('types')}import type { V1ObjectMeta } from '@kubernetes/client-node';`,
+    bannerComment: `${banner('types')}import type { ObjectMeta } from '../../lib/kube-object.js';`,
     maxItems: -1,
     strictIndexSignatures: true,
     style: { singleQuote: true, printWidth: 120 },
