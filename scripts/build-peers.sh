@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# build-peers.sh: build and cache, by version, the real peer binaries the tests run against
+# (no mocks): etcd, kube-apiserver, kube-controller-manager, kube-scheduler, csi-sanity and
+# operator-sdk. Everything comes from the Go module proxy; nothing is written into the checkout.
+#
+# usage: bash scripts/build-peers.sh [etcd] [kube] [csi-sanity] [operator-sdk]   (default: all)
+#
+# Versions: scripts/peers/versions.env (also read by test/env/peers.ts).
+# Cache:    ${OPEN_LOCAL_PEERS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/open-local-operator/peers}
+#             kubernetes-<v>/bin/{kube-apiserver,kube-controller-manager,kube-scheduler}
+#             etcd-<v>/bin/etcd
+#             csi-sanity-<v>/csi-sanity
+#             operator-sdk-<v>/operator-sdk
+#             .src/<name>-<v>/   scratch Go modules (go.mod/go.sum/main.go) the builds use
+#           A binary is built to a temporary name, checked with --version, then renamed into
+#           place, and a <dir>/.complete marker is written last: a cache entry is never half built.
+#           A warm cache rebuilds nothing (the binary exists and runs --version).
+# KUBEBUILDER_ASSETS: etcd / kube-* binaries found there are used as they are and not built.
+# Kubernetes is built from k8s.io/kubernetes@<v> in a scratch module whose `replace` lines map every
+# k8s.io/* staging module (taken from that release's own go.mod replace block) to its v0.x.y release.
+# etcd is built from go.etcd.io/etcd/server/v3 (its root module go.etcd.io/etcd/v3 has local
+# replace directives, so it cannot be built from the proxy) with a two-line main of our own that
+# does exactly what etcd's main.go does: etcdmain.Main(os.Args).
+# Needs: go >= the version the modules ask for (1.26.3 for operator-sdk v1.42.3; GOTOOLCHAIN=local by
+# default, so no toolchain is downloaded).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=peers/versions.env source-path=SCRIPTDIR
+. "$root/scripts/peers/versions.env"
+peers_dir=${OPEN_LOCAL_PEERS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/open-local-operator/peers}
+
+log() { echo "build-peers: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+command -v go >/dev/null || die "go is not on PATH (Go >= 1.26.3 is needed)"
+export CGO_ENABLED=0
+export GOTOOLCHAIN=${GOTOOLCHAIN:-local}
+export GOFLAGS="-buildvcs=false -mod=mod"
+unset GOOS GOARCH GOWORK 2>/dev/null || true
+export GOWORK=off
+
+want=()
+for a in "$@"; do
+  case "$a" in
+    etcd) want+=(etcd);;
+    kube|kubernetes) want+=(kube);;
+    csi-sanity) want+=(csi-sanity);;
+    operator-sdk) want+=(operator-sdk);;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0;;
+    *) die "unknown peer '$a' (known: etcd kube csi-sanity operator-sdk)";;
+  esac
+done
+[ ${#want[@]} -gt 0 ] || want=(etcd kube csi-sanity operator-sdk)
+
+mkdir -p "$peers_dir"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# One build at a time per cache (two test runs may call us at once).
+if command -v flock >/dev/null; then
+  exec 9>"$peers_dir/.lock"
+  flock 9
+fi
+
+# from_assets NAME: path of NAME in KUBEBUILDER_ASSETS if it is there and runs, else nothing.
+from_assets() {
+  local p="${KUBEBUILDER_ASSETS:-}/$1"
+  if [ -n "${KUBEBUILDER_ASSETS:-}" ] && [ -x "$p" ] && "$p" --version >/dev/null 2>&1; then echo "$p"; fi
+}
+# ok BIN [VERSION-ARGS...]: BIN exists and answers its version command.
+ok() {
+  local bin=$1; shift
+  [ -x "$bin" ] || return 1
+  if [ $# -eq 0 ]; then set -- --version; fi
+  "$bin" "$@" >/dev/null 2>&1
+}
+# install_bin BUILT FINAL [VERSION-ARGS...]: check BUILT runs, then rename it into place.
+install_bin() {
+  local built=$1 final=$2; shift 2
+  ok "$built" "$@" || die "$built was built but does not run its version command"
+  mv -f "$built" "$final"
+}
+elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
+# gomod_of MODULE@VERSION: path of that module's go.mod in the module cache (downloads it).
+gomod_of() {
+  (cd "$tmp" && GOFLAGS='' go mod download -json "$1" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
+}
+results=()
+
+build_kube() {
+  local v=$KUBERNETES_VERSION dir="$peers_dir/kubernetes-$KUBERNETES_VERSION" src="$peers_dir/.src/kubernetes-$KUBERNETES_VERSION"
+  local todo=() name
+  for name in kube-apiserver kube-controller-manager kube-scheduler; do
+    local a; a=$(from_assets "$name")
+    if [ -n "$a" ]; then log "$name: using $a (KUBEBUILDER_ASSETS)"; results+=("$a"); continue; fi
+    if [ -f "$dir/.complete" ] && ok "$dir/bin/$name"; then results+=("$dir/bin/$name"); continue; fi
+    todo+=("$name")
+  done
+  [ ${#todo[@]} -gt 0 ] || { log "kubernetes $v: nothing to build"; return 0; }
+  local t0; t0=$(date +%s)
+  log "kubernetes $v: building ${todo[*]} (cold: ~10 min on 2 cores)"
+  mkdir -p "$dir/bin" "$src"
+  rm -f "$dir/.complete"
+  # Staging modules come from the release's own go.mod: `k8s.io/x => ./staging/src/k8s.io/x`.
+  local kmod; kmod=$(gomod_of "k8s.io/kubernetes@$v")
+  [ -f "$kmod" ] || die "could not download k8s.io/kubernetes@$v's go.mod"
+  local staging; staging=$(sed -n '/^replace (/,/^)/p' "$kmod" | awk '$2 == "=>" && $3 ~ /^\.\/staging\// {print $1}')
+  [ -n "$staging" ] || die "no staging replace block found in $kmod"
+  local sv="v0.${v#v1.}" godir; godir=$(awk '$1 == "go" {print $2; exit}' "$kmod")
+  {
+    echo "// Generated by scripts/build-peers.sh: builds Kubernetes $v components from the module proxy."
+    echo "module open-local-operator.local/peers/kubernetes"
+    echo
+    echo "go $godir"
+    echo
+    grep '^godebug ' "$kmod" || true
+    echo
+    echo "require k8s.io/kubernetes $v"
+    echo
+    echo "replace ("
+    local m; for m in $staging; do echo "	$m => $m $sv"; done
+    echo ")"
+  } > "$src/go.mod"
+  log "kubernetes $v: $(echo "$staging" | wc -l) staging modules mapped to $sv"
+  local pkgs=(); for name in "${todo[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$name"); done
+  (cd "$src" && go get "${pkgs[@]/%/@$v}")
+  local ld="-s -w" p
+  local minor=${v#v1.}; minor=${minor%%.*}
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $p.gitVersion=$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+    ld+=" -X $p.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  done
+  for name in "${todo[@]}"; do
+    local t1; t1=$(date +%s)
+    (cd "$src" && go build -trimpath -ldflags="$ld" -o "$dir/bin/.$name.tmp" "k8s.io/kubernetes/cmd/$name")
+    install_bin "$dir/bin/.$name.tmp" "$dir/bin/$name"
+    log "kubernetes $v: $name built in $(elapsed "$t1")"
+    results+=("$dir/bin/$name")
+  done
+  touch "$dir/.complete"
+  log "kubernetes $v: done in $(elapsed "$t0")"
+}
+
+build_etcd() {
+  local v=$ETCD_VERSION dir="$peers_dir/etcd-$ETCD_VERSION" src="$peers_dir/.src/etcd-$ETCD_VERSION"
+  local a; a=$(from_assets etcd)
+  if [ -n "$a" ]; then log "etcd: using $a (KUBEBUILDER_ASSETS)"; results+=("$a"); return 0; fi
+  if [ -f "$dir/.complete" ] && ok "$dir/bin/etcd"; then log "etcd $v: cached"; results+=("$dir/bin/etcd"); return 0; fi
+  local t0; t0=$(date +%s)
+  log "etcd $v: building"
+  mkdir -p "$dir/bin" "$src"
+  rm -f "$dir/.complete"
+  cat > "$src/go.mod" <<EOF
+// Generated by scripts/build-peers.sh: builds etcd $v from the module proxy.
+module open-local-operator.local/peers/etcd
+
+go 1.24
+
+require go.etcd.io/etcd/server/v3 $v
+EOF
+  cat > "$src/main.go" <<'EOF'
+// The same as etcd's own main.go (module go.etcd.io/etcd/v3, which cannot be built from the
+// module proxy because its go.mod replaces its sibling modules with local paths).
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+EOF
+  (cd "$src" && go mod tidy)
+  (cd "$src" && go build -trimpath -ldflags="-s -w" -o "$dir/bin/.etcd.tmp" .)
+  install_bin "$dir/bin/.etcd.tmp" "$dir/bin/etcd"
+  "$dir/bin/etcd" --version | grep -q "etcd Version: ${v#v}" || die "etcd --version does not say ${v#v}"
+  touch "$dir/.complete"
+  log "etcd $v: built in $(elapsed "$t0")"
+  results+=("$dir/bin/etcd")
+}
+
+# build_tool NAME MODULE VERSION PKG TAGS REPLACES LDFLAGS VERSION-ARGS...: build PKG of MODULE@VERSION into
+# <cache>/NAME-VERSION/NAME. This is `go install PKG@VERSION` done in a scratch module that requires
+# MODULE@VERSION: `go install pkg@version` also looks up the module's version list (to report a
+# deprecation), which a restricted module proxy may refuse (it does for operator-sdk: 403 on
+# @v/list), while a scratch module only fetches the pinned versions. Same binary either way.
+# REPLACES: space-separated module=version pairs (see versions.env).
+build_tool() {
+  local name=$1 mod=$2 v=$3 pkg=$4 tags=$5 replaces=$6 ld=$7; shift 7
+  local dir="$peers_dir/$name-$v" src="$peers_dir/.src/$name-$v"
+  if [ -f "$dir/.complete" ] && ok "$dir/$name" "$@"; then log "$name $v: cached"; results+=("$dir/$name"); return 0; fi
+  local t0; t0=$(date +%s)
+  log "$name $v: building"
+  mkdir -p "$dir" "$src"
+  rm -f "$dir/.complete"
+  local gomod; gomod=$(gomod_of "$mod@$v")
+  [ -f "$gomod" ] || die "could not download $mod@$v's go.mod"
+  if grep -q '^replace\|^[[:space:]]*[^ ]* => \.' "$gomod"; then
+    log "$name $v: warning: $mod's go.mod has replace directives; they do not apply to a dependency"
+  fi
+  {
+    echo "// Generated by scripts/build-peers.sh: builds $pkg@$v from the module proxy."
+    echo "module open-local-operator.local/peers/$name"
+    echo
+    echo "go $(awk '$1 == "go" {print $2; exit}' "$gomod")"
+    echo
+    echo "require $mod $v"
+    local r; for r in $replaces; do
+      echo "replace ${r%%=*} => ${r%%=*} ${r#*=}"
+      log "$name $v: using ${r%%=*} ${r#*=} (see scripts/peers/versions.env)"
+    done
+  } > "$src/go.mod"
+  rm -f "$src/go.sum"
+  (cd "$src" && go build -trimpath ${tags:+-tags=$tags} -ldflags="$ld" -o "$dir/.$name.tmp" "$pkg")
+  install_bin "$dir/.$name.tmp" "$dir/$name" "$@"
+  touch "$dir/.complete"
+  log "$name $v: built in $(elapsed "$t0")"
+  results+=("$dir/$name")
+}
+
+for p in "${want[@]}"; do
+  case "$p" in
+    kube) build_kube;;
+    etcd) build_etcd;;
+    csi-sanity)
+      build_tool csi-sanity github.com/kubernetes-csi/csi-test/v5 "$CSI_SANITY_VERSION" \
+        github.com/kubernetes-csi/csi-test/v5/cmd/csi-sanity "" "" \
+        "-s -w -X main.VERSION=$CSI_SANITY_VERSION" --version;;
+    operator-sdk)
+      sdk=github.com/operator-framework/operator-sdk
+      ldv="-X $sdk/internal/version.Version=$OPERATOR_SDK_VERSION -X $sdk/internal/version.GitVersion=$OPERATOR_SDK_VERSION"
+      ldv+=" -X $sdk/internal/version.ImageVersion=$OPERATOR_SDK_VERSION"
+      # containers_image_openpgp: the pure-Go signature backend (no gpgme/cgo).
+      build_tool operator-sdk "$sdk" "$OPERATOR_SDK_VERSION" "$sdk/cmd/operator-sdk" containers_image_openpgp \
+        "${OPERATOR_SDK_GO_REPLACES:-}" \
+        "-s -w $ldv" version;;
+  esac
+done
+
+log "binaries:"
+printf '%s\n' "${results[@]}"

@@ -1,0 +1,130 @@
+// Where the real peer binaries live (etcd, kube-apiserver, ..., csi-sanity, operator-sdk).
+// Versions come from scripts/peers/versions.env, the same file scripts/build-peers.sh sources.
+// Lookup order: $KUBEBUILDER_ASSETS/<name> (envtest's convention), then the build-peers cache.
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+const VERSIONS_FILE = new URL('../../scripts/peers/versions.env', import.meta.url);
+
+/** Parses `KEY=value` lines (comments and blank lines ignored), as bash would source them. */
+export function parseEnvFile(text: string): ReadonlyMap<string, string> {
+  const out = new Map<string, string>();
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (!m?.[1] || m[2] === undefined) throw new Error(`versions.env: cannot parse line '${line}'`);
+    out.set(m[1], m[2].replace(/^["']|["']$/g, ''));
+  }
+  return out;
+}
+
+function loadVersions(): Readonly<Record<'kubernetes' | 'etcd' | 'csiSanity' | 'operatorSdk', string>> {
+  const env = parseEnvFile(readFileSync(VERSIONS_FILE, 'utf8'));
+  const get = (key: string): string => {
+    const v = env.get(key);
+    if (!v) throw new Error(`scripts/peers/versions.env has no ${key}`);
+    return v;
+  };
+  return {
+    kubernetes: get('KUBERNETES_VERSION'),
+    etcd: get('ETCD_VERSION'),
+    csiSanity: get('CSI_SANITY_VERSION'),
+    operatorSdk: get('OPERATOR_SDK_VERSION'),
+  };
+}
+
+/** Pinned peer versions (single source of truth: scripts/peers/versions.env). */
+export const PEER_VERSIONS = loadVersions();
+export const KUBERNETES_VERSION = PEER_VERSIONS.kubernetes;
+export const ETCD_VERSION = PEER_VERSIONS.etcd;
+export const CSI_SANITY_VERSION = PEER_VERSIONS.csiSanity;
+export const OPERATOR_SDK_VERSION = PEER_VERSIONS.operatorSdk;
+
+export const PEER_NAMES = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'csi-sanity',
+  'operator-sdk',
+] as const;
+export type PeerName = (typeof PEER_NAMES)[number];
+
+/** The build-peers.sh argument that builds each peer. */
+const BUILD_ARG: Readonly<Record<PeerName, string>> = {
+  etcd: 'etcd',
+  'kube-apiserver': 'kube',
+  'kube-controller-manager': 'kube',
+  'kube-scheduler': 'kube',
+  'csi-sanity': 'csi-sanity',
+  'operator-sdk': 'operator-sdk',
+};
+
+/** The cache scripts/build-peers.sh fills (outside the checkout). */
+export function peersDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env['OPEN_LOCAL_PEERS_DIR']) return env['OPEN_LOCAL_PEERS_DIR'];
+  const cache = env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache');
+  return join(cache, 'open-local-operator', 'peers');
+}
+
+/** Where build-peers.sh puts a peer for the pinned version. */
+export function cachedPeerPath(name: PeerName, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = peersDir(env);
+  switch (name) {
+    case 'etcd':
+      return join(dir, `etcd-${ETCD_VERSION}`, 'bin', 'etcd');
+    case 'kube-apiserver':
+    case 'kube-controller-manager':
+    case 'kube-scheduler':
+      return join(dir, `kubernetes-${KUBERNETES_VERSION}`, 'bin', name);
+    case 'csi-sanity':
+      return join(dir, `csi-sanity-${CSI_SANITY_VERSION}`, 'csi-sanity');
+    case 'operator-sdk':
+      return join(dir, `operator-sdk-${OPERATOR_SDK_VERSION}`, 'operator-sdk');
+  }
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A peer binary is neither in KUBEBUILDER_ASSETS nor in the cache. */
+export class PeerMissingError extends Error {
+  override readonly name = 'PeerMissingError';
+  readonly peer: PeerName;
+  readonly searched: readonly string[];
+  constructor(peer: PeerName, searched: readonly string[]) {
+    super(
+      `${peer} not found (looked in ${searched.join(', ')}). ` +
+        `Build it with \`bash scripts/build-peers.sh ${BUILD_ARG[peer]}\` ` +
+        `(cached outside the checkout; the first build takes a while)` +
+        (peer === 'etcd' || peer === 'kube-apiserver'
+          ? ', or set KUBEBUILDER_ASSETS to a folder that holds etcd and kube-apiserver.'
+          : '.'),
+    );
+    this.peer = peer;
+    this.searched = searched;
+  }
+}
+
+/** Absolute path of a peer binary; throws PeerMissingError saying how to get it. */
+export function peerPath(name: PeerName, env: NodeJS.ProcessEnv = process.env): string {
+  const searched: string[] = [];
+  const assets = env['KUBEBUILDER_ASSETS'];
+  if (assets) {
+    const p = join(assets, name);
+    if (isExecutable(p)) return p;
+    searched.push(p);
+  }
+  const cached = cachedPeerPath(name, env);
+  if (isExecutable(cached)) return cached;
+  searched.push(cached);
+  throw new PeerMissingError(name, searched);
+}

@@ -1,0 +1,214 @@
+// Runs a command inside a throw-away User-Mode Linux guest that has device-mapper (real LVM), sparse
+// virtual disks (/dev/ubda, /dev/ubdb, ...) and the host's own filesystem as its root (hostfs,
+// read-write), because the build machines' kernel has no device-mapper.
+//
+// The guest runs the command as root with the cwd preserved, so host paths (the checkout, its
+// node_modules, a temp dir) work unchanged inside. It boots in ~2 s. Guest-private mounts keep LVM
+// from writing into the host: /run is a tmpfs, /etc/lvm a copy inside it, /dev the guest's devtmpfs.
+// UML disks report queue/rotational = 0 (SSD); `rotational: true` makes the init script write 1
+// into /sys/block/ubdX/queue/rotational, which lsblk and LVM then report as a spinning disk.
+import { access, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { registerTempDir, startProcess, tailFile, unregisterTempDir } from './processes.js';
+
+export const UML_PACKAGES = 'user-mode-linux lvm2 kmod e2fsprogs xfsprogs thin-provisioning-tools';
+
+export interface UmlDisk {
+  /** Size as for truncate(1): '1G', '512M'. The file is sparse. */
+  readonly size: string;
+  /** Report the disk as rotational (HDD). @default false (UML reports SSD) */
+  readonly rotational?: boolean;
+}
+
+export interface UmlTap {
+  /** Network namespace that holds the tap device; the guest runs inside it. */
+  readonly netns: string;
+  /** Name of an existing tap device in that namespace. */
+  readonly device: string;
+  /** Guest eth0 address in CIDR form, e.g. '10.231.7.2/24'. */
+  readonly address: string;
+  /** Default route through this address (optional). */
+  readonly gateway?: string;
+}
+
+export interface UmlOptions {
+  /** Virtual disks, in order: /dev/ubda, /dev/ubdb, ... */
+  readonly disks?: readonly UmlDisk[];
+  /** An argv, or `{ script }`: a shell script file run with sh. */
+  readonly command: readonly string[] | { readonly script: string };
+  /** Kill the guest after this long. @default 300000 */
+  readonly timeoutMs?: number;
+  /** Guest memory, as for UML's mem=. @default '1G' */
+  readonly memory?: string;
+  /** Attach eth0 to a tap device in a network namespace (see netns.ts). */
+  readonly tap?: UmlTap;
+  /** Working directory inside the guest. @default process.cwd() */
+  readonly cwd?: string;
+  /** Extra environment variables for the command. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export interface UmlResult {
+  /** The command's exit code. */
+  readonly exitCode: number;
+  /** The command's stdout and stderr, interleaved. */
+  readonly output: string;
+  /** The guest kernel console (boot messages), for debugging. */
+  readonly console: string;
+}
+
+const UML_BINARY = 'linux.uml';
+const MODULES_DIR = '/usr/lib/uml/modules';
+
+export function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+async function findOnPath(name: string): Promise<string | undefined> {
+  for (const dir of (process.env['PATH'] ?? '').split(':').concat('/usr/bin', '/usr/sbin', '/sbin')) {
+    if (!dir) continue;
+    try {
+      await access(join(dir, name), constants.X_OK);
+      return join(dir, name);
+    } catch {
+      // next
+    }
+  }
+  return undefined;
+}
+
+/** Throws a message saying what to install when UML or its module tree is missing. */
+export async function checkUml(): Promise<string> {
+  const uml = await findOnPath(UML_BINARY);
+  const fix = `apt-get install -y ${UML_PACKAGES}`;
+  if (!uml) throw new Error(`${UML_BINARY} not found: User-Mode Linux is needed for LVM tests. Run: ${fix}`);
+  try {
+    await access(MODULES_DIR);
+  } catch (err) {
+    throw new Error(`${MODULES_DIR} missing (device-mapper modules for the guest). Run: ${fix}`, { cause: err });
+  }
+  for (const tool of ['lvm', 'modprobe']) {
+    if (!(await findOnPath(tool))) throw new Error(`${tool} not found (needed inside the UML guest). Run: ${fix}`);
+  }
+  // The guest bind-mounts its module tree onto /lib/modules, so the mount point must exist.
+  try {
+    await mkdir('/lib/modules', { recursive: true });
+  } catch (err) {
+    throw new Error('/lib/modules is missing and cannot be created (run once as root: mkdir -p /lib/modules)', {
+      cause: err,
+    });
+  }
+  return uml;
+}
+
+function initScript(work: string, opts: UmlOptions, cwd: string): string {
+  const disks = opts.disks ?? [];
+  const rotational = disks
+    .map((d, i) => `echo ${d.rotational ? 1 : 0} > /sys/block/ubd${String.fromCharCode(97 + i)}/queue/rotational`)
+    .join('\n');
+  const tap = opts.tap;
+  const net = tap
+    ? [
+        'ip link set eth0 up',
+        `ip addr add ${tap.address} dev eth0`,
+        tap.gateway ? `ip route add default via ${tap.gateway}` : '',
+      ].join('\n')
+    : '';
+  return `#!/bin/sh
+# init of a UML guest written by test/env/uml.ts
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root DM_DISABLE_UDEV=1 LVM_SUPPRESS_FD_WARNINGS=1
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t tmpfs tmp /run
+mountpoint -q /dev || mount -t devtmpfs dev /dev
+mkdir -p /dev/pts /dev/shm && mount -t devpts devpts /dev/pts 2>/dev/null; mount -t tmpfs shm /dev/shm 2>/dev/null
+# guest-private copy of /etc/lvm, so archive/, backup/ and devices/ never land on the host
+mkdir -p /run/etc-lvm && cp -a /etc/lvm/. /run/etc-lvm/ && mount --bind /run/etc-lvm /etc/lvm
+mount --bind ${MODULES_DIR} /lib/modules
+modprobe dm-mod; modprobe dm-snapshot; modprobe dm-thin-pool 2>/dev/null
+${rotational}
+ip link set lo up 2>/dev/null
+${net}
+cd ${shellQuote(cwd)}
+sh ${work}/cmd.sh > ${work}/out 2>&1
+echo $? > ${work}/rc.tmp && mv ${work}/rc.tmp ${work}/rc
+sync
+halt -f
+`;
+}
+
+function commandScript(opts: UmlOptions): string {
+  const env = Object.entries(opts.env ?? {})
+    .map(([k, v]) => `export ${k}=${shellQuote(v)}`)
+    .join('\n');
+  const cmd = 'script' in opts.command
+    ? `exec sh ${shellQuote(opts.command.script)}`
+    : `exec ${opts.command.map(shellQuote).join(' ')}`;
+  return `${env}\n${cmd}\n`;
+}
+
+/** Boots a UML guest, runs the command, and returns its exit code and output. */
+export async function runInUml(opts: UmlOptions): Promise<UmlResult> {
+  const uml = await checkUml();
+  if (!('script' in opts.command) && opts.command.length === 0) throw new Error('runInUml: empty command');
+  const work = await mkdtemp(join(tmpdir(), 'open-local-uml-'));
+  registerTempDir(work);
+  try {
+    const args = [
+      `mem=${opts.memory ?? '1G'}`, 'root=/dev/root', 'rootfstype=hostfs', 'rootflags=/', 'rw',
+      'con0=fd:0,fd:1', 'con=null',
+    ];
+    for (const [i, disk] of (opts.disks ?? []).entries()) {
+      const img = join(work, `disk${i}.img`);
+      await writeFile(img, '');
+      await truncate(img, parseSize(disk.size));
+      args.push(`ubd${i}=${img}`);
+    }
+    if (opts.tap) args.push(`eth0=tuntap,${opts.tap.device}`);
+    await writeFile(join(work, 'cmd.sh'), commandScript(opts));
+    await writeFile(join(work, 'init'), initScript(work, opts, opts.cwd ?? process.cwd()), { mode: 0o755 });
+    args.push(`init=${join(work, 'init')}`);
+
+    const [command, argv] = opts.tap ? ['ip', ['netns', 'exec', opts.tap.netns, uml, ...args]] : [uml, args];
+    const consolePath = join(work, 'console.log');
+    const proc = startProcess({ name: 'linux.uml', command, args: argv, logPath: consolePath, processGroup: true });
+    const timeoutMs = opts.timeoutMs ?? 300_000;
+    const state = { timedOut: false };
+    const timer = setTimeout(() => {
+      state.timedOut = true;
+      proc.kill('SIGKILL');
+    }, timeoutMs);
+    try {
+      await proc.exited;
+    } finally {
+      clearTimeout(timer);
+      await proc.stop(1000); // reap helper processes of the group, if any
+    }
+    const consoleText = tailFile(consolePath, 400);
+    let rc: string;
+    try {
+      rc = (await readFile(join(work, 'rc'), 'utf8')).trim();
+    } catch {
+      const why = state.timedOut ? `timed out after ${timeoutMs} ms` : 'did not finish the command';
+      const out = tailFile(join(work, 'out'), 20);
+      throw new Error(
+        `UML guest ${why}.\n--- command output (tail) ---\n${out}\n--- guest console (tail) ---\n${tailFile(consolePath, 30)}`,
+      );
+    }
+    const output = await readFile(join(work, 'out'), 'utf8').catch(() => '');
+    return { exitCode: Number(rc), output, console: consoleText };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+    unregisterTempDir(work);
+  }
+}
+
+/** Bytes of a truncate(1)-style size: '1G', '512M', '100K' or a plain byte count. */
+export function parseSize(size: string): number {
+  const m = /^(\d+)([KMGT]?)$/i.exec(size.trim());
+  if (!m?.[1]) throw new Error(`bad disk size '${size}' (use e.g. 1G, 512M)`);
+  const exp = ['', 'K', 'M', 'G', 'T'].indexOf((m[2] ?? '').toUpperCase());
+  return Number(m[1]) * 1024 ** exp;
+}
