@@ -64,8 +64,7 @@ export class Informer<T extends KubeObject> {
     const collection = await this.api.collectionPath(apiVersion, kind, namespace);
     const listFn = async (): Promise<KubernetesListObject<KubernetesObject>> => {
       const list = await this.api.list(apiVersion, kind, { namespace, labelSelector, fieldSelector });
-      // The API server omits apiVersion/kind on list items; consumers compare whole objects, so restore them.
-      const items = list.items.map((i) => ({ ...i, apiVersion, kind }) as unknown as KubernetesObject);
+      const items = list.items as unknown as KubernetesObject[];
       return { apiVersion, kind: `${kind}List`, metadata: { resourceVersion: list.metadata.resourceVersion }, items };
     };
     const lw = new ListWatch<KubernetesObject>(`${collection}?timeoutSeconds=300&allowWatchBookmarks=true`, new Watch(this.kc), listFn, false, labelSelector, fieldSelector);

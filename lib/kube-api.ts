@@ -99,7 +99,10 @@ export class KubeApi {
     return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
-  /** The collection path of a kind (`/apis/apps/v1/namespaces/ns/deployments`), found by (cached) discovery. */
+  /**
+   * The collection path of a kind (`/apis/apps/v1/namespaces/ns/deployments`), found by (cached) discovery.
+   * Without a namespace, a namespaced kind's path spans all namespaces (for list and watch).
+   */
   async collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string> {
     let resources = this.discovery.get(apiVersion);
     if (!resources) {
@@ -116,9 +119,7 @@ export class KubeApi {
       throw new Error(`the API server does not serve ${kind} in ${apiVersion}`);
     }
     const prefix = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
-    if (!info.namespaced) return `${prefix}/${info.name}`;
-    if (!namespace) throw new Error(`${kind} is namespaced: a namespace is required`);
-    return `${prefix}/namespaces/${namespace}/${info.name}`;
+    return info.namespaced && namespace ? `${prefix}/namespaces/${namespace}/${info.name}` : `${prefix}/${info.name}`;
   }
 
   async objectPath(obj: KubeObject): Promise<string> {
@@ -144,7 +145,9 @@ export class KubeApi {
 
   async list<T extends KubeObject>(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {}): Promise<KubeList<T>> {
     const path = await this.collectionPath(apiVersion, kind, options.namespace);
-    return this.request<KubeList<T>>('GET', path, { query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector } });
+    const list = await this.request<KubeList<T>>('GET', path, { query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector } });
+    // The API server omits apiVersion/kind on list items; restore them so every object is self-describing.
+    return { metadata: list.metadata, items: list.items.map((i) => ({ ...i, apiVersion, kind })) };
   }
 
   async get<T extends KubeObject>(apiVersion: string, kind: string, name: string, namespace?: string): Promise<T | undefined> {

@@ -1,0 +1,180 @@
+import type { OpenLocalCluster, OpenLocalClusterStatus } from '../api/generated/types.js';
+import type { KubeApi } from '../lib/kube-api.js';
+import type { KubeObject } from '../lib/kube-object.js';
+import type { Logger } from '../lib/log.js';
+import { canonicalJson } from '../lib/storage-config.js';
+import { WorkQueue } from '../lib/work-queue.js';
+import { renderPrepareVgJob, renderStack } from '../synth/render.js';
+import { InvalidClusterError, resolveSpec, type ResolvedSpec } from '../synth/resolved-spec.js';
+import { STORAGE_READY_LABEL } from '../synth/names.js';
+import type { Caches } from './caches.js';
+import { removeStack } from './deletion.js';
+import { recordEvents, transitionEvents } from './events.js';
+import { applyDesired, pruneStale } from './operands/apply.js';
+import { withOwnership } from './operands/desired.js';
+import { jobFacts, nodeFacts } from './nodes/facts.js';
+import { planNodes, type NodeAction } from './nodes/plan.js';
+import { componentStatuses } from './status/components.js';
+import type { OperatorMetrics } from './metrics.js';
+import { computeStatus, type Observation } from './status/conditions.js';
+
+export const FINALIZER = 'csi.aliyun.com/open-local-operator';
+
+export interface ControllerOptions {
+  readonly api: KubeApi;
+  readonly caches: Caches;
+  readonly log: Logger;
+  /** Identity for events (the pod name). */
+  readonly instance: string;
+  readonly metrics: OperatorMetrics;
+  readonly now?: () => Date;
+}
+
+/**
+ * Reconciles OpenLocalClusters: validate → render → apply (skipping unchanged objects) → prune → prepare-VG Jobs
+ * and node marks → status. Triggered by watch events on everything it reads; never polls.
+ */
+export class OpenLocalClusterController {
+  readonly queue: WorkQueue;
+  private readonly o: ControllerOptions;
+  private readonly now: () => Date;
+
+  constructor(options: ControllerOptions) {
+    this.o = options;
+    this.now = options.now ?? (() => new Date());
+    this.queue = new WorkQueue(async (key) => {
+      const end = options.metrics.reconcileSeconds.startTimer();
+      try {
+        await this.reconcile(key);
+        end({ result: 'ok' });
+      } catch (err) {
+        end({ result: 'error' });
+        throw err;
+      }
+    }, options.log);
+  }
+
+  /** Maps any watched change to the cluster(s) it concerns. */
+  onChange(kind: string, obj: KubeObject): void {
+    if (kind === 'OpenLocalCluster') {
+      this.queue.add(obj.metadata?.name ?? '');
+      return;
+    }
+    const owner = obj.metadata?.ownerReferences?.find((r) => r.kind === 'OpenLocalCluster')?.name ?? obj.metadata?.labels?.['app.kubernetes.io/instance'];
+    if (owner && kind !== 'Node') {
+      this.queue.add(owner);
+      return;
+    }
+    // Nodes (and anything else) can affect every cluster: new node, label change, removal.
+    for (const c of this.o.caches.clusters.list()) this.queue.add(c.metadata?.name ?? '');
+  }
+
+  async reconcile(name: string): Promise<void> {
+    const cluster = this.o.caches.clusters.get(name);
+    if (!cluster) return;
+    const log = this.o.log.child({ cluster: name, generation: cluster.metadata?.generation });
+    if (cluster.metadata?.deletionTimestamp) {
+      if (cluster.metadata.finalizers?.includes(FINALIZER)) {
+        const latest = await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster), deleting: true }, cluster.status, this.now()), log);
+        await removeStack(this.o.api, this.o.caches, cluster, log);
+        await this.o.api.mergePatch(cluster, { metadata: { finalizers: (cluster.metadata.finalizers ?? []).filter((f) => f !== FINALIZER), resourceVersion: latest.metadata?.resourceVersion } });
+        log.info('stack removed; finalizer released');
+      }
+      return;
+    }
+    const primary = this.primaryCluster();
+    if (primary && primary !== name) {
+      await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster), duplicateOf: primary }, cluster.status, this.now()), log);
+      return;
+    }
+    if (!cluster.metadata?.finalizers?.includes(FINALIZER)) {
+      await this.o.api.mergePatch(cluster, { metadata: { finalizers: [...(cluster.metadata?.finalizers ?? []), FINALIZER], resourceVersion: cluster.metadata?.resourceVersion } });
+      return; // the update event brings us back with the finalizer in place
+    }
+
+    let spec: ResolvedSpec;
+    let desired: KubeObject[];
+    try {
+      spec = resolveSpec(cluster);
+      desired = withOwnership(renderStack(cluster), cluster);
+    } catch (err) {
+      if (!(err instanceof InvalidClusterError)) throw err;
+      await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster), specErrors: err.errors }, cluster.status, this.now()), log);
+      return;
+    }
+
+    const applied = await applyDesired(this.o.api, this.o.caches, desired, log);
+    for (const id of applied.applied) this.o.metrics.applied.inc({ kind: id.split('/')[0] });
+    const pruneErrors = await pruneStale(this.o.api, this.o.caches, desired, cluster.metadata.uid ?? '', log);
+
+    const pods = this.o.caches.prepareVgPods.list(spec.namespace);
+    const jobs = (this.o.caches.ownedCache('Job')?.list(spec.namespace) ?? [])
+      .filter((j) => j.metadata?.ownerReferences?.some((r) => r.uid === cluster.metadata?.uid))
+      .flatMap((j) => jobFacts(j, pods) ?? []);
+    const nodes = this.o.caches.nodes.list().map(nodeFacts);
+    const plan = planNodes({ spec, nodes, jobs, previous: cluster.status?.nodes ?? [], now: this.now() });
+    const actionErrors = await this.execute(plan.actions, cluster, log);
+    if (plan.requeueAfterMs !== undefined) this.queue.addAfter(name, plan.requeueAfterMs);
+
+    const components = componentStatuses(desired, (kind, ns, n) => this.o.caches.ownedCache(kind)?.get(n, ns));
+    const observation: Observation = {
+      generation: cluster.metadata.generation ?? 0,
+      deleting: false,
+      specErrors: [],
+      applyErrors: [...applied.errors, ...pruneErrors, ...actionErrors],
+      nodes: plan.statuses,
+      components,
+      extenderEnabled: spec.extender.enabled,
+    };
+    await this.writeStatus(cluster, computeStatus(observation, cluster.status, this.now()), log);
+  }
+
+  /** The oldest live cluster is the one in charge; later ones are duplicates. */
+  private primaryCluster(): string | undefined {
+    const live = this.o.caches.clusters.list().filter((c) => !c.metadata?.deletionTimestamp);
+    live.sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+    return live[0]?.metadata?.name;
+  }
+
+  private async execute(actions: readonly NodeAction[], cluster: OpenLocalCluster, log: Logger): Promise<string[]> {
+    const errors: string[] = [];
+    const ns = resolveSpec(cluster).namespace;
+    for (const a of actions) {
+      try {
+        switch (a.type) {
+          case 'createJob': {
+            const [job] = withOwnership([renderPrepareVgJob(cluster, a.node, a.labels)], cluster);
+            if (job && (await this.o.api.createIfAbsent(job))) this.o.metrics.jobsStarted.inc();
+            log.info({ node: a.node }, 'started prepare-VG Job');
+            break;
+          }
+          case 'deleteJob':
+            await this.o.api.delete({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: a.name, namespace: ns } });
+            break;
+          case 'markReady':
+          case 'unmarkReady':
+            await this.o.api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: a.node } }, { metadata: { labels: { [STORAGE_READY_LABEL]: a.type === 'markReady' ? 'true' : null } } });
+            log.info({ node: a.node }, a.type === 'markReady' ? 'node ready: node plugins scheduled' : 'node no longer ready: node plugins removed');
+            break;
+        }
+      } catch (err) {
+        errors.push(`${a.type} ${'node' in a ? a.node : a.name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return errors;
+  }
+
+  /** Writes status only when it differs (a steady cluster costs zero writes), and records transition events. */
+  private async writeStatus(cluster: OpenLocalCluster, status: OpenLocalClusterStatus, log: Logger): Promise<OpenLocalCluster> {
+    if (canonicalJson(status) === canonicalJson(cluster.status ?? {})) return cluster;
+    const updated = await this.o.api.mergePatch<OpenLocalCluster>(cluster, { status }, 'status');
+    const events = transitionEvents(cluster.status?.conditions, status.conditions ?? [], cluster.status?.phase, status.phase ?? 'Pending');
+    await recordEvents(this.o.api, cluster, events, this.o.instance, log);
+    log.info({ phase: status.phase, ready: status.nodeCounts?.ready, nodes: status.nodeCounts?.total }, 'status updated');
+    return updated;
+  }
+}
+
+function emptyObservation(cluster: OpenLocalCluster): Observation {
+  return { generation: cluster.metadata?.generation ?? 0, deleting: false, specErrors: [], applyErrors: [], nodes: cluster.status?.nodes ?? [], components: cluster.status?.components ?? [], extenderEnabled: false };
+}

@@ -1,0 +1,27 @@
+import type { OpenLocalCluster } from '../api/generated/types.js';
+import type { KubeApi } from '../lib/kube-api.js';
+import type { Logger } from '../lib/log.js';
+import { STORAGE_READY_LABEL } from '../synth/names.js';
+import type { Caches } from './caches.js';
+import { CREATE_ONLY_KINDS } from './operands/desired.js';
+
+/**
+ * Removes what the cluster created: node marks first (node plugins stop being scheduled), then every owned
+ * object. Explicit deletes, so removal does not depend on a garbage collector. Namespaces stay (they may hold
+ * other things), and no disk is touched: volume groups, LVs and data survive (cleanup.policy Keep).
+ */
+export async function removeStack(api: KubeApi, caches: Caches, cluster: OpenLocalCluster, log: Logger): Promise<void> {
+  for (const node of caches.nodes.list()) {
+    if (node.metadata.labels?.[STORAGE_READY_LABEL] === undefined) continue;
+    await api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: node.metadata.name } }, { metadata: { labels: { [STORAGE_READY_LABEL]: null } } });
+  }
+  const uid = cluster.metadata?.uid;
+  for (const kind of caches.ownedKinds()) {
+    if (CREATE_ONLY_KINDS.has(kind)) continue;
+    for (const obj of caches.ownedCache(kind)?.list() ?? []) {
+      if (!obj.metadata?.ownerReferences?.some((r) => r.uid === uid)) continue;
+      await api.delete(obj, 'Background');
+    }
+  }
+  log.info({ cleanupPolicy: cluster.spec.cleanup?.policy ?? 'Keep' }, 'operands removed; data on disks kept');
+}

@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+import { API_GROUP_VERSION } from '../../api/group.js';
+import type { OpenLocalCluster } from '../../api/generated/types.js';
+import type { KubeObject } from '../../lib/kube-object.js';
+import { canonicalJson } from '../../lib/storage-config.js';
+import type { KubeObject as RenderedObject } from '../../synth/render.js';
+
+export const FIELD_MANAGER = 'open-local-operator';
+/** Hash of what the operator last applied to an object: equal hash = nothing to send (zero writes when steady). */
+export const APPLIED_HASH_ANNOTATION = 'csi.aliyun.com/applied-hash';
+
+/** Objects that are created once and never owned, updated or pruned: deleting the CR must not delete them. */
+export const CREATE_ONLY_KINDS = new Set(['Namespace']);
+
+/**
+ * The objects to apply for a cluster: the rendered stack, each owned by the cluster (garbage collection removes
+ * them with it; cluster-scoped owners may own namespaced objects) and stamped with the hash of its content.
+ */
+export function withOwnership(rendered: readonly RenderedObject[], cluster: OpenLocalCluster): KubeObject[] {
+  const uid = cluster.metadata?.uid;
+  const name = cluster.metadata?.name;
+  if (!uid || !name) throw new Error('cluster has no uid/name: it must come from the API server');
+  return rendered.map((o) => {
+    const obj = structuredClone(o) as KubeObject;
+    if (CREATE_ONLY_KINDS.has(obj.kind ?? '')) return obj;
+    const meta = obj.metadata ?? {};
+    meta.ownerReferences = [{ apiVersion: API_GROUP_VERSION, kind: 'OpenLocalCluster', name, uid, controller: true, blockOwnerDeletion: true }];
+    meta.annotations = { ...meta.annotations, [APPLIED_HASH_ANNOTATION]: contentHash(obj) };
+    obj.metadata = meta;
+    return obj;
+  });
+}
+
+export function contentHash(obj: KubeObject): string {
+  return createHash('sha256').update(canonicalJson(obj)).digest('hex').slice(0, 16);
+}
+
+/** A stable identity for matching desired and live objects. */
+export function objectKey(o: KubeObject): string {
+  return `${o.apiVersion ?? ''}/${o.kind ?? ''}/${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+}

@@ -1,0 +1,112 @@
+import type { ComponentStatus, Condition, NodeStatus, OpenLocalClusterStatus } from '../../api/generated/types.js';
+
+export const ConditionType = {
+  Ready: 'Ready',
+  Progressing: 'Progressing',
+  Degraded: 'Degraded',
+  NodesPrepared: 'NodesPrepared',
+  ComponentsAvailable: 'ComponentsAvailable',
+  SchedulerExtenderConfigured: 'SchedulerExtenderConfigured',
+} as const;
+
+/** Everything one reconcile observed, from which the status is folded. */
+export interface Observation {
+  readonly generation: number;
+  readonly deleting: boolean;
+  /** Set when another OpenLocalCluster is the active one. */
+  readonly duplicateOf?: string;
+  /** Field errors of a spec the CRD let through but that cannot work. */
+  readonly specErrors: readonly string[];
+  /** Objects that could not be applied, as "Kind/name: reason". */
+  readonly applyErrors: readonly string[];
+  readonly nodes: readonly NodeStatus[];
+  readonly components: readonly ComponentStatus[];
+  readonly extenderEnabled: boolean;
+}
+
+type Cond = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
+const cond = (type: string, ok: boolean | 'Unknown', reason: string, message: string): Cond => ({
+  type,
+  status: ok === 'Unknown' ? 'Unknown' : ok ? 'True' : 'False',
+  reason,
+  message,
+});
+
+const list = (names: readonly string[], max = 5): string =>
+  names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+
+/**
+ * Folds an observation into the status: conditions first (each with a reason a newcomer can act on), then
+ * the phase as Deleting > Degraded > Progressing > Ready. Pure; lastTransitionTime moves only when a
+ * condition's status changes, so a steady cluster yields an identical status and costs no write.
+ */
+export function computeStatus(o: Observation, previous: OpenLocalClusterStatus | undefined, now: Date): OpenLocalClusterStatus {
+  const conditions: Cond[] = [];
+  if (o.duplicateOf !== undefined) {
+    const msg = `OpenLocalCluster ${o.duplicateOf} already manages this cluster; only one is allowed. Delete this one.`;
+    conditions.push(cond(ConditionType.Ready, false, 'Duplicate', msg), cond(ConditionType.Degraded, true, 'Duplicate', msg), cond(ConditionType.Progressing, false, 'Duplicate', msg));
+    return finish(o, previous, now, conditions, 'Degraded');
+  }
+
+  const failed = o.nodes.filter((n) => n.phase === 'Failed');
+  const waiting = o.nodes.filter((n) => n.phase === 'Pending' || n.phase === 'Preparing');
+  const nodesPrepared =
+    o.nodes.length === 0
+      ? cond(ConditionType.NodesPrepared, false, 'NoEligibleNodes', 'no node matches spec.nodes.selector')
+      : failed.length > 0
+        ? cond(ConditionType.NodesPrepared, false, failed[0]?.reason ?? 'PreparationFailed', `${failed.length} of ${o.nodes.length} nodes failed: ${list(failed.map((n) => `${n.name} (${n.message ?? n.reason ?? ''})`), 3)}`)
+        : waiting.length > 0
+          ? cond(ConditionType.NodesPrepared, false, 'Preparing', `${o.nodes.length - waiting.length} of ${o.nodes.length} nodes ready; preparing ${list(waiting.map((n) => n.name))}`)
+          : cond(ConditionType.NodesPrepared, true, 'AllNodesReady', `${o.nodes.length} nodes ready`);
+
+  const down = o.components.filter((c) => !c.ready);
+  const componentsAvailable =
+    down.length === 0
+      ? cond(ConditionType.ComponentsAvailable, true, 'AllAvailable', `${o.components.length} components available`)
+      : cond(ConditionType.ComponentsAvailable, false, 'ComponentsUnavailable', `not available: ${list(down.map((c) => `${c.name}${c.message ? ` (${c.message})` : ''}`))}`);
+
+  const extender = o.extenderEnabled
+    ? cond(ConditionType.SchedulerExtenderConfigured, 'Unknown', 'NotVerified', 'merge ConfigMap open-local-scheduler-config (extender.yaml) into kube-scheduler\'s configuration; the operator cannot verify it')
+    : cond(ConditionType.SchedulerExtenderConfigured, true, 'ExtenderDisabled', 'spec.extender.enabled is false');
+
+  const degradedBy: [string, string][] = [
+    ...o.specErrors.map((e): [string, string] => ['InvalidSpec', e]),
+    ...o.applyErrors.map((e): [string, string] => ['ApplyFailed', e]),
+    ...(failed.length > 0 ? [[failed[0]?.reason ?? 'PreparationFailed', nodesPrepared.message] as [string, string]] : []),
+  ];
+  const degraded = degradedBy.length > 0
+    ? cond(ConditionType.Degraded, true, degradedBy[0]?.[0] ?? 'Degraded', list(degradedBy.map(([, m]) => m), 3))
+    : cond(ConditionType.Degraded, false, 'AsExpected', 'nothing is failing');
+
+  const progressing = o.deleting
+    ? cond(ConditionType.Progressing, true, 'Deleting', 'removing the stack')
+    : waiting.length > 0 || (down.length > 0 && degradedBy.length === 0)
+      ? cond(ConditionType.Progressing, true, waiting.length > 0 ? 'PreparingNodes' : 'WaitingForComponents', waiting.length > 0 ? nodesPrepared.message : componentsAvailable.message)
+      : cond(ConditionType.Progressing, false, 'Settled', 'nothing in progress');
+
+  const blocker = [degraded.status === 'True' ? degraded : undefined, nodesPrepared.status !== 'True' ? nodesPrepared : undefined, componentsAvailable.status !== 'True' ? componentsAvailable : undefined].find((c) => c !== undefined);
+  const ready = o.deleting
+    ? cond(ConditionType.Ready, false, 'Deleting', 'the OpenLocalCluster is being deleted')
+    : blocker
+      ? cond(ConditionType.Ready, false, blocker.reason, blocker.message)
+      : cond(ConditionType.Ready, true, 'Ready', `${o.nodes.length} nodes ready, ${o.components.length} components available`);
+
+  conditions.push(ready, progressing, degraded, nodesPrepared, componentsAvailable, extender);
+  const phase = o.deleting ? 'Deleting' : degraded.status === 'True' ? 'Degraded' : ready.status === 'True' ? 'Ready' : progressing.status === 'True' ? 'Progressing' : 'Pending';
+  return finish(o, previous, now, conditions, phase);
+}
+
+function finish(o: Observation, previous: OpenLocalClusterStatus | undefined, now: Date, conditions: Cond[], phase: NonNullable<OpenLocalClusterStatus['phase']>): OpenLocalClusterStatus {
+  const before = new Map((previous?.conditions ?? []).map((c) => [c.type, c]));
+  return {
+    observedGeneration: o.generation,
+    phase,
+    conditions: conditions.map((c) => {
+      const old = before.get(c.type);
+      return { ...c, observedGeneration: o.generation, lastTransitionTime: old?.status === c.status ? old.lastTransitionTime : now.toISOString() };
+    }),
+    nodeCounts: { total: o.nodes.length, ready: o.nodes.filter((n) => n.phase === 'Ready').length, failed: o.nodes.filter((n) => n.phase === 'Failed').length },
+    nodes: [...o.nodes],
+    components: [...o.components],
+  };
+}
