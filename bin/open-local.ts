@@ -17,8 +17,8 @@ const notYet = (name: string, issue: string): Command => () => {
 const commands: Readonly<Record<string, { readonly summary: string; readonly run: Command }>> = {
   operator: { summary: 'reconcile OpenLocalCluster into a running stack', run: runOperator },
   controller: { summary: 'NLS controller: one NodeLocalStorage per node', run: notYet('controller', 'operator') },
-  agent: { summary: 'node agent: discover storage, write NodeLocalStorage status', run: (argv) => import('../node-agent/cli.js').then((m) => m.runAgent(argv)) },
-  'prepare-vg': { summary: "prepare this node's volume groups (the operator's Job)", run: (argv) => import('../node-agent/prepare-vg/cli.js').then((m) => m.runPrepareVg(argv)) },
+  agent: { summary: 'node agent: discover storage, write NodeLocalStorage status', run: notYet('agent', 'node agent') },
+  'prepare-vg': { summary: "prepare this node's volume groups (the operator's Job)", run: notYet('prepare-vg', 'node agent') },
   csi: { summary: 'CSI driver (controller or node mode)', run: notYet('csi', 'CSI driver') },
   extender: { summary: 'kube-scheduler extender', run: notYet('extender', 'scheduler extender') },
   synth: { summary: 'print the install manifest or the operands of an OpenLocalCluster', run: runSynth },
