@@ -5,6 +5,7 @@
 import { CliError } from '../lib/cli-error.js';
 import { runSynth } from '../synth/cli.js';
 import { runOperator } from '../operator/run.js';
+import { runController } from '../operator/nls-controller/run.js';
 import { runBundle } from '../olm-bundle/cli.js';
 import { version } from '../lib/version.js';
 
@@ -16,7 +17,7 @@ const notYet = (name: string, issue: string): Command => () => {
 
 const commands: Readonly<Record<string, { readonly summary: string; readonly run: Command }>> = {
   operator: { summary: 'reconcile OpenLocalCluster into a running stack', run: runOperator },
-  controller: { summary: 'NLS controller: one NodeLocalStorage per node', run: notYet('controller', 'operator') },
+  controller: { summary: 'NLS controller: one NodeLocalStorage per node', run: runController },
   agent: { summary: 'node agent: discover storage, write NodeLocalStorage status', run: notYet('agent', 'node agent') },
   'prepare-vg': { summary: "prepare this node's volume groups (the operator's Job)", run: notYet('prepare-vg', 'node agent') },
   csi: { summary: 'CSI driver (controller or node mode)', run: notYet('csi', 'CSI driver') },

@@ -52,11 +52,16 @@ export class Caches {
     this.prepareVgPods = new Informer(kc, api, { apiVersion: 'v1', kind: 'Pod', labelSelector: `app.kubernetes.io/component=${names.prepareVg}` }, log);
   }
 
+  /** Starts every cache; `onChange` is called only after all have synced (then once per change). */
   async start(onChange: ChangeHandler): Promise<void> {
+    let synced = false;
+    const notify: ChangeHandler = (kind, obj) => {
+      if (synced) onChange(kind, obj);
+    };
     const all: Pick<Informer<KubeObject>, 'start' | 'synced'>[] = [this.clusters, this.nodes, this.prepareVgPods];
-    this.clusters.onEvent((_e, obj) => { onChange('OpenLocalCluster', obj); });
-    this.nodes.onEvent((_e, obj) => { onChange('Node', obj); });
-    this.prepareVgPods.onEvent((_e, obj) => { onChange('Pod', obj); });
+    this.clusters.onEvent((_e, obj) => { notify('OpenLocalCluster', obj); });
+    this.nodes.onEvent((_e, obj) => { notify('Node', obj); });
+    this.prepareVgPods.onEvent((_e, obj) => { notify('Pod', obj); });
     for (const [kind, apiVersion] of Object.entries(OWNED_KINDS)) {
       try {
         await this.api.collectionPath(apiVersion, kind, 'default');
@@ -67,11 +72,13 @@ export class Caches {
       }
       const informer = new Informer<KubeObject>(this.kc, this.api, { apiVersion, kind, labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY}` }, this.log);
       this.owned.set(kind, informer);
-      informer.onEvent((_e, obj) => { onChange(kind, obj); });
+      informer.onEvent((_e, obj) => { notify(kind, obj); });
       all.push(informer);
     }
     await Promise.all(all.map((i) => i.start()));
     await Promise.all(all.map((i) => i.synced));
+    synced = true;
+    for (const c of this.clusters.list()) onChange('OpenLocalCluster', c);
   }
 
   get synced(): boolean {
