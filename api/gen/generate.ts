@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { compile } from 'json-schema-to-typescript';
+import { compile, type JSONSchema } from 'json-schema-to-typescript';
 import { buildCrd } from './crd.js';
 import { loadKindSources, type KindSource } from './kind-source.js';
 
@@ -18,7 +18,7 @@ async function renderTypes(kinds: KindSource[]): Promise<string> {
     title: 'OpenLocalApiRoot',
     type: 'object' as const,
     additionalProperties: false,
-    properties: Object.fromEntries(kinds.map((k) => [k.kind, k.schema])),
+    properties: Object.fromEntries(kinds.map((k) => [k.kind, withoutMinItems(k.schema) as JSONSchema])),
   };
   const ts = await compile(root, 'OpenLocalApiRoot', {
     additionalProperties: false,
@@ -29,6 +29,21 @@ async function renderTypes(kinds: KindSource[]): Promise<string> {
   });
   // The synthetic root only exists to dedupe shared types.
   return ts.replace(/export interface OpenLocalApiRoot \{[\s\S]*?\n\}\n/, '').replace(/\n{3,}/g, '\n\n');
+}
+
+/** minItems would make json-schema-to-typescript emit `[T, ...T[]]` tuples, awkward to build; the validators keep it. */
+function withoutMinItems(node: unknown, seen = new Map<object, unknown>()): unknown {
+  if (node === null || typeof node !== 'object') return node;
+  // Shared fragments stay shared (one object each), so each still becomes one named type.
+  const done = seen.get(node);
+  if (done) return done;
+  const copy: Record<string, unknown> | unknown[] = Array.isArray(node) ? [] : {};
+  seen.set(node, copy);
+  for (const [k, v] of Object.entries(node)) {
+    if (k === 'minItems') continue;
+    (copy as Record<string, unknown>)[k] = withoutMinItems(v, seen);
+  }
+  return copy;
 }
 
 function renderCrds(kinds: KindSource[]): string {

@@ -109,10 +109,9 @@ export interface VgToBeInited {
   /**
    * Block devices (or partitions) that form the VG. Prefer stable names such as /dev/disk/by-id/...; kernel names like /dev/sdb can change across reboots.
    *
-   * @minItems 1
    * @maxItems 50
    */
-  devices: [string, ...string[]];
+  devices: string[];
   /**
    * Devices from `devices` that may be initialised even though they carry partitions or a filesystem, LVM or RAID signature. Their content is DESTROYED. Leave empty unless you mean it.
    *
@@ -223,18 +222,97 @@ export interface NodeLocalStorageInitConfigSpec {
  * Storage configuration that applies to every node no nodesConfig entry matches.
  */
 export interface GlobalConfig {
-  spdkConfig?: SpdkConfig;
-  listConfig?: ListConfig;
-  resourceToBeInited?: ResourceToBeInited;
+  spdkConfig?: SpdkConfig1;
+  listConfig?: ListConfig1;
+  resourceToBeInited?: ResourceToBeInited1;
+}
+/**
+ * SPDK settings of Open-Local. A non-empty deviceType marks the node as an SPDK node.
+ */
+export interface SpdkConfig1 {
+  deviceType?: string;
+  rpcSocket?: string;
+}
+/**
+ * Which discovered storage the scheduler may use. Each entry is a regular expression that must match a whole name (VG name, mount path or device path); exclude wins over include; an empty include selects nothing.
+ */
+export interface ListConfig1 {
+  vgs?: NameFilter1;
+  mountPoints?: NameFilter1;
+  devices?: NameFilter1;
+}
+export interface NameFilter1 {
+  /**
+   * Regular expressions (whole-name match) of the names to select.
+   *
+   * @maxItems 50
+   */
+  include?: string[];
+  /**
+   * Regular expressions (whole-name match) of the names to drop from the selection.
+   *
+   * @maxItems 50
+   */
+  exclude?: string[];
+}
+/**
+ * Volume groups and mount points to create on a node.
+ */
+export interface ResourceToBeInited1 {
+  /**
+   * @maxItems 50
+   */
+  vgs?: VgToBeInited1[];
+  /**
+   * @maxItems 50
+   */
+  mountpoints?: MountpointToBeInited1[];
+}
+export interface VgToBeInited1 {
+  /**
+   * Volume group name (LVM rules; a leading '-' is not allowed).
+   */
+  name: string;
+  /**
+   * Block devices (or partitions) that form the VG. Prefer stable names such as /dev/disk/by-id/...; kernel names like /dev/sdb can change across reboots.
+   *
+   * @maxItems 50
+   */
+  devices: string[];
+  /**
+   * Devices from `devices` that may be initialised even though they carry partitions or a filesystem, LVM or RAID signature. Their content is DESTROYED. Leave empty unless you mean it.
+   *
+   * @maxItems 16
+   */
+  forceDevices?: string[];
+}
+export interface MountpointToBeInited1 {
+  /**
+   * Directory to mount the device on (created if missing).
+   */
+  path: string;
+  /**
+   * Block device to format (only if it holds no signature, unless force) and mount.
+   */
+  device: string;
+  fsType?: 'ext2' | 'ext3' | 'ext4' | 'xfs';
+  /**
+   * @maxItems 32
+   */
+  options?: string[];
+  /**
+   * Format the device even if it already holds a signature. Its content is DESTROYED.
+   */
+  force?: boolean;
 }
 /**
  * Storage configuration for the nodes a selector matches.
  */
 export interface NodeConfig {
   selector?: LabelSelector;
-  spdkConfig?: SpdkConfig;
-  listConfig?: ListConfig;
-  resourceToBeInited?: ResourceToBeInited;
+  spdkConfig?: SpdkConfig1;
+  listConfig?: ListConfig1;
+  resourceToBeInited?: ResourceToBeInited1;
 }
 /**
  * A Kubernetes label selector (metav1.LabelSelector).
@@ -318,17 +396,133 @@ export interface ImagesSpec {
  * Storage to prepare and expose, in NodeLocalStorageInitConfig shape: globalConfig applies to every storage node; the last nodesConfig entry whose selector matches a node replaces it as a whole.
  */
 export interface StorageSpec {
-  globalConfig?: GlobalConfig;
+  globalConfig?: GlobalConfig1;
   /**
    * @maxItems 100
    */
-  nodesConfig?: NodeConfig[];
+  nodesConfig?: NodeConfig1[];
+}
+/**
+ * Storage configuration that applies to every node no nodesConfig entry matches.
+ */
+export interface GlobalConfig1 {
+  spdkConfig?: SpdkConfig2;
+  listConfig?: ListConfig2;
+  resourceToBeInited?: ResourceToBeInited2;
+}
+/**
+ * SPDK settings of Open-Local. A non-empty deviceType marks the node as an SPDK node.
+ */
+export interface SpdkConfig2 {
+  deviceType?: string;
+  rpcSocket?: string;
+}
+/**
+ * Which discovered storage the scheduler may use. Each entry is a regular expression that must match a whole name (VG name, mount path or device path); exclude wins over include; an empty include selects nothing.
+ */
+export interface ListConfig2 {
+  vgs?: NameFilter2;
+  mountPoints?: NameFilter2;
+  devices?: NameFilter2;
+}
+export interface NameFilter2 {
+  /**
+   * Regular expressions (whole-name match) of the names to select.
+   *
+   * @maxItems 50
+   */
+  include?: string[];
+  /**
+   * Regular expressions (whole-name match) of the names to drop from the selection.
+   *
+   * @maxItems 50
+   */
+  exclude?: string[];
+}
+/**
+ * Volume groups and mount points to create on a node.
+ */
+export interface ResourceToBeInited2 {
+  /**
+   * @maxItems 50
+   */
+  vgs?: VgToBeInited2[];
+  /**
+   * @maxItems 50
+   */
+  mountpoints?: MountpointToBeInited2[];
+}
+export interface VgToBeInited2 {
+  /**
+   * Volume group name (LVM rules; a leading '-' is not allowed).
+   */
+  name: string;
+  /**
+   * Block devices (or partitions) that form the VG. Prefer stable names such as /dev/disk/by-id/...; kernel names like /dev/sdb can change across reboots.
+   *
+   * @maxItems 50
+   */
+  devices: string[];
+  /**
+   * Devices from `devices` that may be initialised even though they carry partitions or a filesystem, LVM or RAID signature. Their content is DESTROYED. Leave empty unless you mean it.
+   *
+   * @maxItems 16
+   */
+  forceDevices?: string[];
+}
+export interface MountpointToBeInited2 {
+  /**
+   * Directory to mount the device on (created if missing).
+   */
+  path: string;
+  /**
+   * Block device to format (only if it holds no signature, unless force) and mount.
+   */
+  device: string;
+  fsType?: 'ext2' | 'ext3' | 'ext4' | 'xfs';
+  /**
+   * @maxItems 32
+   */
+  options?: string[];
+  /**
+   * Format the device even if it already holds a signature. Its content is DESTROYED.
+   */
+  force?: boolean;
+}
+/**
+ * Storage configuration for the nodes a selector matches.
+ */
+export interface NodeConfig1 {
+  selector?: LabelSelector1;
+  spdkConfig?: SpdkConfig2;
+  listConfig?: ListConfig2;
+  resourceToBeInited?: ResourceToBeInited2;
+}
+/**
+ * A Kubernetes label selector (metav1.LabelSelector).
+ */
+export interface LabelSelector1 {
+  matchLabels?: {
+    [k: string]: string | undefined;
+  };
+  /**
+   * @maxItems 32
+   */
+  matchExpressions?: LabelSelectorRequirement1[];
+}
+export interface LabelSelectorRequirement1 {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  /**
+   * @maxItems 64
+   */
+  values?: string[];
 }
 /**
  * Which nodes run storage (prepare-VG Job, agent and CSI node plugin).
  */
 export interface StorageNodesSpec {
-  selector?: LabelSelector;
+  selector?: LabelSelector1;
   /**
    * Tolerations of the node pods and prepare-VG Jobs. Default tolerates every taint.
    *

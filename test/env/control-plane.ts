@@ -98,6 +98,8 @@ export interface ControlPlane {
     name: string,
     opts?: { expirationSeconds?: number; create?: boolean },
   ): Promise<KubeConfig>;
+  /** Stops kube-apiserver, waits `downMs`, starts it again on the same port and waits until it is ready. */
+  restartApiServer(downMs?: number): Promise<void>;
   /** Stops every process (SIGTERM, then SIGKILL) and removes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -218,7 +220,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     });
 
     // kube-apiserver
-    const apiserver = startProcess({
+    const startApiServer = (): ManagedProcess => startProcess({
       name: 'kube-apiserver',
       command: bin.apiserver,
       logPath: log('kube-apiserver'),
@@ -236,6 +238,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         ...(opts.apiServerFlags ?? []),
       ],
     });
+    const apiserver = startApiServer();
     procs.push(apiserver);
     await waitReady(apiserver, `${server}/readyz`, timeoutMs, pki.caCert, tokens.admin).catch((e: unknown) => {
       throw withTail(e, apiserver);
@@ -317,6 +320,18 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       pki,
       processes: procs,
       adminKubeConfig,
+      async restartApiServer(downMs = 0) {
+        const index = procs.findIndex((p) => p.name === 'kube-apiserver');
+        const old = procs[index];
+        if (!old) throw new Error('kube-apiserver is not running');
+        await old.stop(10_000);
+        await new Promise((r) => setTimeout(r, downMs));
+        const fresh = startApiServer();
+        procs[index] = fresh;
+        await waitReady(fresh, `${server}/readyz`, timeoutMs, pki.caCert, tokens.admin).catch((e: unknown) => {
+          throw withTail(e, fresh);
+        });
+      },
       async kubeConfigForServiceAccount(namespace, name, saOpts = {}) {
         const core = adminKubeConfig().makeApiClient(CoreV1Api);
         if (saOpts.create) {
