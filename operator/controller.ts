@@ -38,6 +38,8 @@ export class OpenLocalClusterController {
   readonly queue: WorkQueue;
   private readonly o: ControllerOptions;
   private readonly now: () => Date;
+  /** The last render, keyed by the cluster's uid and spec: node and Job events do not re-render the stack. */
+  private rendered: { key: string; spec: ResolvedSpec; desired: KubeObject[] } | undefined;
 
   constructor(options: ControllerOptions) {
     this.o = options;
@@ -92,16 +94,17 @@ export class OpenLocalClusterController {
       return; // the update event brings us back with the finalizer in place
     }
 
-    let spec: ResolvedSpec;
-    let desired: KubeObject[];
-    try {
-      spec = resolveSpec(cluster);
-      desired = withOwnership(renderStack(cluster), cluster);
-    } catch (err) {
-      if (!(err instanceof InvalidClusterError)) throw err;
-      await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster), specErrors: err.errors }, cluster.status, this.now()), log);
-      return;
+    const renderKey = `${cluster.metadata.uid ?? ''}/${canonicalJson(cluster.spec)}`;
+    if (this.rendered?.key !== renderKey) {
+      try {
+        this.rendered = { key: renderKey, spec: resolveSpec(cluster), desired: withOwnership(renderStack(cluster), cluster) };
+      } catch (err) {
+        if (!(err instanceof InvalidClusterError)) throw err;
+        await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster), specErrors: err.errors }, cluster.status, this.now()), log);
+        return;
+      }
     }
+    const { spec, desired } = this.rendered;
 
     const applied = await applyDesired(this.o.api, this.o.caches, desired, log);
     for (const id of applied.applied) this.o.metrics.applied.inc({ kind: id.split('/')[0] });
@@ -113,7 +116,7 @@ export class OpenLocalClusterController {
       .flatMap((j) => jobFacts(j, pods) ?? []);
     const nodes = this.o.caches.nodes.list().map(nodeFacts);
     const plan = planNodes({ spec, nodes, jobs, previous: cluster.status?.nodes ?? [], now: this.now() });
-    const actionErrors = await this.execute(plan.actions, cluster, log);
+    const actionErrors = await this.execute(plan.actions, cluster, spec, log);
     if (plan.requeueAfterMs !== undefined) this.queue.addAfter(name, plan.requeueAfterMs);
 
     const components = componentStatuses(desired, (kind, ns, n) => this.o.caches.ownedCache(kind)?.get(n, ns));
@@ -136,9 +139,9 @@ export class OpenLocalClusterController {
     return live[0]?.metadata?.name;
   }
 
-  private async execute(actions: readonly NodeAction[], cluster: OpenLocalCluster, log: Logger): Promise<string[]> {
+  private async execute(actions: readonly NodeAction[], cluster: OpenLocalCluster, spec: ResolvedSpec, log: Logger): Promise<string[]> {
     const errors: string[] = [];
-    const ns = resolveSpec(cluster).namespace;
+    const ns = spec.namespace;
     for (const a of actions) {
       try {
         switch (a.type) {

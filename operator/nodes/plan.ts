@@ -93,8 +93,8 @@ export function planNodes(input: PlanInput): NodePlan {
     }
     if (before?.phase === 'Ready' && before.configHash === desiredHash) {
       statuses.push(before);
+      // A finished Job stays for its logs until its TTL (ttlSecondsAfterFinished) removes it.
       if (!node.markedReady) actions.push({ type: 'markReady', node: node.name });
-      if (job && job.state !== 'Active' && job.state !== 'Deleting') actions.push({ type: 'deleteJob', name: job.name });
       continue;
     }
     if (job && job.configHash !== desiredHash) {
