@@ -1,5 +1,5 @@
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
-import type { KubeApi, KubeObject } from './kube-api.js';
+import { KubeApiError, type KubeApi, type KubeObject } from './kube-api.js';
 import type { Logger } from './log.js';
 
 export interface InformerOptions {
@@ -84,7 +84,9 @@ export class Informer<T extends KubeObject> {
     lw.on('error', (err: unknown) => {
       if (this.stopped) return;
       const delay = (this.options.backoff ?? defaultBackoff)(this.attempt++);
-      this.log.warn({ err, kind, delayMs: delay }, 'watch failed; restarting');
+      // A CRD that was just established answers 429 for a moment: expected, not worth a warning.
+      const transient = err instanceof KubeApiError && err.status === 429;
+      this.log[transient ? 'debug' : 'warn']({ err, kind, delayMs: delay }, 'watch failed; restarting');
       this.timer = setTimeout(() => {
         lw.start().catch(() => undefined);
       }, delay);
