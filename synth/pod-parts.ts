@@ -59,6 +59,15 @@ export function healthProbes(port: string): Pick<k8s.Container, 'livenessProbe' 
   };
 }
 
+/** The CSI plugin's liveness: the livenessprobe sidecar answers on port `healthz` by calling the plugin's Probe. */
+export const csiPluginLivenessProbe: k8s.Probe = {
+  httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('healthz') },
+  initialDelaySeconds: 10,
+  periodSeconds: 20,
+  timeoutSeconds: 5,
+  failureThreshold: 3,
+};
+
 /** Every open-local daemon serves /healthz, /readyz and /metrics on this port. */
 export const HTTP_PORT = 8080;
 

@@ -1,8 +1,8 @@
 import type { Chart } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-33';
+import type { k8s } from 'cdk8s-plus-33';
 import { CSI_DRIVER_NAME } from '../../api/group.js';
 import { names } from '../names.js';
-import { env, resources, restrictedContainer, sidecarLeaderElection } from '../pod-parts.js';
+import { csiPluginLivenessProbe, env, resources, restrictedContainer, sidecarLeaderElection } from '../pod-parts.js';
 import type { ResolvedSpec } from '../resolved-spec.js';
 import { addDeployment } from './deployment.js';
 
@@ -32,13 +32,7 @@ export function addCsiController(chart: Chart, spec: ResolvedSpec): void {
       args: ['csi', '--mode=controller', `--endpoint=unix://${ADDRESS}`, `--driver=${CSI_DRIVER_NAME}`, `--log-level=${spec.logLevel}`],
       env: [env.podName, env.podNamespace],
       ports: [{ name: 'healthz', containerPort: HEALTH_PORT }],
-      livenessProbe: {
-        httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('healthz') },
-        initialDelaySeconds: 10,
-        periodSeconds: 20,
-        timeoutSeconds: 5,
-        failureThreshold: 3,
-      },
+      livenessProbe: csiPluginLivenessProbe,
       volumeMounts: socket,
       resources: resources('20m', '64Mi', '512Mi'),
       securityContext: restrictedContainer,

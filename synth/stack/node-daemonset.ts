@@ -2,7 +2,7 @@ import type { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import { CSI_DRIVER_NAME } from '../../api/group.js';
 import { componentLabels, names, selectorLabels, STORAGE_READY_LABEL } from '../names.js';
-import { env, healthProbes, HTTP_PORT, privilegedContainer, pullSecrets, resources, rootUnprivilegedContainer, tolerations } from '../pod-parts.js';
+import { csiPluginLivenessProbe, env, healthProbes, HTTP_PORT, privilegedContainer, pullSecrets, resources, rootUnprivilegedContainer, tolerations } from '../pod-parts.js';
 import type { ResolvedSpec } from '../resolved-spec.js';
 
 const HEALTH_PORT = 9808;
@@ -35,13 +35,7 @@ export function addNodeDaemonSet(chart: Chart, spec: ResolvedSpec): void {
     ],
     env: [env.nodeName],
     ports: [{ name: 'healthz', containerPort: HEALTH_PORT }],
-    livenessProbe: {
-      httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('healthz') },
-      initialDelaySeconds: 10,
-      periodSeconds: 20,
-      timeoutSeconds: 5,
-      failureThreshold: 3,
-    },
+    livenessProbe: csiPluginLivenessProbe,
     resources: resources('20m', '64Mi', '512Mi'),
     securityContext: privilegedContainer,
     volumeMounts: [

@@ -19,7 +19,7 @@ import { startControlPlane } from '../env/control-plane.js';
 import { freePorts } from '../env/net.js';
 import { loadExample, withField } from '../fixtures/examples.js';
 import { createNode, finishPrepareVgJob, markAvailable, prepareResult } from '../integration/support/kubelet-play.js';
-import { rawApi, waitEstablished } from '../integration/support/raw-api.js';
+import { installCrds, rawApi } from '../integration/support/raw-api.js';
 import { volumeSnapshotClassCrd } from '../integration/support/snapshot-crds.js';
 
 const { values } = parseArgs({ options: { nodes: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' } } });
@@ -30,9 +30,7 @@ const cli = resolve(import.meta.dirname, '..', '..', 'bin', 'open-local.js');
 
 const cp = await startControlPlane({ apiServerFlags: ['--max-requests-inflight=800', '--max-mutating-requests-inflight=400'] });
 try {
-  const raw = rawApi(cp);
-  for (const crd of [...crdManifests, volumeSnapshotClassCrd]) await raw.apply(crd);
-  await waitEstablished(raw, [...crdManifests, volumeSnapshotClassCrd].map((c) => c.metadata.name));
+  await installCrds(rawApi(cp), [...crdManifests, volumeSnapshotClassCrd]);
   const api = new KubeApi(loadKubeConfig(cp.kubeconfigPath));
   const t0 = Date.now();
   for (let i = 0; i < nodeCount; i += 50) {

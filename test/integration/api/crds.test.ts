@@ -6,7 +6,7 @@ import { crdManifests } from '../../../api/generated/crds.js';
 import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
 import { badClusters } from '../../fixtures/bad-clusters.js';
 import { exampleFiles, loadExample } from '../../fixtures/examples.js';
-import { rawApi, waitEstablished, type RawApi } from '../support/raw-api.js';
+import { installCrds, rawApi, type RawApi } from '../support/raw-api.js';
 
 const examples = exampleFiles.map((f) => basename(f));
 
@@ -17,11 +17,7 @@ describe('CRDs on the real API server', function () {
   before(async function () {
     cp = await startControlPlane();
     api = rawApi(cp);
-    for (const crd of crdManifests) {
-      const r = await api.apply(crd);
-      expect(r.status, `${crd.metadata.name}: ${r.text}`).to.be.oneOf([200, 201]);
-    }
-    await waitEstablished(api, crdManifests.map((c) => c.metadata.name));
+    await installCrds(api, crdManifests);
   });
 
   after(async function () {

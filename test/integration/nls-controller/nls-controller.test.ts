@@ -9,7 +9,7 @@ import { createLogger } from '../../../lib/log.js';
 import { NlsController } from '../../../operator/nls-controller/controller.js';
 import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
 import { createNode, eventually } from '../support/kubelet-play.js';
-import { rawApi, waitEstablished } from '../support/raw-api.js';
+import { installCrds, rawApi } from '../support/raw-api.js';
 
 const GV = 'csi.aliyun.com/v1alpha1';
 
@@ -30,9 +30,7 @@ describe('NLS controller on a real API server', function () {
 
   before(async function () {
     cp = await startControlPlane();
-    const raw = rawApi(cp);
-    for (const crd of crdManifests) expect((await raw.apply(crd)).status).to.be.oneOf([200, 201]);
-    await waitEstablished(raw, crdManifests.map((c) => c.metadata.name));
+    await installCrds(rawApi(cp), crdManifests);
     const kc = loadKubeConfig(cp.kubeconfigPath);
     api = new KubeApi(kc);
     await api.apply(nlsc, 'test');

@@ -12,7 +12,7 @@ import { FINALIZER } from '../../../operator/controller.js';
 import { STORAGE_READY_LABEL } from '../../../synth/names.js';
 import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
 import { loadExample } from '../../fixtures/examples.js';
-import { rawApi, waitEstablished } from '../support/raw-api.js';
+import { installCrds, rawApi } from '../support/raw-api.js';
 import { volumeSnapshotClassCrd } from '../support/snapshot-crds.js';
 import { createNode, eventually, finishPrepareVgJob, markAvailable, prepareResult } from '../support/kubelet-play.js';
 
@@ -39,10 +39,8 @@ describe('operator reconcile on a real API server', function () {
 
   before(async function () {
     cp = await startControlPlane();
-    const raw = rawApi(cp);
     // The cluster has the snapshot CRDs (the default spec creates a VolumeSnapshotClass).
-    for (const crd of [...crdManifests, volumeSnapshotClassCrd]) expect((await raw.apply(crd)).status).to.be.oneOf([200, 201]);
-    await waitEstablished(raw, [...crdManifests, volumeSnapshotClassCrd].map((c) => c.metadata.name));
+    await installCrds(rawApi(cp), [...crdManifests, volumeSnapshotClassCrd]);
     api = new KubeApi(loadKubeConfig(cp.kubeconfigPath));
     for (const n of ['node-a', 'node-b', 'node-c']) await createNode(api, n);
     op = await startOperator({ kubeconfig: cp.kubeconfigPath, httpAddress: '127.0.0.1:0', leaderElect: false, leaseNamespace: 'default', identity: 'test', logLevel: 'warn' });

@@ -12,7 +12,7 @@ import { startOperator, type RunningOperator } from '../../../operator/run.js';
 import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
 import { loadExample } from '../../fixtures/examples.js';
 import { createNode, eventually } from '../support/kubelet-play.js';
-import { rawApi, waitEstablished } from '../support/raw-api.js';
+import { installCrds, rawApi } from '../support/raw-api.js';
 import { volumeSnapshotClassCrd } from '../support/snapshot-crds.js';
 
 const GV = 'csi.aliyun.com/v1alpha1';
@@ -30,9 +30,8 @@ describe('operator resilience', function () {
 
   before(async function () {
     cp = await startControlPlane();
-    const raw = rawApi(cp);
-    for (const crd of [...crdManifests, volumeSnapshotClassCrd]) expect((await raw.apply(crd)).status).to.be.oneOf([200, 201]);
-    await waitEstablished(raw, [...crdManifests, volumeSnapshotClassCrd].map((c) => c.metadata.name));
+    // The cluster has the snapshot CRDs (the default spec creates a VolumeSnapshotClass).
+    await installCrds(rawApi(cp), [...crdManifests, volumeSnapshotClassCrd]);
     api = new KubeApi(loadKubeConfig(cp.kubeconfigPath));
     for (let i = 0; i < 8; i++) await createNode(api, `node-${i}`);
   });

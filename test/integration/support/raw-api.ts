@@ -124,3 +124,12 @@ export async function waitEstablished(api: RawApi, names: readonly string[], tim
     }
   }
 }
+
+/** Applies CRDs (server-side) and waits until every one is Established; fails naming the CRD the server refused. */
+export async function installCrds(api: RawApi, crds: readonly KubeObjectLike[]): Promise<void> {
+  for (const crd of crds) {
+    const r = await api.apply(crd);
+    if (r.status !== 200 && r.status !== 201) throw new Error(`CRD ${crd.metadata.name} refused: ${r.text}`);
+  }
+  await waitEstablished(api, crds.map((c) => c.metadata.name));
+}
