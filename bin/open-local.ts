@@ -1,12 +1,9 @@
 /**
  * The one binary of the image: `open-local <command>` runs one component, like TopoLVM's hypertopolvm.
- * Each component parses its own flags and owns its run loop.
+ * Each component parses its own flags and owns its run loop. Components load lazily: prepare-vg and the
+ * agent must not pay for cdk8s (about 2 s) that only synth, bundle and the operator use.
  */
 import { CliError } from '../lib/cli-error.js';
-import { runSynth } from '../synth/cli.js';
-import { runOperator } from '../operator/run.js';
-import { runController } from '../operator/nls-controller/run.js';
-import { runBundle } from '../olm-bundle/cli.js';
 import { version } from '../lib/version.js';
 
 type Command = (argv: readonly string[]) => void | Promise<void>;
@@ -16,14 +13,14 @@ const notYet = (name: string, issue: string): Command => () => {
 };
 
 const commands: Readonly<Record<string, { readonly summary: string; readonly run: Command }>> = {
-  operator: { summary: 'reconcile OpenLocalCluster into a running stack', run: runOperator },
-  controller: { summary: 'NLS controller: one NodeLocalStorage per node', run: runController },
-  agent: { summary: 'node agent: discover storage, write NodeLocalStorage status', run: notYet('agent', 'node agent') },
-  'prepare-vg': { summary: "prepare this node's volume groups (the operator's Job)", run: notYet('prepare-vg', 'node agent') },
+  operator: { summary: 'reconcile OpenLocalCluster into a running stack', run: async (argv) => (await import('../operator/run.js')).runOperator(argv) },
+  controller: { summary: 'NLS controller: one NodeLocalStorage per node', run: async (argv) => (await import('../operator/nls-controller/run.js')).runController(argv) },
+  agent: { summary: 'node agent: discover storage, write NodeLocalStorage status', run: async (argv) => (await import('../node-agent/cli.js')).runAgent(argv) },
+  'prepare-vg': { summary: "prepare this node's volume groups (the operator's Job)", run: async (argv) => (await import('../node-agent/prepare-vg/cli.js')).runPrepareVg(argv) },
   csi: { summary: 'CSI driver (controller or node mode)', run: notYet('csi', 'CSI driver') },
   extender: { summary: 'kube-scheduler extender', run: notYet('extender', 'scheduler extender') },
-  synth: { summary: 'print the install manifest or the operands of an OpenLocalCluster', run: runSynth },
-  bundle: { summary: 'write the OLM bundle (manifests/, metadata/, bundle.Dockerfile) into a folder', run: runBundle },
+  synth: { summary: 'print the install manifest or the operands of an OpenLocalCluster', run: async (argv) => { (await import('../synth/cli.js')).runSynth(argv); } },
+  bundle: { summary: 'write the OLM bundle (manifests/, metadata/, bundle.Dockerfile) into a folder', run: async (argv) => { (await import('../olm-bundle/cli.js')).runBundle(argv); } },
   version: { summary: 'print the version', run: () => { console.log(version); } },
 };
 

@@ -4,7 +4,8 @@
  * termination message, so the format is compact JSON and `formatResult` trims messages to fit.
  *
  * Exit codes: 0 every VG and mount point is ready; 1 something was refused or failed (the result says what);
- * 2 bad invocation (flags, config); 3 the node could not be inspected at all (result has `error`).
+ * 2 bad invocation (flags, config; a bad config is also reported as a result with `error`); 3 the node could not be
+ * inspected at all (result has `error`).
  */
 export const RESULT_VERSION = 1;
 export const TERMINATION_MESSAGE_LIMIT = 4096;

@@ -7,6 +7,8 @@
 // from writing into the host: /run is a tmpfs, /etc/lvm a copy inside it, /dev the guest's devtmpfs.
 // UML disks report queue/rotational = 0 (SSD); `rotational: true` makes the init script write 1
 // into /sys/block/ubdX/queue/rotational, which lsblk and LVM then report as a spinning disk.
+// Caveat: the ubd driver resets the flag to 0 whenever the disk is opened (LVM, mkfs), so a test that needs
+// the HDD flag after such a command must write it again (test/integration/node-agent/guest/ does).
 import { access, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,0 +1,124 @@
+/**
+ * Carries out a prepare-vg plan and reports it in the operator's contract (result.ts). Each VG and mount point is
+ * independent: one failing does not stop the others. Within a VG, PVs this run created are removed again if the
+ * VG could not be created or extended, so a failure leaves the disks as they were (forced wipes excepted: the user
+ * asked for those).
+ */
+import type { ResourceToBeInited } from '../../api/generated/types.js';
+import type { Exec } from '../../lib/exec.js';
+import type { Logger } from '../../lib/log.js';
+import type { Lvm } from '../lvm/commands.js';
+import { inspectNode } from './inspect.js';
+import { FS_LABEL, planPrepare, type MountPlan, type VgPlan, type Wipe } from './plan.js';
+import { RESULT_VERSION, type MountPointResult, type PrepareVgResult, type VgResult } from './result.js';
+
+export interface PrepareOptions {
+  readonly node: string;
+  readonly configHash: string;
+  readonly exec: Exec;
+  readonly lvm: Lvm;
+  readonly log: Logger;
+}
+
+/** wipefs and mount are quick; mkfs of a large disk is not (xfs and lazy-init ext4 take seconds, old mkfs minutes). */
+const WIPE_TIMEOUT_MS = 60_000;
+const MKFS_TIMEOUT_MS = 30 * 60_000;
+const MOUNT_TIMEOUT_MS = 120_000;
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+async function wipe(w: Wipe, o: PrepareOptions): Promise<void> {
+  o.log.warn({ device: w.device, requested: w.requested, destroys: w.destroys, partitions: w.partitions }, 'FORCED: DESTROYING every signature on this device, as the config asks (forceDevices/force)');
+  for (const target of [...w.partitions, w.device]) await o.exec.run(['wipefs', '--all', target], { timeoutMs: WIPE_TIMEOUT_MS });
+}
+
+async function applyVg(p: VgPlan, o: PrepareOptions): Promise<{ state: VgResult['state']; message: string }> {
+  const a = p.action;
+  if (a.kind === 'ready') return { state: 'Ready', message: '' };
+  if (a.kind === 'refuse') {
+    o.log.warn({ vg: p.name, reason: a.message }, 'refused volume group');
+    return { state: 'Refused', message: a.message };
+  }
+  const created: string[] = [];
+  try {
+    for (const w of a.wipe) await wipe(w, o);
+    for (const device of a.add) {
+      await o.lvm.pvcreate(device);
+      created.push(device);
+    }
+    if (a.kind === 'create') await o.lvm.vgcreate(p.name, a.add);
+    else await o.lvm.vgextend(p.name, a.add);
+    o.log.info({ vg: p.name, devices: a.add }, a.kind === 'create' ? 'created volume group' : 'extended volume group');
+    return { state: a.kind === 'create' ? 'Created' : 'Extended', message: '' };
+  } catch (err) {
+    const rollback: string[] = [];
+    for (const device of created) {
+      try {
+        await o.lvm.pvremove(device);
+      } catch (undo) {
+        rollback.push(`could not remove the PV label this run put on ${device}: ${message(undo)}`);
+      }
+    }
+    o.log.error({ err, vg: p.name, rolledBack: created }, 'volume group failed');
+    return { state: 'Failed', message: [`${a.kind === 'create' ? 'vgcreate' : 'vgextend'} failed: ${message(err)}`, ...rollback].join('; ') };
+  }
+}
+
+async function applyMount(p: MountPlan, o: PrepareOptions): Promise<MountPointResult> {
+  const a = p.action;
+  const result = (state: MountPointResult['state'], msg = ''): MountPointResult => ({ path: p.path, device: p.device, state, message: msg });
+  if (a.kind === 'ready') return result('Ready');
+  if (a.kind === 'refuse') {
+    o.log.warn({ path: p.path, reason: a.message }, 'refused mount point');
+    return result('Refused', a.message);
+  }
+  try {
+    await o.exec.run(['mkdir', '-p', '--', p.path], { timeoutMs: MOUNT_TIMEOUT_MS });
+    if (a.wipe) await wipe(a.wipe, o);
+    if (a.format) {
+      // No -F/-f: should a signature have appeared since the inspection, mkfs refuses instead of overwriting it.
+      await o.exec.run([`mkfs.${a.fsType}`, '-q', '-L', FS_LABEL, a.device], { timeoutMs: MKFS_TIMEOUT_MS });
+    }
+    await o.exec.run(['mount', '-t', a.fsType, ...(a.options.length > 0 ? ['-o', a.options.join(',')] : []), a.device, p.path], { timeoutMs: MOUNT_TIMEOUT_MS });
+    o.log.info({ path: p.path, device: a.device, formatted: a.format }, 'mounted mount point');
+    return a.format ? result('Created') : result('Ready', `mounted the existing open-local ${a.fsType} filesystem`);
+  } catch (err) {
+    o.log.error({ err, path: p.path }, 'mount point failed');
+    return result('Failed', message(err));
+  }
+}
+
+/** Inspects, plans and applies. Throws only when the node cannot be inspected at all (exit 3). */
+export async function prepareNode(config: ResourceToBeInited, o: PrepareOptions): Promise<PrepareVgResult> {
+  // Nothing asked, nothing to inspect: a node without LVM tools is fine when it needs no VG.
+  if ((config.vgs ?? []).length === 0 && (config.mountpoints ?? []).length === 0) {
+    return { version: RESULT_VERSION, node: o.node, configHash: o.configHash, volumeGroups: [], mountPoints: [] };
+  }
+  const facts = await inspectNode(o.exec, o.lvm, config);
+  const plan = planPrepare(config, facts);
+  o.log.info({ vgs: plan.vgs.map((v) => ({ name: v.name, action: v.action.kind })), mountPoints: plan.mountPoints.map((m) => ({ path: m.path, action: m.action.kind })) }, 'plan');
+  const vgStates = [];
+  for (const p of plan.vgs) vgStates.push({ name: p.name, ...(await applyVg(p, o)) });
+  const mountPoints = [];
+  for (const p of plan.mountPoints) mountPoints.push(await applyMount(p, o));
+  // Devices and size as LVM sees them after the run, whatever happened.
+  let after: Awaited<ReturnType<Lvm['report']>> = { vgs: [], pvs: [], lvs: [] };
+  let unreadable = '';
+  try {
+    if (plan.vgs.length > 0) after = await o.lvm.report();
+  } catch (err) {
+    unreadable = `could not read LVM after the run: ${message(err)}`;
+    o.log.error({ err }, unreadable);
+  }
+  const volumeGroups: VgResult[] = vgStates.map((v) => {
+    const vg = after.vgs.find((x) => x.name === v.name);
+    return {
+      name: v.name,
+      state: v.state,
+      devices: after.pvs.filter((pv) => pv.vgName === v.name).map((pv) => pv.name).sort(),
+      ...(vg ? { size: String(vg.size) } : {}),
+      message: [v.message, unreadable].filter((m) => m !== '').join('; '),
+    };
+  });
+  return { version: RESULT_VERSION, node: o.node, configHash: o.configHash, volumeGroups, mountPoints };
+}

@@ -1,0 +1,261 @@
+// The agent against a real kube-apiserver: it waits for its NodeLocalStorage (never creates it), fills the status,
+// writes nothing while nothing changes, writes again at once when listConfig, the storage-reserved annotation or
+// resourceToBeInited change, and on the next interval when the disks change; it auto-extends a snapshot LV through
+// its VolumeSnapshotContent → VolumeSnapshotClass. Discovery reads a sysfs fixture and runs findmnt/realpath on this
+// host (direct exec); only LVM is injected, because this kernel has no device-mapper (prepare-vg-uml.test.ts runs
+// the real thing).
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { pino } from 'pino';
+import { crdManifests } from '../../../api/generated/crds.js';
+import type { NodeLocalStorage } from '../../../api/generated/types.js';
+import { createExec } from '../../../lib/exec.js';
+import { startAgent, type RunningAgent } from '../../../node-agent/cli.js';
+import { HostDiscovery } from '../../../node-agent/discovery/source.js';
+import type { LvmReport, LvReport } from '../../../node-agent/lvm/report.js';
+import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
+import { httpGet, waitFor } from '../../env/net.js';
+import { rawApi, waitEstablished, type RawApi } from '../support/raw-api.js';
+import { volumeSnapshotClassCrd } from '../support/snapshot-crds.js';
+
+const NODE = 'worker-1';
+const GiB = 2 ** 30;
+const INTERVAL_MS = 250;
+const NLS_PATH = `/apis/csi.aliyun.com/v1alpha1/nodelocalstorages/${NODE}`;
+
+/** Just enough of the upstream VolumeSnapshotContent CRD for the agent's lookup (status kept as a plain field). */
+const volumeSnapshotContentCrd = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'volumesnapshotcontents.snapshot.storage.k8s.io', annotations: { 'api-approved.kubernetes.io': 'https://github.com/kubernetes-csi/external-snapshotter/pull/814' } },
+  spec: {
+    group: 'snapshot.storage.k8s.io',
+    scope: 'Cluster',
+    names: { kind: 'VolumeSnapshotContent', listKind: 'VolumeSnapshotContentList', plural: 'volumesnapshotcontents', singular: 'volumesnapshotcontent' },
+    versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+  },
+} as const;
+
+const lv = (name: string, size: number, over: Partial<LvReport> = {}): LvReport => ({ name, vgName: 'open-local-pool-0', size, attr: '-wi-a-----', origin: '', snapPercent: undefined, tags: [], path: `/dev/open-local-pool-0/${name}`, ...over });
+
+/** The node's LVM, as the fake reader reports it; tests change it to simulate the disks changing. */
+const lvm: { report: LvmReport; extended: string[] } = {
+  report: {
+    vgs: [{ name: 'open-local-pool-0', uuid: 'u0', size: 10 * GiB, free: 8 * GiB, tags: ['open-local'], attr: 'wz--n-', pvCount: 1, seqno: 3 }],
+    pvs: [{ name: '/dev/vdb', vgName: 'open-local-pool-0', size: 10 * GiB, free: 8 * GiB, tags: [], attr: 'a--' }],
+    lvs: [lv('local-5f1c', 2 * GiB)],
+  },
+  extended: [],
+};
+
+describe('node agent against a real API server', function () {
+  this.timeout(120_000);
+  let cp: ControlPlane;
+  let api: RawApi;
+  let agent: RunningAgent;
+  let mountRoot: string;
+  const writes: string[] = [];
+
+  const getNls = async (): Promise<NodeLocalStorage> => {
+    const r = await api.call('GET', NLS_PATH);
+    expect(r.status, r.text).to.equal(200);
+    return r.body;
+  };
+  const statusWrites = () => writes.filter((w) => w === `PATCH ${NLS_PATH}/status`).length;
+  const waitForWrites = (n: number) => waitFor(`${n} status writes (have ${statusWrites()}: ${writes.join(', ')})`, () => Promise.resolve(statusWrites() >= n), { timeoutMs: 15_000, intervalMs: 25 });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const patchNls = async (patch: unknown) => {
+    const r = await api.call('PATCH', NLS_PATH, patch, 'application/merge-patch+json');
+    expect(r.status, r.text).to.equal(200);
+  };
+
+  before(async function () {
+    cp = await startControlPlane();
+    api = rawApi(cp);
+    for (const crd of [...crdManifests, volumeSnapshotClassCrd, volumeSnapshotContentCrd]) {
+      const r = await api.apply(crd);
+      expect(r.status, r.text).to.be.oneOf([200, 201]);
+    }
+    await waitEstablished(api, [...crdManifests.map((c) => c.metadata.name), volumeSnapshotClassCrd.metadata.name, volumeSnapshotContentCrd.metadata.name]);
+    mountRoot = await mkdtemp(join(tmpdir(), 'open-local-mount-root-'));
+    const exec = createExec('direct');
+    agent = await startAgent(
+      { nodeName: NODE, kubeconfig: cp.kubeconfigPath, sysfs: join(process.cwd(), 'test/fixtures/sysfs/node'), mountRoot, intervalMs: INTERVAL_MS, httpAddress: '127.0.0.1:0', hostExec: 'direct', logLevel: 'silent' },
+      {
+        discovery: new HostDiscovery({ sysfsRoot: join(process.cwd(), 'test/fixtures/sysfs/node'), exec, lvm: { report: () => Promise.resolve(structuredClone(lvm.report)) } }),
+        lvExtender: {
+          extendBy: (vg, name, bytes) => {
+            lvm.extended.push(`${vg}/${name}+${bytes}`);
+            // What lvextend does to a snapshot: more COW space, so a lower usage.
+            lvm.report = { ...lvm.report, lvs: lvm.report.lvs.map((l) => (l.name === name ? { ...l, size: l.size + bytes, snapPercent: 30 } : l)) };
+            return Promise.resolve();
+          },
+        },
+        log: pino({ level: process.env.AGENT_TEST_LOG ?? 'silent' }),
+        onRequest: (verb, path) => {
+          if (verb !== 'GET') writes.push(`${verb} ${path}`);
+        },
+      },
+    );
+  });
+
+  after(async function () {
+    await agent.stop();
+    await cp.stop();
+    await rm(mountRoot, { recursive: true, force: true });
+  });
+
+  it('waits for its NodeLocalStorage without creating it, and is ready meanwhile', async () => {
+    await sleep(4 * INTERVAL_MS);
+    expect(writes).to.deep.equal([]);
+    expect((await api.call('GET', NLS_PATH)).status).to.equal(404);
+    const port = (agent.server?.address() as AddressInfo).port;
+    expect((await httpGet(`http://127.0.0.1:${port}/healthz`)).status).to.equal(200);
+    expect((await httpGet(`http://127.0.0.1:${port}/readyz`)).status).to.equal(200);
+  });
+
+  it('fills the status with Open-Local field names once the NLS controller created the object', async () => {
+    const created = await api.create({
+      apiVersion: 'csi.aliyun.com/v1alpha1',
+      kind: 'NodeLocalStorage',
+      metadata: { name: NODE },
+      spec: { nodeName: NODE, listConfig: { vgs: { include: ['open-local-pool-[0-9]+'] }, devices: { include: ['/dev/vd.*', '/dev/nvme.*'] } } },
+    } as never);
+    expect(created.status, created.text).to.equal(201);
+    await waitForWrites(1);
+    const { status } = await getNls();
+    expect(status?.nodeStorageInfo?.deviceInfo?.map((d) => [d.name, d.mediaType, d.total])).to.deep.equal([
+      ['/dev/nvme0n1', 'ssd', 195371568 * 512],
+      ['/dev/sdd', 'hdd', 41943040 * 512],
+      ['/dev/vda', 'ssd', 104857600 * 512],
+      ['/dev/vda1', 'ssd', 104855552 * 512],
+      ['/dev/vdb', 'ssd', 20971520 * 512],
+      ['/dev/vdc', 'ssd', 20971520 * 512],
+    ]);
+    expect(status?.nodeStorageInfo?.volumeGroups).to.deep.equal([
+      {
+        name: 'open-local-pool-0',
+        physicalVolumes: ['/dev/vdb'],
+        logicalVolumes: [{ name: 'local-5f1c', vgname: 'open-local-pool-0', total: 2 * GiB, readOnly: false, condition: 'DiskReady' }],
+        total: 10 * GiB,
+        available: 8 * GiB,
+        allocatable: 10 * GiB,
+        condition: 'DiskReady',
+      },
+    ]);
+    expect(status?.nodeStorageInfo).to.include({ phase: 'Running' });
+    expect(status?.nodeStorageInfo?.mountPoints).to.deep.equal([]);
+    expect(status?.nodeStorageInfo?.state).to.include({ type: 'DiskReady', status: 'True', reason: 'Healthy' });
+    expect(status?.nodeStorageInfo?.state?.lastHeartbeatTime).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(status?.filteredStorageInfo).to.deep.include({ volumeGroups: ['open-local-pool-0'], mountPoints: [], devices: ['/dev/nvme0n1', '/dev/vda1', '/dev/vdc'] });
+    expect(status?.filteredStorageInfo?.updateStatusInfo).to.include({ updateStatus: 'accepted', reason: '' });
+  });
+
+  it('makes no write at all while nothing changes (the heartbeat does not move)', async () => {
+    const before = await getNls();
+    await sleep(8 * INTERVAL_MS);
+    expect(writes).to.deep.equal([`PATCH ${NLS_PATH}/status`]);
+    const after = await getNls();
+    expect(after.metadata?.resourceVersion).to.equal(before.metadata?.resourceVersion);
+    const metrics = await agent.registry.getSingleMetricAsString('open_local_agent_status_unchanged_total');
+    expect(Number(/ (\d+)$/m.exec(metrics)?.[1])).to.be.greaterThan(4);
+  });
+
+  it('writes again at once when the spec listConfig changes, keeping lastTransitionTime', async () => {
+    const before = (await getNls()).status?.nodeStorageInfo?.state;
+    await sleep(1100); // timestamps have second precision: let a new heartbeat be visible
+    await patchNls({ spec: { listConfig: { devices: { include: ['/dev/sd.*'] } } } });
+    await waitForWrites(2);
+    const { status } = await getNls();
+    expect(status?.filteredStorageInfo?.devices).to.deep.equal(['/dev/sdd']);
+    expect(status?.nodeStorageInfo?.state?.lastTransitionTime).to.equal(before?.lastTransitionTime);
+    expect(status?.nodeStorageInfo?.state?.lastHeartbeatTime).to.not.equal(before?.lastHeartbeatTime);
+  });
+
+  it('applies the storage-reserved annotation (percent form) at once', async () => {
+    await patchNls({ metadata: { annotations: { 'csi.aliyun.com/storage-reserved': '{"open-local-pool-0":"25%"}' } } });
+    await waitForWrites(3);
+    expect((await getNls()).status?.nodeStorageInfo?.volumeGroups?.[0]?.allocatable).to.equal(7.5 * GiB);
+  });
+
+  it('reports an invalid pattern in updateStatusInfo instead of crashing', async () => {
+    await patchNls({ spec: { listConfig: { vgs: { include: ['open-local-pool-[0-9'] } } } });
+    await waitForWrites(4);
+    const info = (await getNls()).status?.filteredStorageInfo;
+    expect(info?.volumeGroups).to.deep.equal([]);
+    expect(info?.updateStatusInfo?.updateStatus).to.equal('failed');
+    expect(info?.updateStatusInfo?.reason).to.match(/^listConfig\.vgs\.include\[0\] "open-local-pool-\[0-9" is invalid/);
+    await patchNls({ spec: { listConfig: { vgs: { include: ['open-local-pool-[0-9]+'] } } } });
+    await waitForWrites(5);
+  });
+
+  it('goes DiskFault when a device the spec names does not exist', async () => {
+    await patchNls({ spec: { resourceToBeInited: { vgs: [{ name: 'open-local-pool-0', devices: ['/dev/disk/by-id/open-local-test-missing'] }] } } });
+    await waitForWrites(6);
+    const state = (await getNls()).status?.nodeStorageInfo?.state;
+    expect(state).to.include({ type: 'DiskFault', reason: 'DeviceMissing', message: 'device /dev/disk/by-id/open-local-test-missing is missing' });
+    await patchNls({ spec: { resourceToBeInited: null } });
+    await waitForWrites(7);
+    expect((await getNls()).status?.nodeStorageInfo?.state?.type).to.equal('DiskReady');
+  });
+
+  it('writes on the next interval when the disks change (a foreign LV appears)', async () => {
+    lvm.report = { ...lvm.report, lvs: [...lvm.report.lvs, lv('backup', GiB)] };
+    await waitForWrites(8);
+    const vg = (await getNls()).status?.nodeStorageInfo?.volumeGroups?.[0];
+    expect(vg?.logicalVolumes?.map((l) => l.name)).to.deep.equal(['backup', 'local-5f1c']);
+    expect(vg?.allocatable).to.equal(7.5 * GiB); // min(10 − 1, 10 − 2.5) GiB
+  });
+
+  it('auto-extends a snapshot LV past its VolumeSnapshotClass threshold, found through its VolumeSnapshotContent', async () => {
+    const classResult = await api.create({ apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshotClass', metadata: { name: 'open-local-lvm' }, driver: 'local.csi.aliyun.com', deletionPolicy: 'Delete', parameters: { 'csi.aliyun.com/snapshot-expansion-threshold': '50%', 'csi.aliyun.com/snapshot-expansion-size': '1Gi' } } as never);
+    expect(classResult.status, classResult.text).to.equal(201);
+    const content = {
+      apiVersion: 'snapshot.storage.k8s.io/v1',
+      kind: 'VolumeSnapshotContent',
+      metadata: { name: 'snapcontent-1' },
+      spec: { driver: 'local.csi.aliyun.com', volumeSnapshotClassName: 'open-local-lvm', deletionPolicy: 'Delete', source: { volumeHandle: 'local-5f1c' } },
+      status: { snapshotHandle: 'snap-1', readyToUse: true },
+    };
+    expect((await api.create(content)).status).to.equal(201);
+    // snap-1 is open-local's and 60% full; someone-elses is a snapshot without a content of our driver.
+    lvm.report = {
+      ...lvm.report,
+      lvs: [...lvm.report.lvs, lv('snap-1', GiB, { attr: 'swi-a-s---', origin: 'local-5f1c', snapPercent: 60 }), lv('someone-elses', GiB, { attr: 'swi-a-s---', origin: 'backup', snapPercent: 99 })],
+    };
+    await waitFor('lvextend of snap-1', () => Promise.resolve(lvm.extended.length > 0), { timeoutMs: 15_000, intervalMs: 25 });
+    await sleep(4 * INTERVAL_MS);
+    expect(lvm.extended).to.deep.equal([`open-local-pool-0/snap-1+${GiB}`]);
+    await waitFor('snap-1 grown in status', async () => (await getNls()).status?.nodeStorageInfo?.volumeGroups?.[0]?.logicalVolumes?.find((l) => l.name === 'snap-1')?.total === 2 * GiB, { timeoutMs: 15_000 });
+  });
+
+  it('serves /metrics with discovery durations, status writes and API requests by verb', async () => {
+    const port = (agent.server?.address() as AddressInfo).port;
+    const text = (await httpGet(`http://127.0.0.1:${port}/metrics`)).body;
+    /** The value of the sample `name` carrying all `labels` (prom-client orders labels its own way). */
+    const sample = (name: string, labels: Record<string, string>): number => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+      expect(line, `${name} ${JSON.stringify(labels)} in\n${text}`).to.not.equal(undefined);
+      return Number(line?.split(' ').at(-1));
+    };
+    expect(sample('open_local_agent_discovery_duration_seconds_count', { result: 'ok', component: 'agent' })).to.be.greaterThan(10);
+    expect(sample('open_local_agent_status_writes_total', { result: 'ok' })).to.equal(statusWrites());
+    expect(sample('open_local_agent_snapshot_extends_total', { result: 'ok' })).to.equal(1);
+    expect(sample('open_local_kube_requests_total', { verb: 'PATCH', code: '200' })).to.equal(statusWrites());
+  });
+
+  it('only ever wrote its own status', () => {
+    expect(new Set(writes)).to.deep.equal(new Set([`PATCH ${NLS_PATH}/status`]));
+  });
+
+  it('does not recreate a deleted NodeLocalStorage', async () => {
+    expect((await api.call('DELETE', NLS_PATH)).status).to.equal(200);
+    const before = writes.length;
+    await sleep(6 * INTERVAL_MS);
+    expect(writes.slice(before)).to.deep.equal([]);
+    expect((await api.call('GET', NLS_PATH)).status).to.equal(404);
+  });
+});

@@ -1,0 +1,135 @@
+import { expect } from 'chai';
+import type { ResourceToBeInited } from '../../../api/generated/types.js';
+import type { VgReport } from '../../../node-agent/lvm/report.js';
+import type { BlockTree, Signature } from '../../../node-agent/prepare-vg/block-tools.js';
+import type { DeviceFacts, MountedAt, NodeFacts } from '../../../node-agent/prepare-vg/inspect.js';
+import { planPrepare, type MountAction, type VgAction } from '../../../node-agent/prepare-vg/plan.js';
+
+const tree = (name: string, over: Partial<BlockTree> = {}): BlockTree => ({ name, type: 'disk', readOnly: false, partitions: [], holders: [], mounts: [], ...over });
+const sig = (type: string, label?: string): Signature => ({ type, label, offset: '0x0' });
+/** A free disk; `path` differs from `requested` for a symlink. */
+type DevOver = Partial<Omit<DeviceFacts, 'tree'>> & { tree?: Partial<BlockTree> };
+const dev = (requested: string, over: DevOver = {}, path = requested): DeviceFacts => {
+  const { tree: t, ...rest } = over;
+  return { requested, path, tree: tree(path, t), signatures: [], pvOf: undefined, ...rest };
+};
+const vg = (name: string, tags: string[] = ['open-local']): VgReport => ({ name, uuid: `uuid-${name}`, size: 1000, free: 1000, tags, attr: 'wz--n-', pvCount: 1, seqno: 1 });
+const pv = (path: string, vgName: string) => ({ name: path, vgName, size: 100, free: 100, tags: [], attr: 'a--', path });
+
+function facts(devices: DeviceFacts[], more: { vgs?: VgReport[]; pvs?: ReturnType<typeof pv>[]; mountedAt?: [string, MountedAt][] } = {}): NodeFacts {
+  return { devices: new Map(devices.map((d) => [d.requested, d])), vgs: more.vgs ?? [], pvs: more.pvs ?? [], mountedAt: new Map(more.mountedAt ?? []) };
+}
+
+/** "create /dev/a,/dev/b wipe /dev/c" | "ready" | "refuse: <message>" */
+function summary(a: VgAction | MountAction): string {
+  switch (a.kind) {
+    case 'ready':
+      return 'ready';
+    case 'refuse':
+      return `refuse: ${a.message}`;
+    case 'mount':
+      return `mount ${a.device} ${a.fsType}${a.format ? ' format' : ''}${a.wipe ? ` wipe ${[...a.wipe.partitions, a.wipe.device].join(',')}` : ''}${a.options.length ? ` -o ${a.options.join(',')}` : ''}`;
+    default:
+      return `${a.kind} ${a.add.join(',')}${a.wipe.length ? ` wipe ${a.wipe.map((w) => [...w.partitions, w.device].join(',')).join(' ')}` : ''}`;
+  }
+}
+
+const vgConfig = (devices: string[], forceDevices?: string[], name = 'pool0'): ResourceToBeInited => ({ vgs: [{ name, devices: devices, ...(forceDevices ? { forceDevices } : {}) }] });
+
+describe('node-agent/prepare-vg/plan', () => {
+  describe('volume groups', () => {
+    const table: [string, ResourceToBeInited, NodeFacts, string | RegExp][] = [
+      ['creates a VG over free disks', vgConfig(['/dev/sdb', '/dev/sdc']), facts([dev('/dev/sdb'), dev('/dev/sdc')]), 'create /dev/sdb,/dev/sdc'],
+      ['uses the resolved path of a /dev/disk/by-id symlink', vgConfig(['/dev/disk/by-id/wwn-1']), facts([dev('/dev/disk/by-id/wwn-1', {}, '/dev/sdb')]), 'create /dev/sdb'],
+      ['is Ready when every device already is a PV of its own (tagged) VG', vgConfig(['/dev/disk/by-id/wwn-1', '/dev/sdc']),
+        facts([dev('/dev/disk/by-id/wwn-1', { signatures: [sig('LVM2_member')], pvOf: 'pool0', tree: { holders: ['/dev/mapper/pool0-local--x'] } }, '/dev/sdb'), dev('/dev/sdc', { signatures: [sig('LVM2_member')], pvOf: 'pool0' })],
+          { vgs: [vg('pool0')], pvs: [pv('/dev/sdb', 'pool0'), pv('/dev/sdc', 'pool0')] }), 'ready'],
+      ['extends its VG with a newly listed free device', vgConfig(['/dev/sdb', '/dev/sdc']),
+        facts([dev('/dev/sdb', { signatures: [sig('LVM2_member')], pvOf: 'pool0' }), dev('/dev/sdc')], { vgs: [vg('pool0')], pvs: [pv('/dev/sdb', 'pool0')] }), 'extend /dev/sdc'],
+      ['refuses a VG of that name without the open-local tag, even to extend it with a free disk', vgConfig(['/dev/sdb', '/dev/sdc']),
+        facts([dev('/dev/sdb', { signatures: [sig('LVM2_member')], pvOf: 'pool0' }), dev('/dev/sdc')], { vgs: [vg('pool0', [])], pvs: [pv('/dev/sdb', 'pool0')] }),
+        /^refuse: volume group pool0 exists but was not created by open-local .*vgchange --addtag open-local pool0/],
+      ['refuses a disk holding a filesystem, pointing at forceDevices', vgConfig(['/dev/sdb']), facts([dev('/dev/sdb', { signatures: [sig('ext4', 'data')] })]),
+        'refuse: /dev/sdb has a ext4 signature (label "data") (list it in forceDevices to DESTROY its content and use it); no device of volume group pool0 was touched'],
+      ['refuses a partitioned disk', vgConfig(['/dev/sdb']), facts([dev('/dev/sdb', { signatures: [sig('gpt'), sig('PMBR')], tree: { partitions: ['/dev/sdb1', '/dev/sdb2'] } })]),
+        /^refuse: \/dev\/sdb has partitions \/dev\/sdb1, \/dev\/sdb2; has a gpt signature; has a PMBR signature/],
+      ['refuses a PV of another VG', vgConfig(['/dev/sdb']), facts([dev('/dev/sdb', { signatures: [sig('LVM2_member')], pvOf: 'vgdata' })], { vgs: [vg('vgdata', [])], pvs: [pv('/dev/sdb', 'vgdata')] }),
+        /^refuse: \/dev\/sdb has a LVM2_member signature; is a physical volume of volume group vgdata/],
+      ['refuses a PV of another open-local VG, even when forced (its volumes would break)', vgConfig(['/dev/sdb'], ['/dev/sdb'], 'pool1'),
+        facts([dev('/dev/sdb', { signatures: [sig('LVM2_member')], pvOf: 'pool0' })], { vgs: [vg('pool0')], pvs: [pv('/dev/sdb', 'pool0')] }),
+        /^refuse: \/dev\/sdb is a physical volume of open-local volume group pool0 \(move it out with vgreduce first\); has a LVM2_member signature/],
+      ['wipes a forced PV of a foreign VG (a disk from an old machine)', vgConfig(['/dev/sdb'], ['/dev/sdb']),
+        facts([dev('/dev/sdb', { signatures: [sig('LVM2_member')], pvOf: 'oldvg' })], { vgs: [vg('oldvg', [])], pvs: [pv('/dev/sdb', 'oldvg')] }), 'create /dev/sdb wipe /dev/sdb'],
+      ['refuses a PV of no VG', vgConfig(['/dev/sdb']), facts([dev('/dev/sdb', { signatures: [sig('LVM2_member')], pvOf: '' })]), /is an LVM physical volume of no volume group/],
+      ['refuses a RAID member', vgConfig(['/dev/sdb']), facts([dev('/dev/sdb', { signatures: [sig('linux_raid_member')] })]), /has a linux_raid_member signature/],
+      ['refuses a missing device, even when forced', vgConfig(['/dev/disk/by-id/gone'], ['/dev/disk/by-id/gone']), facts([{ requested: '/dev/disk/by-id/gone', path: undefined, tree: undefined, signatures: [], pvOf: undefined }]),
+        'refuse: /dev/disk/by-id/gone does not exist; no device of volume group pool0 was touched'],
+      ['refuses a mounted device, even when forced', vgConfig(['/dev/sdb'], ['/dev/sdb']), facts([dev('/dev/sdb', { signatures: [sig('ext4')], tree: { mounts: ['/dev/sdb on /data'] } })]),
+        /^refuse: \/dev\/sdb is mounted \(\/dev\/sdb on \/data\); has a ext4 signature; no device/],
+      ['refuses a disk whose partition is mounted, even when forced', vgConfig(['/dev/sda'], ['/dev/sda']), facts([dev('/dev/sda', { tree: { partitions: ['/dev/sda1'], mounts: ['/dev/sda1 on /'] } })]), /is mounted \(\/dev\/sda1 on \/\)/],
+      ['refuses a device in use by device-mapper, even when forced', vgConfig(['/dev/sdb'], ['/dev/sdb']), facts([dev('/dev/sdb', { signatures: [sig('LVM2_member')], pvOf: 'vgdata', tree: { holders: ['/dev/mapper/vgdata-home'] } })]),
+        /is in use by \/dev\/mapper\/vgdata-home/],
+      ['refuses a read-only device', vgConfig(['/dev/sdb']), facts([dev('/dev/sdb', { tree: { readOnly: true } })]), /\/dev\/sdb is read-only/],
+      ['refuses an LV as a PV', vgConfig(['/dev/dm-3']), facts([dev('/dev/dm-3', { tree: { type: 'lvm' } })]), /is a lvm device, not a disk or partition/],
+      ['refuses a device that could not be inspected', vgConfig(['/dev/sdb']), facts([{ ...dev('/dev/sdb'), inspectError: 'wipefs: timed out' }]), /could not be inspected: wipefs: timed out/],
+      ['refuses one disk listed twice under two names', vgConfig(['/dev/disk/by-id/wwn-1', '/dev/sdb']), facts([dev('/dev/disk/by-id/wwn-1', {}, '/dev/sdb'), dev('/dev/sdb')]),
+        /is the same device as another entry \(volume group pool0 as \/dev\/disk\/by-id\/wwn-1, volume group pool0 as \/dev\/sdb\)/],
+      ['DECISION all-or-nothing: one refused device leaves the free ones untouched too', vgConfig(['/dev/sdb', '/dev/sdc']), facts([dev('/dev/sdb'), dev('/dev/sdc', { signatures: [sig('xfs')] })]),
+        /^refuse: \/dev\/sdc has a xfs signature .*no device of volume group pool0 was touched$/],
+      ['wipes and uses a device listed in forceDevices (partitions first)', vgConfig(['/dev/sdb', '/dev/sdc'], ['/dev/sdc']),
+        facts([dev('/dev/sdb'), dev('/dev/sdc', { signatures: [sig('dos')], tree: { partitions: ['/dev/sdc1'] } })]), 'create /dev/sdb,/dev/sdc wipe /dev/sdc1,/dev/sdc'],
+      ['forces only the exact device listed: another signed one is still refused', vgConfig(['/dev/sdb', '/dev/sdc'], ['/dev/sdc']),
+        facts([dev('/dev/sdb', { signatures: [sig('ext4')] }), dev('/dev/sdc', { signatures: [sig('ext4')] })]), /^refuse: \/dev\/sdb has a ext4 signature/],
+      ['never wipes a forced device that already is a PV of its VG (second run)', vgConfig(['/dev/sdc'], ['/dev/sdc']),
+        facts([dev('/dev/sdc', { signatures: [sig('LVM2_member')], pvOf: 'pool0' })], { vgs: [vg('pool0')], pvs: [pv('/dev/sdc', 'pool0')] }), 'ready'],
+      ['extends with a forced device after wiping it', vgConfig(['/dev/sdb', '/dev/sdc'], ['/dev/sdc']),
+        facts([dev('/dev/sdb', { pvOf: 'pool0' }), dev('/dev/sdc', { signatures: [sig('swap')] })], { vgs: [vg('pool0')], pvs: [pv('/dev/sdb', 'pool0')] }), 'extend /dev/sdc wipe /dev/sdc'],
+    ];
+    for (const [name, config, f, want] of table) {
+      it(name, () => {
+        const got = summary(planPrepare(config, f).vgs[0]!.action);
+        if (typeof want === 'string') expect(got).to.equal(want);
+        else expect(got).to.match(want);
+      });
+    }
+
+    it('refuses a device shared by two VGs in both, but a PV keeps its own VG Ready', () => {
+      const config: ResourceToBeInited = { vgs: [{ name: 'a', devices: ['/dev/sdb'] }, { name: 'b', devices: ['/dev/sdb'], forceDevices: ['/dev/sdb'] }] };
+      const fresh = planPrepare(config, facts([dev('/dev/sdb')]));
+      expect(fresh.vgs.map((v) => summary(v.action))).to.satisfy((s: string[]) => s.every((x) => x.includes('is the same device as another entry')));
+      const existing = planPrepare(config, facts([dev('/dev/sdb', { signatures: [sig('LVM2_member')], pvOf: 'a' })], { vgs: [vg('a')], pvs: [pv('/dev/sdb', 'a')] }));
+      expect(summary(existing.vgs[0]!.action)).to.equal('ready');
+      expect(summary(existing.vgs[1]!.action)).to.match(/is the same device as another entry/);
+    });
+
+    it('plans nothing for an empty config', () => {
+      expect(planPrepare({}, facts([]))).to.deep.equal({ vgs: [], mountPoints: [] });
+    });
+  });
+
+  describe('mount points', () => {
+    const mp = (over: Partial<NonNullable<ResourceToBeInited['mountpoints']>[number]> = {}): ResourceToBeInited => ({ mountpoints: [{ path: '/mnt/open-local/d1', device: '/dev/sdd', ...over }] });
+    const table: [string, ResourceToBeInited, NodeFacts, string | RegExp][] = [
+      ['formats a free device (ext4 by default) and mounts it', mp(), facts([dev('/dev/sdd')]), 'mount /dev/sdd ext4 format'],
+      ['passes fsType and options', mp({ fsType: 'xfs', options: ['noatime', 'prjquota'] }), facts([dev('/dev/sdd')]), 'mount /dev/sdd xfs format -o noatime,prjquota'],
+      ['is Ready when the device is mounted there with the wanted fsType', mp(), facts([dev('/dev/sdd', { signatures: [sig('ext4', 'open-local')], tree: { mounts: ['/dev/sdd on /mnt/open-local/d1'] } })], { mountedAt: [['/mnt/open-local/d1', { source: '/dev/sdd', fsType: 'ext4' }]] }), 'ready'],
+      ['refuses when mounted there with another fsType', mp({ fsType: 'xfs' }), facts([dev('/dev/sdd')], { mountedAt: [['/mnt/open-local/d1', { source: '/dev/sdd', fsType: 'ext4' }]] }), /is mounted on \/mnt\/open-local\/d1 as ext4, not xfs/],
+      ['refuses when the path is a mount point of another device', mp(), facts([dev('/dev/sdd')], { mountedAt: [['/mnt/open-local/d1', { source: '/dev/sde', fsType: 'ext4' }]] }), /already a mount point of \/dev\/sde/],
+      ['refuses a device with a foreign filesystem, pointing at force', mp(), facts([dev('/dev/sdd', { signatures: [sig('ext4', 'data')] })]), /has a ext4 signature \(label "data"\) \(set force: true to DESTROY/],
+      ['mounts its own open-local filesystem without formatting (after a reboot)', mp(), facts([dev('/dev/sdd', { signatures: [sig('ext4', 'open-local')] })]), 'mount /dev/sdd ext4'],
+      ['DECISION: never reformats its own filesystem, even with force', mp({ force: true }), facts([dev('/dev/sdd', { signatures: [sig('ext4', 'open-local')] })]), 'mount /dev/sdd ext4'],
+      ['does not take an open-local filesystem of another type for its own', mp({ fsType: 'xfs' }), facts([dev('/dev/sdd', { signatures: [sig('ext4', 'open-local')] })]), /^refuse: /],
+      ['wipes and formats a signed device with force', mp({ force: true }), facts([dev('/dev/sdd', { signatures: [sig('xfs', 'old')] })]), 'mount /dev/sdd ext4 format wipe /dev/sdd'],
+      ['refuses a device mounted elsewhere, even with force', mp({ force: true }), facts([dev('/dev/sdd', { tree: { mounts: ['/dev/sdd on /var/lib/docker'] } })]), /is mounted \(\/dev\/sdd on \/var\/lib\/docker\)/],
+      ['refuses a device that is also a VG device', { ...vgConfig(['/dev/sdd']), ...mp() }, facts([dev('/dev/sdd')]), /is the same device as another entry/],
+      ['refuses a missing device', mp(), facts([{ requested: '/dev/sdd', path: undefined, tree: undefined, signatures: [], pvOf: undefined }]), 'refuse: /dev/sdd does not exist'],
+    ];
+    for (const [name, config, f, want] of table) {
+      it(name, () => {
+        const got = summary(planPrepare(config, f).mountPoints[0]!.action);
+        if (typeof want === 'string') expect(got).to.equal(want);
+        else expect(got).to.match(want);
+      });
+    }
+  });
+});
