@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { LabelSelector, ResourceToBeInited } from '../../../api/generated/types.js';
 import { canonicalJson, initConfigHash, resolveNodeConfig, selectorMatches, type StorageConfigSource } from '../../../lib/storage-config.js';
 
-const vgs = (name: string, ...devices: string[]): ResourceToBeInited => ({ vgs: [{ name, devices: devices as [string, ...string[]] }] });
+const vgs = (name: string, ...devices: string[]): ResourceToBeInited => ({ vgs: [{ name, devices }] });
 
 describe('lib/storage-config', () => {
   describe('resolveNodeConfig (Open-Local NLSC semantics)', () => {
