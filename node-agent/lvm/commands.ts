@@ -50,13 +50,25 @@ export class Lvm implements LvmReader, LvExtender {
     await this.exec.run(['lvm', 'pvcreate', device], { timeoutMs: CHANGE_TIMEOUT_MS });
   }
 
-  /** Only for rolling back a PV this run created: it belongs to no VG and holds no data. */
+  /**
+   * Wipes the LVM label of a PV in no VG: one this run created (rollback), or one of a VG `--remove` just removed.
+   * Without --force: LVM refuses a PV that still belongs to a VG.
+   */
   async pvremove(device: string): Promise<void> {
     await this.exec.run(['lvm', 'pvremove', device], { timeoutMs: CHANGE_TIMEOUT_MS });
   }
 
   async vgcreate(name: string, devices: readonly string[]): Promise<void> {
     await this.exec.run(['lvm', 'vgcreate', '--addtag', OPEN_LOCAL_TAG, name, ...devices], { timeoutMs: CHANGE_TIMEOUT_MS });
+  }
+
+  /**
+   * Removes a VG that holds no LV (the caller checked). Without --force/--yes: should the VG hold an LV after all
+   * (created since the check), LVM asks "Do you really want to remove volume group ... containing N logical
+   * volumes?", reads EOF on stdin, answers no and exits 5, removing nothing — a last safety net, as for pvcreate.
+   */
+  async vgremove(name: string): Promise<void> {
+    await this.exec.run(['lvm', 'vgremove', name], { timeoutMs: CHANGE_TIMEOUT_MS });
   }
 
   async vgextend(name: string, devices: readonly string[]): Promise<void> {

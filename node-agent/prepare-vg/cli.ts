@@ -1,6 +1,7 @@
 /**
- * `open-local prepare-vg`: the prepare-VG Job's command. Config from OPEN_LOCAL_INIT_CONFIG, result (result.ts) to
- * stdout and to the termination message file, exit code per EXIT. Logs go to stderr so stdout is the result alone.
+ * `open-local prepare-vg`: the prepare-VG Job's command, and with `--remove` the cleanup Job's (policy
+ * RemoveVolumeGroups). Config from OPEN_LOCAL_INIT_CONFIG, result (result.ts) to stdout and to the termination
+ * message file, exit code per EXIT. Logs go to stderr so stdout is the result alone.
  */
 import { writeFileSync } from 'node:fs';
 import { CliError } from '../../lib/cli-error.js';
@@ -11,17 +12,23 @@ import { parseHostExec, parseLogLevel } from '../cli.js';
 import { Lvm } from '../lvm/commands.js';
 import { INIT_CONFIG_ENV, parseInitConfig } from './config.js';
 import { EXIT, formatResult, RESULT_VERSION, resultSucceeded, type PrepareVgResult } from './result.js';
-import { prepareNode } from './run.js';
+import { prepareNode, removeNode } from './run.js';
 
-export const prepareVgUsage = `Usage: open-local prepare-vg --node-name NAME [flags]
+export const prepareVgUsage = `Usage: open-local prepare-vg --node-name NAME [--remove] [flags]
 
 Creates or extends this node's volume groups and mount points from $${INIT_CONFIG_ENV} (JSON resourceToBeInited).
 Never touches a device with partitions, signatures, mounts or holders unless the config forces that device.
+An existing volume group without the open-local tag is used as is when it already has every listed device, and is
+never written to.
   --node-name NAME        this node (required)
+  --remove                instead remove the config's volume groups (cleanup policy RemoveVolumeGroups): only those
+                          tagged open-local and holding no logical volume; vgremove, then pvremove of each of their
+                          physical volumes. Others are refused and left as they are; mount points are not touched
   --host-exec MODE        nsenter|direct: run host commands in PID 1's namespaces or directly (default nsenter)
   --result-file FILE      also write the result there if writable (default /dev/termination-log)
   --log-level LEVEL       ${LOG_LEVELS.join('|')} (default info)
-Exit codes: 0 all ready, 1 something refused or failed, 2 bad flags or config, 3 the node could not be inspected.`;
+Exit codes: 0 all ready (or removed), 1 something refused or failed, 2 bad flags or config, 3 the node could not be
+inspected.`;
 
 /** Prints the result and stores it as the termination message; a missing or read-only file is not an error. */
 function emit(result: PrepareVgResult, file: string, log: Logger): void {
@@ -40,6 +47,7 @@ export async function runPrepareVg(argv: readonly string[]): Promise<void> {
     'host-exec': { type: 'string', default: 'nsenter' },
     'result-file': { type: 'string', default: '/dev/termination-log' },
     'log-level': { type: 'string', default: 'info' },
+    remove: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -49,7 +57,8 @@ export async function runPrepareVg(argv: readonly string[]): Promise<void> {
   const node = values['node-name'];
   if (!node) throw new CliError('open-local prepare-vg: --node-name is required', EXIT.usage);
   const hostExec = parseHostExec('prepare-vg', values['host-exec']);
-  const log = createLogger('prepare-vg', parseLogLevel('prepare-vg', values['log-level']), process.stderr).child({ node });
+  const remove = values.remove;
+  const log = createLogger('prepare-vg', parseLogLevel('prepare-vg', values['log-level']), process.stderr).child({ node, ...(remove ? { mode: 'remove' } : {}) });
   const file = values['result-file'];
   const empty = { version: RESULT_VERSION, node, volumeGroups: [], mountPoints: [] } as const;
 
@@ -62,7 +71,8 @@ export async function runPrepareVg(argv: readonly string[]): Promise<void> {
   const exec = createExec(hostExec, { log });
   let result: PrepareVgResult;
   try {
-    result = await prepareNode(parsed.config, { node, configHash: parsed.hash, exec, lvm: new Lvm(exec), log });
+    const options = { node, configHash: parsed.hash, exec, lvm: new Lvm(exec), log };
+    result = remove ? await removeNode(parsed.config, options) : await prepareNode(parsed.config, options);
   } catch (err) {
     const error = `cannot inspect the node: ${err instanceof Error ? err.message : String(err)}`;
     log.error({ err }, error);

@@ -1,6 +1,7 @@
 /**
  * Reads everything prepare-vg's plan needs from the node, touching nothing: the LVM report, the mount table, and
- * for each device the config names its canonical path, its lsblk tree and its signatures.
+ * for each device the config names its canonical path, its lsblk tree and its signatures. `--remove` needs less
+ * (inspectForRemoval): the LVM report with the PVs' canonical paths, and the canonical paths of the listed devices.
  */
 import type { ResourceToBeInited } from '../../api/generated/types.js';
 import type { Exec } from '../../lib/exec.js';
@@ -9,6 +10,7 @@ import { resolveDevicePath } from '../discovery/resolve.js';
 import type { LvmReader } from '../lvm/commands.js';
 import type { PvReport, VgReport } from '../lvm/report.js';
 import { LSBLK_ARGV, parseLsblk, parseWipefs, WIPEFS_PROBE_ARGV, type BlockTree, type Signature } from './block-tools.js';
+import type { RemovalFacts } from './plan-remove.js';
 
 export interface DeviceFacts {
   /** The path as the config wrote it. */
@@ -53,12 +55,17 @@ async function inspectDevice(exec: Exec, requested: string, pvOf: (path: string)
   }
 }
 
+async function resolvedPvs(exec: Exec, pvs: readonly PvReport[]): Promise<(PvReport & { readonly path: string })[]> {
+  const out: (PvReport & { readonly path: string })[] = [];
+  for (const pv of pvs) out.push({ ...pv, path: (await resolveDevicePath(exec, pv.name)) ?? pv.name });
+  return out;
+}
+
 /** Throws when the node cannot be inspected at all (LVM or findmnt do not run): prepare-vg then exits 3. */
 export async function inspectNode(exec: Exec, lvm: LvmReader, config: ResourceToBeInited): Promise<NodeFacts> {
   const report = await lvm.report();
   const mounts = await readMounts(exec);
-  const pvs: (PvReport & { readonly path: string })[] = [];
-  for (const pv of report.pvs) pvs.push({ ...pv, path: (await resolveDevicePath(exec, pv.name)) ?? pv.name });
+  const pvs = await resolvedPvs(exec, report.pvs);
   const pvOf = (path: string) => pvs.find((pv) => pv.path === path)?.vgName;
   const requested = [...(config.vgs ?? []).flatMap((vg) => vg.devices), ...(config.mountpoints ?? []).map((m) => m.device)];
   const devices = new Map<string, DeviceFacts>();
@@ -73,4 +80,13 @@ export async function inspectNode(exec: Exec, lvm: LvmReader, config: ResourceTo
     mountedAt.set(path, { source, fsType: top.fsType });
   }
   return { devices, vgs: report.vgs, pvs, mountedAt };
+}
+
+/** For `--remove`; throws when LVM cannot be read (exit 3). Touches nothing. */
+export async function inspectForRemoval(exec: Exec, lvm: LvmReader, config: ResourceToBeInited): Promise<RemovalFacts> {
+  const report = await lvm.report();
+  const pvs = await resolvedPvs(exec, report.pvs);
+  const devices = new Map<string, string | undefined>();
+  for (const r of new Set((config.vgs ?? []).flatMap((vg) => vg.devices))) devices.set(r, await resolveDevicePath(exec, r));
+  return { vgs: report.vgs, pvs, lvs: report.lvs, devices };
 }

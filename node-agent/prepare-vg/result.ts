@@ -3,20 +3,28 @@
  * the operator copies into OpenLocalCluster status.nodes[]. The kubelet keeps at most 4096 bytes of a
  * termination message, so the format is compact JSON and `formatResult` trims messages to fit.
  *
- * Exit codes: 0 every VG and mount point is ready; 1 something was refused or failed (the result says what);
- * 2 bad invocation (flags, config; a bad config is also reported as a result with `error`); 3 the node could not be
- * inspected at all (result has `error`).
+ * Two modes write the same format:
+ * - default: create/extend every configured VG and mount point; VG states Ready | Created | Extended | Refused |
+ *   Failed. A Ready VG with a message is an existing VG without the `open-local` tag, used as is (never written to).
+ * - `--remove` (the operator's cleanup policy RemoveVolumeGroups): remove every configured VG that open-local created
+ *   and that holds no LV, then wipe the LVM label of each of its PVs; VG states Removed (also when not present) |
+ *   Refused (not tagged open-local, or holds LVs) | Failed. Mount points are never touched: `mountPoints` is [].
+ * Readers must accept VG states they do not know (version 1 gained Removed without a version bump).
+ *
+ * Exit codes (both modes): 0 every VG and mount point is ready (or removed); 1 something was refused or failed (the
+ * result says what); 2 bad invocation (flags, config; a bad config is also reported as a result with `error`); 3 the
+ * node could not be inspected at all (result has `error`).
  */
 export const RESULT_VERSION = 1;
 export const TERMINATION_MESSAGE_LIMIT = 4096;
 
-export type VgState = 'Ready' | 'Created' | 'Extended' | 'Refused' | 'Failed';
+export type VgState = 'Ready' | 'Created' | 'Extended' | 'Removed' | 'Refused' | 'Failed';
 export type MountPointState = 'Ready' | 'Created' | 'Refused' | 'Failed';
 
 export interface VgResult {
   readonly name: string;
   readonly state: VgState;
-  /** Devices that are PVs of the VG after the run. */
+  /** Devices that are PVs of the VG after the run; for Removed, the former PVs whose LVM label the run wiped. */
   readonly devices: readonly string[];
   /** VG size in bytes after the run, as a decimal string. */
   readonly size?: string;
@@ -44,7 +52,7 @@ export interface PrepareVgResult {
 
 export const EXIT = { ok: 0, refusedOrFailed: 1, usage: 2, inspectFailed: 3 } as const;
 
-/** True when every VG and mount point ended Ready, Created or Extended. */
+/** True when every VG and mount point ended Ready, Created, Extended or Removed (nothing Refused or Failed). */
 export function resultSucceeded(r: PrepareVgResult): boolean {
   return (
     r.error === undefined &&

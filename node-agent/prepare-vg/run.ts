@@ -1,15 +1,16 @@
 /**
- * Carries out a prepare-vg plan and reports it in the operator's contract (result.ts). Each VG and mount point is
- * independent: one failing does not stop the others. Within a VG, PVs this run created are removed again if the
- * VG could not be created or extended, so a failure leaves the disks as they were (forced wipes excepted: the user
- * asked for those).
+ * Carries out a prepare-vg plan (plan.ts) or a removal plan (plan-remove.ts, `--remove`) and reports it in the
+ * operator's contract (result.ts). Each VG and mount point is independent: one failing does not stop the others.
+ * Within a VG, PVs this run created are removed again if the VG could not be created or extended, so a failure
+ * leaves the disks as they were (forced wipes excepted: the user asked for those).
  */
 import type { ResourceToBeInited } from '../../api/generated/types.js';
 import type { Exec } from '../../lib/exec.js';
 import type { Logger } from '../../lib/log.js';
 import type { Lvm } from '../lvm/commands.js';
-import { inspectNode } from './inspect.js';
+import { inspectForRemoval, inspectNode } from './inspect.js';
 import { FS_LABEL, planPrepare, type MountPlan, type VgPlan, type Wipe } from './plan.js';
+import { planRemove, type RemovePlan } from './plan-remove.js';
 import { RESULT_VERSION, type MountPointResult, type PrepareVgResult, type VgResult } from './result.js';
 
 export interface PrepareOptions {
@@ -34,7 +35,10 @@ async function wipe(w: Wipe, o: PrepareOptions): Promise<void> {
 
 async function applyVg(p: VgPlan, o: PrepareOptions): Promise<{ state: VgResult['state']; message: string }> {
   const a = p.action;
-  if (a.kind === 'ready') return { state: 'Ready', message: '' };
+  if (a.kind === 'ready') {
+    if (a.message !== undefined) o.log.info({ vg: p.name, note: a.message }, 'volume group ready, used as is');
+    return { state: 'Ready', message: a.message ?? '' };
+  }
   if (a.kind === 'refuse') {
     o.log.warn({ vg: p.name, reason: a.message }, 'refused volume group');
     return { state: 'Refused', message: a.message };
@@ -121,4 +125,83 @@ export async function prepareNode(config: ResourceToBeInited, o: PrepareOptions)
     };
   });
   return { version: RESULT_VERSION, node: o.node, configHash: o.configHash, volumeGroups, mountPoints };
+}
+
+async function applyRemove(p: RemovePlan, o: PrepareOptions): Promise<{ state: VgResult['state']; removed: readonly string[]; message: string }> {
+  const a = p.action;
+  if (a.kind === 'absent') return { state: 'Removed', removed: [], message: a.message };
+  if (a.kind === 'refuse') {
+    o.log.warn({ vg: p.name, reason: a.message }, 'refused to remove volume group');
+    return { state: 'Refused', removed: [], message: a.message };
+  }
+  try {
+    await o.lvm.vgremove(p.name);
+  } catch (err) {
+    o.log.error({ err, vg: p.name }, 'vgremove failed');
+    return { state: 'Failed', removed: [], message: `vgremove failed: ${message(err)}` };
+  }
+  o.log.warn({ vg: p.name, devices: a.devices }, 'REMOVED volume group (cleanup policy RemoveVolumeGroups); wiping the LVM label of its physical volumes');
+  const removed: string[] = [];
+  const left: string[] = [];
+  for (const device of a.devices) {
+    try {
+      await o.lvm.pvremove(device);
+      removed.push(device);
+    } catch (err) {
+      o.log.error({ err, device }, 'pvremove failed');
+      left.push(`${device}: ${message(err)}`);
+    }
+  }
+  if (left.length > 0) {
+    return { state: 'Failed', removed, message: `volume group removed, but the LVM label could not be wiped from ${left.join('; ')} (run \`pvremove\` on each)` };
+  }
+  return { state: 'Removed', removed, message: '' };
+}
+
+/**
+ * `--remove`: inspects LVM, plans (plan-remove.ts) and removes every configured VG that open-local created and that
+ * holds no LV. Throws only when LVM cannot be read at all (exit 3).
+ *
+ * Mount points are deliberately not touched and reported as none (`mountPoints: []`): the cleanup policy is about
+ * volume groups, and a mounted filesystem may hold data (unmounting or wiping it is not something a policy named
+ * RemoveVolumeGroups may do on its own).
+ */
+export async function removeNode(config: ResourceToBeInited, o: PrepareOptions): Promise<PrepareVgResult> {
+  // Nothing asked, nothing to inspect: a node without LVM tools is fine when it has no VG to remove.
+  if ((config.vgs ?? []).length === 0) return { version: RESULT_VERSION, node: o.node, configHash: o.configHash, volumeGroups: [], mountPoints: [] };
+  const facts = await inspectForRemoval(o.exec, o.lvm, config);
+  const plan = planRemove(config, facts);
+  o.log.info({ vgs: plan.map((v) => ({ name: v.name, action: v.action.kind })) }, 'removal plan');
+  const outcomes = [];
+  for (const p of plan) outcomes.push({ name: p.name, ...(await applyRemove(p, o)) });
+  // Verify against LVM after the run: a VG reported Removed must be gone, and none of its former PVs a PV any more.
+  let after: Awaited<ReturnType<Lvm['report']>> | undefined;
+  let unreadable = '';
+  try {
+    after = await o.lvm.report();
+  } catch (err) {
+    unreadable = `could not read LVM after the run: ${message(err)}`;
+    o.log.error({ err }, unreadable);
+  }
+  const volumeGroups: VgResult[] = outcomes.map((v) => {
+    const vg = after?.vgs.find((x) => x.name === v.name);
+    let state = v.state;
+    const messages = [v.message];
+    if (v.state === 'Removed' && after !== undefined) {
+      const stillPvs = new Set(after.pvs.map((pv) => pv.name));
+      const labelled = v.removed.filter((d) => stillPvs.has(d));
+      if (vg) messages.push(`volume group ${v.name} is still present after the run`);
+      if (labelled.length > 0) messages.push(`${labelled.join(', ')} still ${labelled.length === 1 ? 'carries' : 'carry'} an LVM label after the run`);
+      if (vg || labelled.length > 0) state = 'Failed';
+    }
+    messages.push(unreadable);
+    return {
+      name: v.name,
+      state,
+      devices: v.state === 'Removed' ? [...v.removed] : (after?.pvs ?? []).filter((pv) => pv.vgName === v.name).map((pv) => pv.name).sort(),
+      ...(vg ? { size: String(vg.size) } : {}),
+      message: messages.filter((m) => m !== '').join('; '),
+    };
+  });
+  return { version: RESULT_VERSION, node: o.node, configHash: o.configHash, volumeGroups, mountPoints: [] };
 }

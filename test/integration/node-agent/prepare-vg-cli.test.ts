@@ -36,10 +36,10 @@ function prepareVg(name: string, args: string[], config: string | undefined): Pr
 }
 
 describe('open-local prepare-vg (CLI outcomes without disks)', () => {
-  let runs: Record<'help' | 'noNode' | 'badFlag' | 'unset' | 'badConfig' | 'empty' | 'noLvm', Run>;
+  let runs: Record<'help' | 'noNode' | 'badFlag' | 'unset' | 'badConfig' | 'empty' | 'noLvm' | 'removeEmpty' | 'removeNoLvm' | 'removeBadConfig' | 'removeValue', Run>;
   before(async function () {
     this.timeout(60_000);
-    const [help, noNode, badFlag, unset, badConfig, empty, noLvm] = await Promise.all([
+    const [help, noNode, badFlag, unset, badConfig, empty, noLvm, removeEmpty, removeNoLvm, removeBadConfig, removeValue] = await Promise.all([
       prepareVg('help', ['--help'], undefined),
       prepareVg('no-node', [], '{}'),
       prepareVg('bad-flag', ['--node-name=n', '--host-exec=ssh'], '{}'),
@@ -47,8 +47,12 @@ describe('open-local prepare-vg (CLI outcomes without disks)', () => {
       prepareVg('bad-config', ['--node-name=n', '--host-exec=direct'], '{"vgs":[{"name":"pool 0","devices":["/dev/vdb"]}]}'),
       prepareVg('empty', ['--node-name=n', '--host-exec=direct'], '{}'),
       prepareVg('no-lvm', ['--node-name=n', '--host-exec=direct'], '{"vgs":[{"name":"pool0","devices":["/dev/vdb"]}]}'),
+      prepareVg('remove-empty', ['--node-name=n', '--host-exec=direct', '--remove'], '{"mountpoints":[{"path":"/mnt/open-local/d1","device":"/dev/vdc"}]}'),
+      prepareVg('remove-no-lvm', ['--node-name=n', '--host-exec=direct', '--remove'], '{"vgs":[{"name":"pool0","devices":["/dev/vdb"]}]}'),
+      prepareVg('remove-bad-config', ['--node-name=n', '--host-exec=direct', '--remove'], '{"vgs":[{"name":"-pool","devices":["/dev/vdb"]}]}'),
+      prepareVg('remove-value', ['--node-name=n', '--host-exec=direct', '--remove=yes'], '{}'),
     ]);
-    runs = { help, noNode, badFlag, unset, badConfig, empty, noLvm };
+    runs = { help, noNode, badFlag, unset, badConfig, empty, noLvm, removeEmpty, removeNoLvm, removeBadConfig, removeValue };
   });
   after(() => {
     rmSync(tmp, { recursive: true, force: true });
@@ -56,7 +60,8 @@ describe('open-local prepare-vg (CLI outcomes without disks)', () => {
 
   it('prints its usage with --help', () => {
     expect(runs.help.code).to.equal(0);
-    expect(runs.help.stdout).to.include('Usage: open-local prepare-vg --node-name NAME');
+    expect(runs.help.stdout).to.include('Usage: open-local prepare-vg --node-name NAME [--remove]');
+    expect(runs.help.stdout).to.match(/--remove +instead remove the config's volume groups/);
   });
 
   it('exits 2 without --node-name or with a bad flag value', () => {
@@ -79,6 +84,20 @@ describe('open-local prepare-vg (CLI outcomes without disks)', () => {
   it('succeeds with nothing to do, even without LVM tools', () => {
     expect(runs.empty.code, runs.empty.stderr).to.equal(0);
     expect(runs.empty.result).to.deep.equal({ version: 1, node: 'n', configHash: '44136fa355b3678a', volumeGroups: [], mountPoints: [] });
+  });
+
+  it('--remove: succeeds with no VG to remove without inspecting (mount points are never part of it)', () => {
+    expect(runs.removeEmpty.code, runs.removeEmpty.stderr).to.equal(0);
+    expect(runs.removeEmpty.result).to.deep.include({ node: 'n', volumeGroups: [], mountPoints: [] });
+  });
+
+  it('--remove: exits 3 without lvm, 2 on a bad config or a value for the flag, with the same result format', () => {
+    expect(runs.removeNoLvm.code).to.equal(3);
+    expect(runs.removeNoLvm.result?.error).to.match(/^cannot inspect the node: lvm vgs .*ENOENT/);
+    expect(runs.removeBadConfig.code).to.equal(2);
+    expect(runs.removeBadConfig.result?.error).to.match(/^invalid OPEN_LOCAL_INIT_CONFIG: config\.vgs\[0\]\.name/);
+    expect(runs.removeValue.code).to.equal(2);
+    expect(runs.removeValue.stderr).to.match(/--remove/);
   });
 
   it('exits 3 with the reason when the node cannot be inspected (no lvm on PATH)', () => {

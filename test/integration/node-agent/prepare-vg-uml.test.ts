@@ -1,6 +1,7 @@
-// `open-local prepare-vg` and one agent pass on real LVM, inside two User-Mode Linux guests booted in parallel:
-// guest/lifecycle.sh (create, no-op, extend, force, mount point, agent discovery + snapshot auto-extension) and
-// guest/refusals.sh (everything that must be refused, then proof that the disks are byte-for-byte as they were).
+// `open-local prepare-vg` and one agent pass on real LVM, inside three User-Mode Linux guests booted in parallel:
+// guest/lifecycle.sh (create, no-op, extend, force, mount point, agent discovery + snapshot auto-extension),
+// guest/refusals.sh (everything that must be refused, then proof that the disks are byte-for-byte as they were) and
+// guest/removal.sh (an untagged Open-Local VG used as is; `--remove` removes only open-local's empty VGs).
 // The guests run the real CLI (bin/open-local.js, --host-exec=direct) and write what they saw into a host folder.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -55,11 +56,13 @@ describe('prepare-vg and the agent on real LVM (UML)', function () {
   this.timeout(300_000);
   let a: GuestOutput;
   let b: GuestOutput;
+  let c: GuestOutput;
   const guests: UmlResult[] = [];
 
   before(async function () {
     a = new GuestOutput(await mkdtemp(join(tmpdir(), 'open-local-uml-a-')));
     b = new GuestOutput(await mkdtemp(join(tmpdir(), 'open-local-uml-b-')));
+    c = new GuestOutput(await mkdtemp(join(tmpdir(), 'open-local-uml-c-')));
     const run = (script: string, out: GuestOutput, disks: { size: string; rotational?: boolean }[]) =>
       runInUml({ disks, command: { script: `test/integration/node-agent/guest/${script}` }, env: { OUT: out.dir, NODE_BIN }, timeoutMs: 280_000 });
     const started = Date.now();
@@ -67,13 +70,14 @@ describe('prepare-vg and the agent on real LVM (UML)', function () {
       ...(await Promise.all([
         run('lifecycle.sh', a, [{ size: '1G' }, { size: '1G', rotational: true }, { size: '1G' }, { size: '512M' }, { size: '512M' }, { size: '256M' }]),
         run('refusals.sh', b, [{ size: '512M' }, { size: '512M' }, { size: '512M' }, { size: '256M' }, { size: '256M' }, { size: '256M' }, { size: '256M' }]),
+        run('removal.sh', c, [{ size: '256M' }, { size: '256M' }, { size: '512M' }, { size: '256M' }, { size: '256M' }, { size: '256M' }, { size: '256M' }]),
       ])),
     );
-    console.log(`      (two UML guests ran in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(`      (three UML guests ran in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   });
 
   after(async function () {
-    await Promise.all([a, b].filter(Boolean).map((g) => rm(g.dir, { recursive: true, force: true })));
+    await Promise.all([a, b, c].filter(Boolean).map((g) => rm(g.dir, { recursive: true, force: true })));
   });
 
   describe('lifecycle', () => {
@@ -205,7 +209,8 @@ describe('prepare-vg and the agent on real LVM (UML)', function () {
       const want: [string, RegExp][] = [
         ['pool-ext4', /\/dev\/ubda has a ext4 signature \(label "data"\) \(list it in forceDevices/],
         ['pool-partitioned', /\/dev\/ubdb has partitions \/dev\/ubdb1, \/dev\/ubdb2; has a dos signature/],
-        ['pool-foreign-pv', /\/dev\/ubdc is in use by \/dev\/mapper\/vgforeign-home; has a LVM2_member signature; is a physical volume of volume group vgforeign/],
+        // vgforeign is named in this config too, so its PV is guarded (never forceable), not merely "a PV of another VG".
+        ['pool-foreign-pv', /\/dev\/ubdc is in use by \/dev\/mapper\/vgforeign-home; is a physical volume of volume group vgforeign, which the config names \(move it out with vgreduce first\); has a LVM2_member signature/],
         ['vgforeign', /volume group vgforeign exists but was not created by open-local/],
         ['pool-mixed', /\/dev\/ubdg has a ext2 signature .*no device of volume group pool-mixed was touched/],
       ];
@@ -252,7 +257,109 @@ describe('prepare-vg and the agent on real LVM (UML)', function () {
     });
   });
 
-  it('ran both guest scripts to the end', () => {
+  describe('an Open-Local VG without the open-local tag (upgrade compatibility)', () => {
+    it('is Ready "used as is" when it has every listed device, and is not written to (vg_seqno unchanged, no tag)', async () => {
+      const r = await c.result('compat');
+      expect(await c.rc('compat'), await c.log('compat')).to.equal(0);
+      expect(vgOf(r, 'legacy')).to.deep.include({
+        state: 'Ready',
+        devices: ['/dev/ubdd', '/dev/ubde'],
+        message: 'existing volume group used as is; it is not tagged open-local, so open-local will never extend or remove it (run `vgchange --addtag open-local legacy` to let it)',
+      });
+      const before = await c.vg('legacy-before', 'legacy');
+      expect(before).to.include({ vg_tags: '', pv_count: '2' });
+      expect(await c.vg('compat', 'legacy')).to.deep.equal(before);
+    });
+
+    it('is Refused, with the addtag hint, when it would need a new device; nothing is written', async () => {
+      const r = await c.result('compat-extend');
+      expect(await c.rc('compat-extend'), await c.log('compat-extend')).to.equal(1);
+      expect(vgOf(r, 'legacy')).to.deep.include({ state: 'Refused', devices: ['/dev/ubdd', '/dev/ubde'] });
+      expect(vgOf(r, 'legacy').message).to.match(/not created by open-local \(no "open-local" tag\) and \/dev\/ubdf is not one of its physical volumes; .*vgchange --addtag open-local legacy/);
+      expect(await c.vg('compat-extend', 'legacy')).to.deep.equal(await c.vg('legacy-before', 'legacy'));
+      expect(JSON.parse(await c.text('ubdf.wipefs.json'))).to.deep.equal({ signatures: [] });
+    });
+  });
+
+  describe('--remove (cleanup policy RemoveVolumeGroups)', () => {
+    let r: PrepareVgResult;
+    before(async function () {
+      r = await c.result('remove');
+    });
+
+    it('exits 1 (refusals) and reports each VG: Removed, Refused (LV), Refused (untagged), Removed (not present); no mount point', async () => {
+      expect(await c.rc('remove'), await c.log('remove')).to.equal(1);
+      expect(r.volumeGroups.map((v) => [v.name, v.state, v.message])).to.deep.equal([
+        ['pool-empty', 'Removed', ''],
+        ['pool-data', 'Refused', 'holds 1 logical volume: local-data; delete their PersistentVolumes first'],
+        ['legacy', 'Refused', 'not created by open-local (no "open-local" tag); left alone'],
+        ['never-made', 'Removed', 'not present'],
+      ]);
+      expect(vgOf(r, 'pool-empty').devices).to.deep.equal(['/dev/ubda', '/dev/ubdb']);
+      expect(r.mountPoints).to.deep.equal([]);
+      expect(await c.log('remove')).to.include('REMOVED volume group');
+    });
+
+    it('removes the tagged empty VG and leaves both disks without any LVM label (wipefs and pvs find nothing)', async () => {
+      expect((await c.rows('after-remove.vgs.json', 'vg')).map((v) => v.vg_name).sort()).to.deep.equal(['legacy', 'pool-data']);
+      for (const d of ['ubda', 'ubdb']) {
+        const before = (JSON.parse(await c.text(`${d}.wipefs.before.json`)) as { signatures: { type: string }[] }).signatures.map((s) => s.type);
+        expect(before, d).to.deep.equal(['LVM2_member']);
+        expect(JSON.parse(await c.text(`${d}.wipefs.after.json`)), d).to.deep.equal({ signatures: [] });
+        expect(await c.text(`${d}.wipefs.after.txt`), d).to.equal('');
+      }
+      expect((await c.rows('after-remove.pvs.json', 'pv')).map((p) => p.pv_name).sort()).to.deep.equal(['/dev/ubdc', '/dev/ubdd', '/dev/ubde']);
+      expect(await c.rc('pvs.removed')).to.equal(5);
+      expect(await c.text('pvs.removed.txt')).to.equal('');
+    });
+
+    it('leaves the VG with an LV as it was: LV, vg_seqno and the file\'s sha256 unchanged', async () => {
+      expect(await c.vg('after-remove', 'pool-data')).to.deep.equal(await c.vg('before-remove', 'pool-data'));
+      const lvs = (step: string) => c.rows(`${step}.lvs.json`, 'lv');
+      expect((await lvs('after-remove')).filter((l) => l.vg_name === 'pool-data')).to.deep.equal((await lvs('before-remove')).filter((l) => l.vg_name === 'pool-data'));
+      expect((await lvs('after-remove')).map((l) => `${l.vg_name}/${l.lv_name}`)).to.deep.equal(['pool-data/local-data']);
+      const sha = (await c.text('file.before')).trim();
+      expect(sha).to.match(/^[0-9a-f]{64}$/);
+      expect((await c.text('file.after')).trim()).to.equal(sha);
+    });
+
+    it('leaves the untagged VG as it was (vg_seqno unchanged, still untagged)', async () => {
+      expect(await c.vg('after-remove', 'legacy')).to.deep.equal(await c.vg('legacy-before', 'legacy'));
+      expect((await c.rows('after-remove.pvs.json', 'pv')).filter((p) => p.vg_name === 'legacy').map((p) => p.pv_name)).to.deep.equal(['/dev/ubdd', '/dev/ubde']);
+    });
+
+    it('does not touch the mount point in the config (still mounted, its file there)', async () => {
+      expect((JSON.parse(await c.text('mp-keep.findmnt.json')) as { filesystems: { source: string }[] }).filesystems.map((f) => f.source)).to.deep.equal(['/dev/ubdg']);
+      expect((await c.text('mp-keep.note')).trim()).to.equal('kept');
+    });
+
+    it('is a no-op on a second run: exit 0, Removed "not present", LVM unchanged', async () => {
+      const again = await c.result('remove-again');
+      expect(await c.rc('remove-again'), await c.log('remove-again')).to.equal(0);
+      expect(again.volumeGroups.map((v) => [v.name, v.state, v.devices, v.message])).to.deep.equal([
+        ['pool-empty', 'Removed', [], 'not present'],
+        ['never-made', 'Removed', [], 'not present'],
+      ]);
+      expect(again.mountPoints).to.deep.equal([]);
+      expect(await c.rows('remove-again.vgs.json', 'vg')).to.deep.equal(await c.rows('after-remove.vgs.json', 'vg'));
+      expect(await c.rows('remove-again.pvs.json', 'pv')).to.deep.equal(await c.rows('after-remove.pvs.json', 'pv'));
+    });
+
+    it('leaves the disks free: prepare-vg creates the VG on them again without forceDevices', async () => {
+      const again = await c.result('recreate');
+      expect(await c.rc('recreate'), await c.log('recreate')).to.equal(0);
+      expect(vgOf(again, 'pool-empty')).to.deep.include({ state: 'Created', devices: ['/dev/ubda', '/dev/ubdb'] });
+      expect(await c.log('recreate')).to.not.include('DESTROYING');
+    });
+
+    it('(LVM itself) refuses vgremove without --force of a VG holding an LV, the net under a race', async () => {
+      expect(await c.rc('safety-net')).to.equal(5);
+      expect(await c.text('safety-net.out')).to.match(/containing 1 logical volumes\? \[y\/n\]: \[n\]/).and.to.match(/not removed/);
+      expect(await c.vg('safety-net', 'pool-data')).to.deep.equal(await c.vg('before-remove', 'pool-data'));
+    });
+  });
+
+  it('ran all three guest scripts to the end', () => {
     for (const g of guests) expect(g.exitCode, g.output).to.equal(0);
   });
 });

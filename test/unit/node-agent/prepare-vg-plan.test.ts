@@ -20,11 +20,11 @@ function facts(devices: DeviceFacts[], more: { vgs?: VgReport[]; pvs?: ReturnTyp
   return { devices: new Map(devices.map((d) => [d.requested, d])), vgs: more.vgs ?? [], pvs: more.pvs ?? [], mountedAt: new Map(more.mountedAt ?? []) };
 }
 
-/** "create /dev/a,/dev/b wipe /dev/c" | "ready" | "refuse: <message>" */
+/** "create /dev/a,/dev/b wipe /dev/c" | "ready" | "ready: <message>" | "refuse: <message>" */
 function summary(a: VgAction | MountAction): string {
   switch (a.kind) {
     case 'ready':
-      return 'ready';
+      return 'message' in a && a.message !== undefined ? `ready: ${a.message}` : 'ready';
     case 'refuse':
       return `refuse: ${a.message}`;
     case 'mount':
@@ -48,7 +48,24 @@ describe('node-agent/prepare-vg/plan', () => {
         facts([dev('/dev/sdb', { signatures: [sig('LVM2_member')], pvOf: 'pool0' }), dev('/dev/sdc')], { vgs: [vg('pool0')], pvs: [pv('/dev/sdb', 'pool0')] }), 'extend /dev/sdc'],
       ['refuses a VG of that name without the open-local tag, even to extend it with a free disk', vgConfig(['/dev/sdb', '/dev/sdc']),
         facts([dev('/dev/sdb', { signatures: [sig('LVM2_member')], pvOf: 'pool0' }), dev('/dev/sdc')], { vgs: [vg('pool0', [])], pvs: [pv('/dev/sdb', 'pool0')] }),
-        /^refuse: volume group pool0 exists but was not created by open-local .*vgchange --addtag open-local pool0/],
+        'refuse: volume group pool0 exists but was not created by open-local (no "open-local" tag) and /dev/sdc is not one of its physical volumes; it is left untouched. To let open-local extend it, run `vgchange --addtag open-local pool0` on the node'],
+      ['COMPAT uses an untagged (Open-Local) VG as is when every listed device already is one of its PVs', vgConfig(['/dev/sdb', '/dev/sdc']),
+        facts([dev('/dev/sdb', { signatures: [sig('LVM2_member')], pvOf: 'pool0', tree: { holders: ['/dev/mapper/pool0-pv--1'] } }), dev('/dev/sdc', { signatures: [sig('LVM2_member')], pvOf: 'pool0' })],
+          { vgs: [vg('pool0', [])], pvs: [pv('/dev/sdb', 'pool0'), pv('/dev/sdc', 'pool0')] }),
+        'ready: existing volume group used as is; it is not tagged open-local, so open-local will never extend or remove it (run `vgchange --addtag open-local pool0` to let it)'],
+      ['COMPAT matches an untagged VG\'s PVs by resolved path (/dev/disk/by-id) and ignores its PVs the config does not list', vgConfig(['/dev/disk/by-id/wwn-1']),
+        facts([dev('/dev/disk/by-id/wwn-1', { signatures: [sig('LVM2_member')], pvOf: 'pool0' }, '/dev/sdb')], { vgs: [vg('pool0', ['other-tag'])], pvs: [pv('/dev/sdb', 'pool0'), pv('/dev/sdd', 'pool0')] }),
+        /^ready: existing volume group used as is; it is not tagged open-local/],
+      ['COMPAT DECISION: never wipes for an untagged VG, even a forced free-looking device it lacks', vgConfig(['/dev/sdb', '/dev/sdc'], ['/dev/sdc']),
+        facts([dev('/dev/sdb', { signatures: [sig('LVM2_member')], pvOf: 'pool0' }), dev('/dev/sdc', { signatures: [sig('ext4')] })], { vgs: [vg('pool0', [])], pvs: [pv('/dev/sdb', 'pool0')] }),
+        /^refuse: volume group pool0 exists but was not created by open-local \(no "open-local" tag\) and \/dev\/sdc is not one/],
+      ['COMPAT refuses an untagged VG whose listed device is gone, naming it', vgConfig(['/dev/sdb', '/dev/disk/by-id/gone']),
+        facts([dev('/dev/sdb', { signatures: [sig('LVM2_member')], pvOf: 'pool0' }), { requested: '/dev/disk/by-id/gone', path: undefined, tree: undefined, signatures: [], pvOf: undefined }],
+          { vgs: [vg('pool0', [])], pvs: [pv('/dev/sdb', 'pool0')] }),
+        /and \/dev\/disk\/by-id\/gone is not one of its physical volumes; it is left untouched/],
+      ['COMPAT names every missing device of an untagged VG', vgConfig(['/dev/sdb', '/dev/disk/by-id/wwn-3', '/dev/sdd']),
+        facts([dev('/dev/sdb', { pvOf: 'pool0' }), dev('/dev/disk/by-id/wwn-3', {}, '/dev/sdc'), dev('/dev/sdd')], { vgs: [vg('pool0', [])], pvs: [pv('/dev/sdb', 'pool0')] }),
+        /and \/dev\/disk\/by-id\/wwn-3 \(\/dev\/sdc\), \/dev\/sdd are not among its physical volumes/],
       ['refuses a disk holding a filesystem, pointing at forceDevices', vgConfig(['/dev/sdb']), facts([dev('/dev/sdb', { signatures: [sig('ext4', 'data')] })]),
         'refuse: /dev/sdb has a ext4 signature (label "data") (list it in forceDevices to DESTROY its content and use it); no device of volume group pool0 was touched'],
       ['refuses a partitioned disk', vgConfig(['/dev/sdb']), facts([dev('/dev/sdb', { signatures: [sig('gpt'), sig('PMBR')], tree: { partitions: ['/dev/sdb1', '/dev/sdb2'] } })]),
@@ -100,6 +117,24 @@ describe('node-agent/prepare-vg/plan', () => {
       const existing = planPrepare(config, facts([dev('/dev/sdb', { signatures: [sig('LVM2_member')], pvOf: 'a' })], { vgs: [vg('a')], pvs: [pv('/dev/sdb', 'a')] }));
       expect(summary(existing.vgs[0]!.action)).to.equal('ready');
       expect(summary(existing.vgs[1]!.action)).to.match(/is the same device as another entry/);
+    });
+
+    it('COMPAT never lets another VG force a PV of an untagged VG the config uses as is', () => {
+      const config: ResourceToBeInited = { vgs: [{ name: 'pool0', devices: ['/dev/sdb'] }, { name: 'pool1', devices: ['/dev/sdc'], forceDevices: ['/dev/sdc'] }] };
+      const f = facts([dev('/dev/sdb', { signatures: [sig('LVM2_member')], pvOf: 'pool0' }), dev('/dev/sdc', { signatures: [sig('LVM2_member')], pvOf: 'pool0' })],
+        { vgs: [vg('pool0', [])], pvs: [pv('/dev/sdb', 'pool0'), pv('/dev/sdc', 'pool0')] });
+      const plan = planPrepare(config, f);
+      expect(summary(plan.vgs[0]!.action)).to.match(/^ready: existing volume group used as is/);
+      expect(summary(plan.vgs[1]!.action)).to.equal('refuse: /dev/sdc is a physical volume of volume group pool0, which the config names (move it out with vgreduce first); has a LVM2_member signature; no device of volume group pool1 was touched');
+      // The same disk is still forceable when its (foreign) VG is not in the config: an old machine's disk.
+      const alone = planPrepare({ vgs: [config.vgs![1]!] }, f);
+      expect(summary(alone.vgs[0]!.action)).to.equal('create /dev/sdc wipe /dev/sdc');
+    });
+
+    it('COMPAT refuses to format a PV of an untagged VG the config uses, even with force', () => {
+      const config: ResourceToBeInited = { vgs: [{ name: 'pool0', devices: ['/dev/sdb'] }], mountpoints: [{ path: '/mnt/open-local/d1', device: '/dev/sdc', force: true }] };
+      const f = facts([dev('/dev/sdb', { pvOf: 'pool0' }), dev('/dev/sdc', { signatures: [sig('LVM2_member')], pvOf: 'pool0' })], { vgs: [vg('pool0', [])], pvs: [pv('/dev/sdb', 'pool0'), pv('/dev/sdc', 'pool0')] });
+      expect(summary(planPrepare(config, f).mountPoints[0]!.action)).to.match(/^refuse: \/dev\/sdc is a physical volume of volume group pool0, which the config names/);
     });
 
     it('plans nothing for an empty config', () => {

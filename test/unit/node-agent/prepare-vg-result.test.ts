@@ -26,6 +26,14 @@ describe('node-agent/prepare-vg/result', () => {
     expect(resultSucceeded({ ...base, error: 'lvm not found' })).to.equal(false);
   });
 
+  it('counts Removed (--remove) as success, and a refusal next to it as failure', () => {
+    const removed = { name: 'open-local-pool-0', state: 'Removed' as const, devices: ['/dev/vdb'], message: '' };
+    const gone = { name: 'open-local-pool-1', state: 'Removed' as const, devices: [], message: 'not present' };
+    expect(resultSucceeded({ ...base, volumeGroups: [removed, gone] })).to.equal(true);
+    expect(resultSucceeded({ ...base, volumeGroups: [removed, { ...gone, state: 'Refused', message: 'holds 1 logical volume: a; delete their PersistentVolumes first' }] })).to.equal(false);
+    expect(parseResult(formatResult({ ...base, volumeGroups: [removed] }))).to.deep.equal({ ...base, volumeGroups: [removed] });
+  });
+
   it('fits the 4096-byte termination message by shortening messages, keeping names and states', () => {
     const huge: PrepareVgResult = {
       ...base,

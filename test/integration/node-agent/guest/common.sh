@@ -4,11 +4,14 @@ set -u
 export PATH="$NODE_BIN:$PATH"
 REPORT="--reportformat json --units b --nosuffix"
 
-# prepare_vg STEP CONFIG_JSON: runs the real CLI like the Job does (but --host-exec=direct), keeping rc/stdout/log/result.
+# prepare_vg STEP CONFIG_JSON [FLAG...]: runs the real CLI like the Job does (but --host-exec=direct), keeping
+# rc/stdout/log/result. Extra flags (--remove) go to the CLI.
 prepare_vg() {
-  OPEN_LOCAL_INIT_CONFIG="$2" node bin/open-local.js prepare-vg --node-name=uml-node --host-exec=direct \
-    --result-file="$OUT/$1.result" >"$OUT/$1.stdout" 2>"$OUT/$1.log"
-  echo $? >"$OUT/$1.rc"
+  step=$1 config=$2
+  shift 2
+  OPEN_LOCAL_INIT_CONFIG="$config" node bin/open-local.js prepare-vg --node-name=uml-node --host-exec=direct \
+    --result-file="$OUT/$step.result" "$@" >"$OUT/$step.stdout" 2>"$OUT/$step.log"
+  echo $? >"$OUT/$step.rc"
 }
 
 # snapshot STEP: what LVM looks like now (seqno moves on every metadata change).
