@@ -34,7 +34,7 @@ export type ChangeHandler = (kind: string, obj: KubeObject) => void;
  */
 export class Caches {
   readonly clusters: Informer<OpenLocalCluster>;
-  readonly nodes: Informer<KubeObject & { metadata: { labels?: Record<string, string> } }>;
+  readonly nodes: Informer<KubeObject & { metadata: { labels?: Record<string, string> }; status?: { nodeInfo?: { bootID?: string } } }>;
   readonly prepareVgPods: Informer<KubeObject & { status?: PodStatus }>;
   private readonly owned = new Map<string, Informer<KubeObject>>();
   /** Kinds the API server does not serve (e.g. VolumeSnapshotClass without the snapshot CRDs). */

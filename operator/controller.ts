@@ -13,7 +13,9 @@ import { recordEvents, transitionEvents } from './events.js';
 import { applyDesired, pruneStale } from './operands/apply.js';
 import { withOwnership } from './operands/desired.js';
 import { jobFacts, nodeFacts } from './nodes/facts.js';
-import { planNodes, type NodeAction } from './nodes/plan.js';
+import { planNodes, type JobFacts, type NodeAction } from './nodes/plan.js';
+import { planCleanup, type CleanupPlan } from './nodes/cleanup-plan.js';
+import { MODE_ANNOTATION, type PrepareVgMode } from '../synth/stack/prepare-vg-job.js';
 import { componentStatuses } from './status/components.js';
 import type { OperatorMetrics } from './metrics.js';
 import { computeStatus, type Observation } from './status/conditions.js';
@@ -77,7 +79,16 @@ export class OpenLocalClusterController {
     const log = this.o.log.child({ cluster: name, generation: cluster.metadata?.generation });
     if (cluster.metadata?.deletionTimestamp) {
       if (cluster.metadata.finalizers?.includes(FINALIZER)) {
-        const latest = await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster), deleting: true }, cluster.status, this.now()), log);
+        let progress = 'removing the stack';
+        if (cluster.spec.cleanup?.policy === 'RemoveVolumeGroups') {
+          const cleanup = await this.cleanupVolumeGroups(cluster, log);
+          if (!cleanup.done) {
+            await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster), deleting: true, deletingMessage: cleanup.progress }, cluster.status, this.now()), log);
+            return; // the cleanup Jobs' events bring us back
+          }
+          progress = cleanup.progress;
+        }
+        const latest = await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster), deleting: true, deletingMessage: progress }, cluster.status, this.now()), log);
         await removeStack(this.o.api, this.o.caches, cluster, log);
         await this.o.api.mergePatch(cluster, { metadata: { finalizers: (cluster.metadata.finalizers ?? []).filter((f) => f !== FINALIZER), resourceVersion: latest.metadata?.resourceVersion } });
         log.info('stack removed; finalizer released');
@@ -110,10 +121,7 @@ export class OpenLocalClusterController {
     for (const id of applied.applied) this.o.metrics.applied.inc({ kind: id.split('/')[0] });
     const pruneErrors = await pruneStale(this.o.api, this.o.caches, desired, cluster.metadata.uid ?? '', log);
 
-    const pods = this.o.caches.prepareVgPods.list(spec.namespace);
-    const jobs = (this.o.caches.ownedCache('Job')?.list(spec.namespace) ?? [])
-      .filter((j) => j.metadata?.ownerReferences?.some((r) => r.uid === cluster.metadata?.uid))
-      .flatMap((j) => jobFacts(j, pods) ?? []);
+    const jobs = this.jobFacts(cluster, spec.namespace, 'prepare');
     const nodes = this.o.caches.nodes.list().map(nodeFacts);
     const plan = planNodes({ spec, nodes, jobs, previous: cluster.status?.nodes ?? [], now: this.now() });
     const actionErrors = await this.execute(plan.actions, cluster, spec, log);
@@ -130,6 +138,35 @@ export class OpenLocalClusterController {
       extenderEnabled: spec.extender.enabled,
     };
     await this.writeStatus(cluster, computeStatus(observation, cluster.status, this.now()), log);
+  }
+
+  /** This cluster's prepare (or cleanup) Jobs with their pods' results. */
+  private jobFacts(cluster: OpenLocalCluster, namespace: string, mode: PrepareVgMode): JobFacts[] {
+    const pods = this.o.caches.prepareVgPods.list(namespace);
+    return (this.o.caches.ownedCache('Job')?.list(namespace) ?? [])
+      .filter((j) => j.metadata?.ownerReferences?.some((r) => r.uid === cluster.metadata?.uid))
+      .filter((j) => (j.metadata?.annotations?.[MODE_ANNOTATION] ?? 'prepare') === mode)
+      .flatMap((j) => jobFacts(j, pods) ?? []);
+  }
+
+  /**
+   * cleanup.policy RemoveVolumeGroups: runs `prepare-vg --remove` on every node open-local prepared, then reports
+   * each node's outcome as an event. prepare-vg refuses VGs that still hold LVs or are not open-local's.
+   */
+  private async cleanupVolumeGroups(cluster: OpenLocalCluster, log: Logger): Promise<CleanupPlan> {
+    const spec = resolveSpec(cluster);
+    const nodes = new Map(this.o.caches.nodes.list().map((n) => [n.metadata.name ?? '', n.metadata.labels ?? {}]));
+    const plan = planCleanup(cluster.status?.nodes ?? [], new Set(nodes.keys()), this.jobFacts(cluster, spec.namespace, 'remove'), spec.prepareVolumeGroups.concurrency);
+    for (const node of plan.start) {
+      const [job] = withOwnership([renderPrepareVgJob(cluster, node, nodes.get(node) ?? {}, 'remove')], cluster);
+      if (job) await this.o.api.createIfAbsent(job);
+      log.warn({ node }, 'cleanup policy RemoveVolumeGroups: removing the volume groups open-local created');
+    }
+    if (plan.done) {
+      const events = plan.outcomes.map((o) => ({ type: o.removed ? ('Normal' as const) : ('Warning' as const), reason: o.removed ? 'VolumeGroupsRemoved' : 'VolumeGroupsKept', message: `${o.node}: ${o.message}` }));
+      await recordEvents(this.o.api, cluster, events, this.o.instance, log);
+    }
+    return plan;
   }
 
   /** The oldest live cluster is the one in charge; later ones are duplicates. */

@@ -10,7 +10,7 @@ import { addExtender } from './stack/extender.js';
 import { addInitConfig } from './stack/nlsc.js';
 import { addNamespace } from './stack/namespace.js';
 import { addNodeDaemonSet } from './stack/node-daemonset.js';
-import { addPrepareVgJob } from './stack/prepare-vg-job.js';
+import { addPrepareVgJob, type PrepareVgMode } from './stack/prepare-vg-job.js';
 import { addComponentRbac } from './stack/rbac.js';
 import { addStorageClasses } from './stack/storage-classes.js';
 import { resolveNodeConfig } from '../lib/storage-config.js';
@@ -52,12 +52,12 @@ export function stackComponents(spec: ResolvedSpec): (typeof names)[keyof typeof
   ];
 }
 
-/** The prepare-VG Job for one node, given that node's labels (which select its storage config). */
-export function renderPrepareVgJob(cluster: unknown, nodeName: string, nodeLabels: Readonly<Record<string, string>>): KubeObject {
+/** The prepare-VG Job (or, mode remove, the cleanup Job) for one node, given the labels that select its config. */
+export function renderPrepareVgJob(cluster: unknown, nodeName: string, nodeLabels: Readonly<Record<string, string>>, mode: PrepareVgMode = 'prepare'): KubeObject {
   const spec = resolveSpec(cluster);
   const init = resolveNodeConfig(spec.storage, nodeLabels).resourceToBeInited;
   const [job] = synth((chart) => {
-    addPrepareVgJob(chart, spec, nodeName, init);
+    addPrepareVgJob(chart, spec, nodeName, init, mode);
   });
   if (!job) throw new Error('prepare-VG Job did not render');
   return job;

@@ -2522,6 +2522,10 @@ export const crdManifests: readonly CrdManifest[] = [
                             "type": "integer",
                             "minimum": 0
                           },
+                          "bootID": {
+                            "description": "The node's boot ID when it was last prepared; mount points are mounted again after a reboot.",
+                            "type": "string"
+                          },
                           "lastTransitionTime": {
                             "type": "string",
                             "format": "date-time"
@@ -2546,7 +2550,8 @@ export const crdManifests: readonly CrdManifest[] = [
                                     "Extended",
                                     "Refused",
                                     "Failed",
-                                    "Pending"
+                                    "Pending",
+                                    "Removed"
                                   ]
                                 },
                                 "devices": {

@@ -695,12 +695,16 @@ export interface NodeStatus {
    */
   configHash?: string;
   attempts?: number;
+  /**
+   * The node's boot ID when it was last prepared; mount points are mounted again after a reboot.
+   */
+  bootID?: string;
   lastTransitionTime?: string;
   volumeGroups?: VolumeGroupStatus[];
 }
 export interface VolumeGroupStatus {
   name: string;
-  state: 'Ready' | 'Created' | 'Extended' | 'Refused' | 'Failed' | 'Pending';
+  state: 'Ready' | 'Created' | 'Extended' | 'Refused' | 'Failed' | 'Pending' | 'Removed';
   devices?: string[];
   /**
    * VG size in bytes.

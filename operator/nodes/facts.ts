@@ -4,7 +4,7 @@ import { CONFIG_HASH_ANNOTATION, NODE_NAME_ANNOTATION } from '../../synth/stack/
 import type { PodStatus } from '../caches.js';
 import type { JobFacts, NodeFacts } from './plan.js';
 
-type Node = KubeObject & { metadata: { labels?: Record<string, string> } };
+type Node = KubeObject & { metadata: { labels?: Record<string, string> }; status?: { nodeInfo?: { bootID?: string } } };
 interface JobStatus {
   active?: number;
   succeeded?: number;
@@ -18,6 +18,7 @@ export function nodeFacts(node: Node): NodeFacts {
     labels: node.metadata.labels ?? {},
     deleting: node.metadata.deletionTimestamp !== undefined,
     markedReady: node.metadata.labels?.[STORAGE_READY_LABEL] === 'true',
+    ...(node.status?.nodeInfo?.bootID ? { bootId: node.status.nodeInfo.bootID } : {}),
   };
 }
 

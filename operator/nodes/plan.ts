@@ -10,6 +10,8 @@ export interface NodeFacts {
   readonly deleting: boolean;
   /** Whether the node already carries the operator's ready label. */
   readonly markedReady: boolean;
+  /** status.nodeInfo.bootID: changes when the node reboots. */
+  readonly bootId?: string;
 }
 
 /** What the operator knows of one prepare-VG Job (and its pod's termination message). */
@@ -91,10 +93,18 @@ export function planNodes(input: PlanInput): NodePlan {
       if (!node.markedReady) actions.push({ type: 'markReady', node: node.name });
       continue;
     }
-    if (before?.phase === 'Ready' && before.configHash === desiredHash) {
+    // prepare-vg mounts without fstab entries (the config is the source of truth): after a reboot it must run again.
+    const rebooted = (init?.mountpoints ?? []).length > 0 && before?.bootID !== undefined && node.bootId !== undefined && before.bootID !== node.bootId;
+    if (before?.phase === 'Ready' && before.configHash === desiredHash && !rebooted) {
       statuses.push(before);
       // A finished Job stays for its logs until its TTL (ttlSecondsAfterFinished) removes it.
       if (!node.markedReady) actions.push({ type: 'markReady', node: node.name });
+      continue;
+    }
+    if (rebooted && job && job.state !== 'Active' && job.state !== 'Deleting') {
+      // The last (finished) Job is from before the reboot: replace it; the next pass starts a fresh one.
+      actions.push({ type: 'deleteJob', name: job.name });
+      statuses.push(transition({ phase: 'Preparing', reason: 'NodeRebooted', message: 'node rebooted; mounting its mount points again', configHash: before.configHash, attempts: 0, volumeGroups: before.volumeGroups }));
       continue;
     }
     if (job && job.configHash !== desiredHash) {
@@ -113,7 +123,7 @@ export function planNodes(input: PlanInput): NodePlan {
       const parsed = result && !('invalid' in result) ? result : undefined;
       const volumeGroups = parsed ? vgStatuses(parsed) : before?.volumeGroups;
       if (job.state === 'Succeeded' && (!parsed || resultSucceeded(parsed))) {
-        statuses.push(transition({ phase: 'Ready', reason: 'VolumeGroupsReady', message: summary(parsed), configHash: desiredHash, attempts: 0, volumeGroups }));
+        statuses.push(transition({ phase: 'Ready', reason: 'VolumeGroupsReady', message: summary(parsed), configHash: desiredHash, attempts: 0, volumeGroups, ...(node.bootId ? { bootID: node.bootId } : {}) }));
         actions.push({ type: 'markReady', node: node.name });
         continue;
       }

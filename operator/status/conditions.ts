@@ -13,6 +13,8 @@ export const ConditionType = {
 export interface Observation {
   readonly generation: number;
   readonly deleting: boolean;
+  /** What deletion is doing right now (cleanup progress). */
+  readonly deletingMessage?: string;
   /** Set when another OpenLocalCluster is the active one. */
   readonly duplicateOf?: string;
   /** Field errors of a spec the CRD let through but that cannot work. */
@@ -79,7 +81,7 @@ export function computeStatus(o: Observation, previous: OpenLocalClusterStatus |
     : cond(ConditionType.Degraded, false, 'AsExpected', 'nothing is failing');
 
   const progressing = o.deleting
-    ? cond(ConditionType.Progressing, true, 'Deleting', 'removing the stack')
+    ? cond(ConditionType.Progressing, true, 'Deleting', o.deletingMessage ?? 'removing the stack')
     : waiting.length > 0 || (down.length > 0 && degradedBy.length === 0)
       ? cond(ConditionType.Progressing, true, waiting.length > 0 ? 'PreparingNodes' : 'WaitingForComponents', waiting.length > 0 ? nodesPrepared.message : componentsAvailable.message)
       : cond(ConditionType.Progressing, false, 'Settled', 'nothing in progress');

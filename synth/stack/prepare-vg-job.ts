@@ -10,18 +10,25 @@ import { canonicalJson, initConfigHash } from '../../lib/storage-config.js';
 export const NODE_NAME_ANNOTATION = 'csi.aliyun.com/node-name';
 export const CONFIG_HASH_ANNOTATION = 'csi.aliyun.com/storage-config-hash';
 
+export const MODE_ANNOTATION = 'csi.aliyun.com/prepare-vg-mode';
+
+/** prepare: create/extend the node's volume groups; remove: the RemoveVolumeGroups cleanup on deletion. */
+export type PrepareVgMode = 'prepare' | 'remove';
+const jobPrefix: Record<PrepareVgMode, string> = { prepare: 'prepare-vg', remove: 'remove-vg' };
+
 /**
- * A stable, unique, DNS-1123 Job name per node, at most 63 characters (it becomes the pod's job-name label):
- * readable prefix of the node name plus a hash of the whole name, so long or similar names cannot collide.
+ * A stable, unique, DNS-1123 Job name per node and mode, at most 63 characters (it becomes the pod's job-name
+ * label): readable prefix of the node name plus a hash of the whole name, so long or similar names cannot collide.
  */
-export function prepareVgJobName(nodeName: string): string {
+export function prepareVgJobName(nodeName: string, mode: PrepareVgMode = 'prepare'): string {
+  const prefix = jobPrefix[mode];
   const hash = createHash('sha256').update(nodeName).digest('hex').slice(0, 8);
   const readable = nodeName
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, '-')
-    .slice(0, 63 - 'prepare-vg--'.length - hash.length)
+    .slice(0, 63 - prefix.length - 2 - hash.length)
     .replace(/^-+|-+$/g, '');
-  return readable ? `prepare-vg-${readable}-${hash}` : `prepare-vg-${hash}`;
+  return readable ? `${prefix}-${readable}-${hash}` : `${prefix}-${hash}`;
 }
 
 /** The environment variable that carries the node's resourceToBeInited (JSON) into prepare-vg. */
@@ -33,15 +40,15 @@ export const INIT_CONFIG_ENV = 'OPEN_LOCAL_INIT_CONFIG';
  * result through its termination message. The config travels in the Job itself, so the pod needs no API
  * access at all, and the hash on the Job is exactly what it applies.
  */
-export function addPrepareVgJob(chart: Chart, spec: ResolvedSpec, nodeName: string, init: ResourceToBeInited | undefined): void {
+export function addPrepareVgJob(chart: Chart, spec: ResolvedSpec, nodeName: string, init: ResourceToBeInited | undefined, mode: PrepareVgMode = 'prepare'): void {
   const configHash = initConfigHash(init);
   const labels = componentLabels(names.prepareVg, spec.name);
-  new k8s.KubeJob(chart, `prepare-vg-${nodeName}`, {
+  new k8s.KubeJob(chart, `${jobPrefix[mode]}-${nodeName}`, {
     metadata: {
-      name: prepareVgJobName(nodeName),
+      name: prepareVgJobName(nodeName, mode),
       namespace: spec.namespace,
       labels,
-      annotations: { [CONFIG_HASH_ANNOTATION]: configHash, [NODE_NAME_ANNOTATION]: nodeName },
+      annotations: { [CONFIG_HASH_ANNOTATION]: configHash, [NODE_NAME_ANNOTATION]: nodeName, ...(mode === 'remove' ? { [MODE_ANNOTATION]: mode } : {}) },
     },
     spec: {
       backoffLimit: 0,
@@ -69,7 +76,7 @@ export function addPrepareVgJob(chart: Chart, spec: ResolvedSpec, nodeName: stri
               name: 'prepare-vg',
               image: spec.images.openLocal,
               imagePullPolicy: spec.images.pullPolicy,
-              args: ['prepare-vg', `--node-name=${nodeName}`, `--log-level=${spec.logLevel}`],
+              args: ['prepare-vg', `--node-name=${nodeName}`, `--log-level=${spec.logLevel}`, ...(mode === 'remove' ? ['--remove'] : [])],
               env: [{ name: INIT_CONFIG_ENV, value: canonicalJson(init ?? {}) }],
               terminationMessagePath: '/dev/termination-log',
               terminationMessagePolicy: 'File',

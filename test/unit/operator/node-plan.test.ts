@@ -106,3 +106,32 @@ describe('operator/nodes/plan', () => {
     expect(plan({ nodes: [node('a', { deleting: true })] }).statuses).to.deep.equal([]);
   });
 });
+
+describe('operator/nodes/plan after a reboot', () => {
+  const withMount = resolveSpec(withField(loadExample('minimal.yaml'), 'spec.storage.globalConfig.resourceToBeInited.mountpoints', [{ path: '/mnt/open-local/disk-0', device: '/dev/vdc' }]));
+  const mountHash = initConfigHash(withMount.storage.globalConfig?.resourceToBeInited);
+  const ready: NodeStatus = { name: 'a', phase: 'Ready', configHash: mountHash, bootID: 'boot-1' };
+
+  it('runs prepare-vg again when a node with mount points rebooted (no fstab: the mounts are gone)', () => {
+    const p = planNodes({ spec: withMount, nodes: [node('a', { markedReady: true, bootId: 'boot-2' })], jobs: [], previous: [ready], now });
+    expect(p.actions).to.deep.equal([{ type: 'createJob', node: 'a', labels: {} }]);
+  });
+
+  it('replaces the finished pre-reboot Job first', () => {
+    const p = planNodes({ spec: withMount, nodes: [node('a', { markedReady: true, bootId: 'boot-2' })], jobs: [job('a', 'Succeeded', { configHash: mountHash })], previous: [ready], now });
+    expect(p.actions).to.deep.equal([{ type: 'deleteJob', name: 'prepare-vg-a' }]);
+    expect(p.statuses[0]).to.include({ phase: 'Preparing', reason: 'NodeRebooted' });
+  });
+
+  it('records the boot ID when the run succeeds, and leaves a node alone that did not reboot', () => {
+    const done = planNodes({ spec: withMount, nodes: [node('a', { bootId: 'boot-2' })], jobs: [job('a', 'Succeeded', { configHash: mountHash })], previous: [], now });
+    expect(done.statuses[0]).to.include({ phase: 'Ready', bootID: 'boot-2' });
+    const same = planNodes({ spec: withMount, nodes: [node('a', { markedReady: true, bootId: 'boot-1' })], jobs: [], previous: [ready], now });
+    expect(same.actions).to.deep.equal([]);
+  });
+
+  it('does not re-run a node without mount points after a reboot (volume groups activate by themselves)', () => {
+    const p = planNodes({ spec, nodes: [node('a', { markedReady: true, bootId: 'boot-2' })], jobs: [], previous: [{ name: 'a', phase: 'Ready', configHash: hash, bootID: 'boot-1' }], now });
+    expect(p.actions).to.deep.equal([]);
+  });
+});

@@ -43,6 +43,12 @@ describe('prepareVgJobName', () => {
 
   it('gives different names to nodes that differ only in case or punctuation', () => {
     const variants = ['worker-1.example.com', 'worker-1-example-com', 'Worker-1.example.com', 'worker_1.example.com'];
-    expect(new Set(variants.map(prepareVgJobName)).size).to.equal(variants.length);
+    expect(new Set(variants.map((v) => prepareVgJobName(v))).size).to.equal(variants.length);
+  });
+
+  it('names the cleanup Job of a node differently from its prepare Job, within 63 characters', () => {
+    const node = 'a'.repeat(253);
+    expect(prepareVgJobName(node, 'remove')).to.match(/^remove-vg-a+-[0-9a-f]{8}$/).and.have.length.at.most(63);
+    expect(prepareVgJobName('worker-1', 'remove')).to.not.equal(prepareVgJobName('worker-1'));
   });
 });
