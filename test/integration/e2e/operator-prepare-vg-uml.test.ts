@@ -11,7 +11,7 @@ import type { OpenLocalCluster } from '../../../api/generated/types.js';
 import { KubeApi } from '../../../lib/kube-api.js';
 import type { KubeObject } from '../../../lib/kube-object.js';
 import { loadKubeConfig } from '../../../lib/kube-config.js';
-import { parseResult, type PrepareVgResult } from '../../../node-agent/prepare-vg/result.js';
+import { parseResult } from '../../../node-agent/prepare-vg/result.js';
 import { startOperator, type RunningOperator } from '../../../operator/run.js';
 import { STORAGE_READY_LABEL } from '../../../synth/names.js';
 import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
@@ -67,7 +67,7 @@ describe('end to end: operator → prepare-VG Job → real LVM → status', func
     expect(result.volumeGroups[0]).to.include({ name: 'open-local-pool-0', state: 'Created' });
     expect(result.configHash).to.equal(job.metadata?.annotations?.['csi.aliyun.com/storage-config-hash']);
 
-    await finishPrepareVgJob(api, job, result as PrepareVgResult, true);
+    await finishPrepareVgJob(api, job, result, true);
     const ready = await eventually('node-a Ready', async () => {
       const c = await api.get<OpenLocalCluster>(GV, 'OpenLocalCluster', 'open-local');
       return c?.status?.nodes?.[0]?.phase === 'Ready' ? c : undefined;
