@@ -4,6 +4,7 @@
 import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import { CliError } from '../lib/cli-error.js';
+import { parseLogLevel, runUntilSignal } from '../lib/daemon.js';
 import { createExec, HOST_EXEC_MODES, type HostExecMode } from '../lib/exec.js';
 import { parseFlags } from '../lib/flags.js';
 import { startHealthServer } from '../lib/http-server.js';
@@ -49,11 +50,6 @@ export function parseDuration(text: string): number {
   const ms = Math.round(Number(m[1]) * unit);
   if (ms < 100) throw new Error(`"${text}" is shorter than 100ms`);
   return ms;
-}
-
-export function parseLogLevel(command: string, level: string): LogLevel {
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new CliError(`open-local ${command}: --log-level: "${level}" is not one of ${LOG_LEVELS.join(', ')}`);
-  return level as LogLevel;
 }
 
 export function parseHostExec(command: string, mode: string): HostExecMode {
@@ -156,11 +152,5 @@ export async function runAgent(argv: readonly string[]): Promise<void> {
   const config = parseAgentFlags(argv);
   if (!config) return;
   const running = await startAgent(config);
-  await new Promise<void>((resolve) => {
-    const shutdown = () => {
-      void running.stop().then(resolve);
-    };
-    process.once('SIGTERM', shutdown);
-    process.once('SIGINT', shutdown);
-  });
+  await runUntilSignal(() => running.stop());
 }

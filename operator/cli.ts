@@ -1,4 +1,4 @@
-import { CliError } from '../lib/cli-error.js';
+import { parseBool, parseLogLevel } from '../lib/daemon.js';
 import { parseFlags } from '../lib/flags.js';
 import { LOG_LEVELS, type LogLevel } from '../lib/log.js';
 
@@ -36,16 +36,12 @@ export function parseOperatorFlags(argv: readonly string[]): OperatorConfig | un
     console.log(operatorUsage);
     return undefined;
   }
-  const level = values['log-level'];
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new CliError(`open-local operator: --log-level: "${level}" is not one of ${LOG_LEVELS.join(', ')}`);
-  const elect = values['leader-elect'];
-  if (elect !== 'true' && elect !== 'false') throw new CliError(`open-local operator: --leader-elect: "${elect}" is not true or false`);
   return {
     kubeconfig: values.kubeconfig,
     httpAddress: values['http-addr'],
-    leaderElect: elect === 'true',
+    leaderElect: parseBool('operator', 'leader-elect', values['leader-elect']),
     leaseNamespace: values['lease-namespace'] ?? process.env.POD_NAMESPACE ?? 'open-local-system',
     identity: process.env.POD_NAME ?? `operator-${process.pid}`,
-    logLevel: level as LogLevel,
+    logLevel: parseLogLevel('operator', values['log-level']),
   };
 }

@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import { runUntilSignal } from '../lib/daemon.js';
 import { KubeApi } from '../lib/kube-api.js';
 import { loadKubeConfig } from '../lib/kube-config.js';
 import { startHealthServer } from '../lib/http-server.js';
@@ -66,11 +67,5 @@ export async function runOperator(argv: readonly string[]): Promise<void> {
   const config = parseOperatorFlags(argv);
   if (!config) return;
   const op = await startOperator(config);
-  await new Promise<void>((resolve) => {
-    const shutdown = () => {
-      void op.stop().then(resolve);
-    };
-    process.once('SIGTERM', shutdown);
-    process.once('SIGINT', shutdown);
-  });
+  await runUntilSignal(() => op.stop());
 }

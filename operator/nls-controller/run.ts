@@ -1,10 +1,10 @@
-import { CliError } from '../../lib/cli-error.js';
+import { parseBool, parseLogLevel, runUntilSignal } from '../../lib/daemon.js';
 import { parseFlags } from '../../lib/flags.js';
 import { startHealthServer } from '../../lib/http-server.js';
 import { KubeApi } from '../../lib/kube-api.js';
 import { loadKubeConfig } from '../../lib/kube-config.js';
 import { LeaderElector } from '../../lib/leader-election.js';
-import { createLogger, LOG_LEVELS, type LogLevel } from '../../lib/log.js';
+import { createLogger, LOG_LEVELS } from '../../lib/log.js';
 import { createRegistry, kubeRequestMetrics } from '../../lib/metrics.js';
 import { NlsController } from './controller.js';
 
@@ -17,11 +17,6 @@ Open-Local's NLS controller: one NodeLocalStorage per node, its spec from a Node
   --http-addr ADDR        /healthz, /readyz, /metrics (default :8080)
   --leader-elect BOOL     one active replica through a Lease in $POD_NAMESPACE (default true)
   --log-level LEVEL       ${LOG_LEVELS.join('|')} (default info)`;
-
-const bool = (flag: string, v: string): boolean => {
-  if (v !== 'true' && v !== 'false') throw new CliError(`open-local controller: --${flag}: "${v}" is not true or false`);
-  return v === 'true';
-};
 
 /** `open-local controller`: run until SIGTERM/SIGINT. */
 export async function runController(argv: readonly string[]): Promise<void> {
@@ -38,14 +33,12 @@ export async function runController(argv: readonly string[]): Promise<void> {
     console.log(controllerUsage);
     return;
   }
-  const level = values['log-level'];
-  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new CliError(`open-local controller: --log-level: "${level}" is not one of ${LOG_LEVELS.join(', ')}`);
-  const log = createLogger('controller', level as LogLevel);
+  const log = createLogger('controller', parseLogLevel('controller', values['log-level']));
   const registry = createRegistry('controller');
   const kc = loadKubeConfig(values.kubeconfig);
   const api = new KubeApi(kc, kubeRequestMetrics(registry));
-  const controller = new NlsController(kc, api, { initConfig: values['init-config'], updateNls: bool('update-nls', values['update-nls']) }, log);
-  const elector = bool('leader-elect', values['leader-elect'])
+  const controller = new NlsController(kc, api, { initConfig: values['init-config'], updateNls: parseBool('controller', 'update-nls', values['update-nls']) }, log);
+  const elector = parseBool('controller', 'leader-elect', values['leader-elect'])
     ? new LeaderElector(api, { namespace: process.env.POD_NAMESPACE ?? 'default', name: 'open-local-controller', identity: process.env.POD_NAME ?? `controller-${process.pid}` }, log)
     : undefined;
   const server = await startHealthServer({ address: values['http-addr'], registry, ready: () => (elector && !elector.isLeader) || controller.synced, log });
@@ -57,9 +50,5 @@ export async function runController(argv: readonly string[]): Promise<void> {
   if (elector) await elector.run(() => void stop().finally(() => process.exit(1)));
   await controller.start();
   log.info({ initConfig: values['init-config'] }, 'NLS controller running');
-  await new Promise<void>((resolve) => {
-    const shutdown = () => void stop().then(resolve);
-    process.once('SIGTERM', shutdown);
-    process.once('SIGINT', shutdown);
-  });
+  await runUntilSignal(stop);
 }
