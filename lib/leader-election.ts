@@ -55,15 +55,18 @@ export class LeaderElector {
   /** Resolves once leadership is acquired; `onLost` runs if it is lost later. */
   async run(onLost: () => void): Promise<void> {
     for (;;) {
-      if (await this.tryAcquireOrRenew()) break;
+      if ((await this.tryAcquireOrRenew()) === 'held') break;
       await new Promise((r) => setTimeout(r, this.period));
     }
     this.log.info({ lease: this.options.name, identity: this.options.identity }, 'became leader');
+    // Like client-go's renew deadline: give up before the lease could expire for others, never after.
+    const renewDeadlineMs = (this.duration * 1000 * 2) / 3;
     const renew = async () => {
-      const ok = await this.tryAcquireOrRenew();
-      if (!ok && this.now().getTime() - this.lastRenew > this.duration * 1000) {
+      const outcome = await this.tryAcquireOrRenew();
+      const tooLate = outcome === 'failed' && this.now().getTime() - this.lastRenew > renewDeadlineMs;
+      if (outcome === 'taken' || tooLate) {
         this.leader = false;
-        this.log.error({ lease: this.options.name }, 'lost leadership');
+        this.log.error({ lease: this.options.name, reason: outcome === 'taken' ? 'another holder has the lease' : 'could not renew in time' }, 'lost leadership');
         onLost();
         return;
       }
@@ -84,7 +87,8 @@ export class LeaderElector {
     await this.api.request('PUT', await this.api.objectPath(lease), { body: lease }).catch(() => undefined);
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  /** held: we hold the lease now; taken: someone else holds a valid lease; failed: the API call failed. */
+  private async tryAcquireOrRenew(): Promise<'held' | 'taken' | 'failed'> {
     const { namespace, name, identity } = this.options;
     const now = this.now();
     try {
@@ -102,7 +106,7 @@ export class LeaderElector {
         const held = lease.spec.holderIdentity;
         const renewed = lease.spec.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;
         const expired = renewed + (lease.spec.leaseDurationSeconds ?? this.duration) * 1000 < now.getTime();
-        if (held && held !== identity && !expired) return false;
+        if (held && held !== identity && !expired) return 'taken';
         const takeover = held !== identity;
         lease.spec = {
           ...lease.spec,
@@ -115,10 +119,12 @@ export class LeaderElector {
       }
       this.leader = true;
       this.lastRenew = now.getTime();
-      return true;
+      return 'held';
     } catch (err) {
-      if (!isConflict(err) && !isNotFound(err)) this.log.warn({ err }, 'leader election request failed');
-      return false;
+      // A conflict means another candidate wrote the lease first: it holds it now.
+      if (isConflict(err)) return 'taken';
+      if (!isNotFound(err)) this.log.warn({ err }, 'leader election request failed');
+      return 'failed';
     }
   }
 }
