@@ -47,8 +47,9 @@ describe('Lease leader election on a real API server', function () {
     if (!lease) throw new Error('lease missing');
     await api.request('PUT', await api.objectPath(lease), { body: { ...lease, spec: { ...lease.spec, holderIdentity: 'intruder', renewTime: new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') } } });
     const t0 = Date.now();
-    while (!aLost && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 100));
-    expect(aLost).to.equal(true);
+    const lost = () => aLost; // set by the callback
+    while (!lost() && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 100));
+    expect(lost()).to.equal(true);
     expect(a.isLeader).to.equal(false);
     const b = elector('b2');
     await b.run(() => undefined); // the intruder never renews: b gets it after expiry
