@@ -60,7 +60,12 @@ export function selectorMatches(selector: LabelSelector, labels: Readonly<Record
  * Canonical JSON (sorted keys), so equal configs hash equal whatever their key order.
  */
 export function initConfigHash(init: ResourceToBeInited | undefined): string {
-  return createHash('sha256').update(canonicalJson(init ?? {})).digest('hex').slice(0, 16);
+  return contentHash(init ?? {});
+}
+
+/** A short, stable hash of any JSON value (key order does not matter). */
+export function contentHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 16);
 }
 
 export function canonicalJson(value: unknown): string {

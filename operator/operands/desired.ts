@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { API_GROUP_VERSION } from '../../api/group.js';
 import type { OpenLocalCluster } from '../../api/generated/types.js';
 import type { KubeObject } from '../../lib/kube-object.js';
-import { canonicalJson } from '../../lib/storage-config.js';
+import { contentHash } from '../../lib/storage-config.js';
 import type { KubeObject as RenderedObject } from '../../synth/render.js';
 
 export const FIELD_MANAGER = 'open-local-operator';
@@ -29,10 +28,6 @@ export function withOwnership(rendered: readonly RenderedObject[], cluster: Open
     obj.metadata = meta;
     return obj;
   });
-}
-
-export function contentHash(obj: KubeObject): string {
-  return createHash('sha256').update(canonicalJson(obj)).digest('hex').slice(0, 16);
 }
 
 /** A stable identity for matching desired and live objects. */

@@ -17,7 +17,7 @@ import { startAgent, type RunningAgent } from '../../../node-agent/cli.js';
 import { HostDiscovery } from '../../../node-agent/discovery/source.js';
 import type { LvmReport, LvReport } from '../../../node-agent/lvm/report.js';
 import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
-import { httpGet, waitFor } from '../../env/net.js';
+import { httpGet, sleep, waitFor } from '../../env/net.js';
 import { rawApi, waitEstablished, type RawApi } from '../support/raw-api.js';
 import { volumeSnapshotClassCrd } from '../support/snapshot-crds.js';
 
@@ -66,7 +66,6 @@ describe('node agent against a real API server', function () {
   };
   const statusWrites = () => writes.filter((w) => w === `PATCH ${NLS_PATH}/status`).length;
   const waitForWrites = (n: number) => waitFor(`${n} status writes (have ${statusWrites()}: ${writes.join(', ')})`, () => Promise.resolve(statusWrites() >= n), { timeoutMs: 15_000, intervalMs: 25 });
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const patchNls = async (patch: unknown) => {
     const r = await api.call('PATCH', NLS_PATH, patch, 'application/merge-patch+json');
     expect(r.status, r.text).to.equal(200);
