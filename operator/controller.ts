@@ -40,6 +40,8 @@ export class OpenLocalClusterController {
   readonly queue: WorkQueue;
   private readonly o: ControllerOptions;
   private readonly now: () => Date;
+  /** What the operator last saw of each Node (nodeFacts): kubelet heartbeats change nothing it reads. */
+  private readonly nodesSeen = new Map<string, string>();
   /** The last render, keyed by the cluster's uid and spec: node and Job events do not re-render the stack. */
   private rendered: { key: string; spec: ResolvedSpec; desired: KubeObject[] } | undefined;
 
@@ -69,8 +71,19 @@ export class OpenLocalClusterController {
       this.queue.add(owner);
       return;
     }
-    // Nodes (and anything else) can affect every cluster: new node, label change, removal.
+    if (kind === 'Node' && !this.nodeChanged(obj.metadata?.name ?? '')) return;
+    // Nodes (and anything else) can affect every cluster: new node, label change, reboot, removal.
     for (const c of this.o.caches.clusters.list()) this.queue.add(c.metadata?.name ?? '');
+  }
+
+  /** Whether a Node event changed what reconciling reads (labels, deletion, boot ID, ready mark). */
+  private nodeChanged(name: string): boolean {
+    const node = this.o.caches.nodes.get(name);
+    const seen = node ? canonicalJson(nodeFacts(node)) : undefined;
+    if (this.nodesSeen.get(name) === seen) return false;
+    if (seen === undefined) this.nodesSeen.delete(name);
+    else this.nodesSeen.set(name, seen);
+    return true;
   }
 
   async reconcile(name: string): Promise<void> {

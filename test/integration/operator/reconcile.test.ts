@@ -126,6 +126,22 @@ describe('operator reconcile on a real API server', function () {
     expect(await writes()).to.equal(before);
   });
 
+  it('does not reconcile on a kubelet heartbeat, only when something it reads on a Node changes', async function () {
+    const reconciles = async (): Promise<number> => {
+      const metric = op.registry.getSingleMetric('open_local_operator_reconcile_duration_seconds') as Gauge | undefined;
+      return ((await metric?.get())?.values ?? []).filter((v) => (v as { metricName?: string }).metricName?.endsWith('_count')).reduce((n, v) => n + v.value, 0);
+    };
+    await op.controller.queue.idle();
+    const before = await reconciles();
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    await api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a' } }, { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'ok', lastHeartbeatTime: now, lastTransitionTime: now }] } }, 'status');
+    await new Promise((r) => setTimeout(r, 500));
+    await op.controller.queue.idle();
+    expect(await reconciles()).to.equal(before);
+    await api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a' } }, { metadata: { labels: { 'example.com/rack': 'r1' } } });
+    await eventually('a reconcile after the label change', async () => ((await reconciles()) > before ? true : undefined));
+  });
+
   it('starts a Job for a node that joins, and writes only what a spec change changes', async function () {
     await createNode(api, 'node-d');
     const job = await eventually('a Job for node-d', async () => (await jobs()).find((j) => j.metadata?.annotations?.['csi.aliyun.com/node-name'] === 'node-d'));
