@@ -9,8 +9,9 @@ with_test=false
 [ "${1:-}" = "--test" ] && with_test=true
 
 if $with_test; then
-  # user-mode-linux gives the tests a kernel with device-mapper (real LVM); openssl makes the test PKI.
-  pkgs=(user-mode-linux lvm2 kmod e2fsprogs xfsprogs util-linux iproute2 openssl)
+  # user-mode-linux gives the tests a kernel with device-mapper (real LVM); openssl makes the test PKI; gcc builds
+  # the UML xstate shim (test/env/uml-xstate-shim.c).
+  pkgs=(user-mode-linux lvm2 kmod e2fsprogs xfsprogs util-linux iproute2 openssl gcc libc6-dev)
   missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ ${#missing[@]} -gt 0 ]; then

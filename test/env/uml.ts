@@ -9,13 +9,47 @@
 // into /sys/block/ubdX/queue/rotational, which lsblk and LVM then report as a spinning disk.
 // Caveat: the ubd driver resets the flag to 0 whenever the disk is opened (LVM, mkfs), so a test that needs
 // the HDD flag after such a command must write it again (test/integration/node-agent/guest/ does).
-import { access, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { access, mkdir, mkdtemp, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { peersDir } from './peers.js';
 import { registerTempDir, startProcess, tailFile, unregisterTempDir } from './processes.js';
 
-export const UML_PACKAGES = 'user-mode-linux lvm2 kmod e2fsprogs xfsprogs thin-provisioning-tools';
+export const UML_PACKAGES = 'user-mode-linux lvm2 kmod e2fsprogs xfsprogs thin-provisioning-tools gcc libc6-dev';
+
+const XSTATE_SHIM_SOURCE = new URL('uml-xstate-shim.c', import.meta.url);
+let xstateShim: Promise<string> | undefined;
+
+/**
+ * The LD_PRELOAD shim that lets linux.uml run on hosts with a large XSAVE area (see uml-xstate-shim.c), built once
+ * with the C compiler and cached beside the peers under the hash of its source.
+ */
+function umlXstateShim(): Promise<string> {
+  xstateShim ??= (async () => {
+    const source = await readFile(XSTATE_SHIM_SOURCE);
+    const lib = join(peersDir(), `uml-xstate-shim-${createHash('sha256').update(source).digest('hex').slice(0, 12)}.so`);
+    try {
+      await access(lib);
+      return lib;
+    } catch {
+      // not built yet
+    }
+    await mkdir(peersDir(), { recursive: true });
+    const tmp = `${lib}.${process.pid}.tmp`;
+    try {
+      await promisify(execFile)('cc', ['-O2', '-shared', '-fPIC', '-o', tmp, XSTATE_SHIM_SOURCE.pathname, '-ldl']);
+    } catch (err) {
+      throw new Error(`cannot build the UML xstate shim (a C compiler is needed). Run: apt-get install -y ${UML_PACKAGES}`, { cause: err });
+    }
+    await rename(tmp, lib);
+    return lib;
+  })();
+  return xstateShim;
+}
 
 export interface UmlDisk {
   /** Size as for truncate(1): '1G', '512M'. The file is sparse. */
@@ -121,6 +155,8 @@ function initScript(work: string, opts: UmlOptions, cwd: string): string {
   return `#!/bin/sh
 # init of a UML guest written by test/env/uml.ts
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root DM_DISABLE_UDEV=1 LVM_SUPPRESS_FD_WARNINGS=1
+# AVX-512 registers are not switched per guest thread under the xstate shim (uml-xstate-shim.c): keep glibc off them.
+export GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t tmpfs tmp /run
@@ -175,7 +211,8 @@ export async function runInUml(opts: UmlOptions): Promise<UmlResult> {
 
     const [command, argv] = opts.tap ? ['ip', ['netns', 'exec', opts.tap.netns, uml, ...args]] : [uml, args];
     const consolePath = join(work, 'console.log');
-    const proc = startProcess({ name: 'linux.uml', command, args: argv, logPath: consolePath, processGroup: true });
+    const env = { ...process.env, LD_PRELOAD: await umlXstateShim() };
+    const proc = startProcess({ name: 'linux.uml', command, args: argv, logPath: consolePath, processGroup: true, env });
     const timeoutMs = opts.timeoutMs ?? 300_000;
     const state = { timedOut: false };
     const timer = setTimeout(() => {
