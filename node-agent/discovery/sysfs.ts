@@ -22,6 +22,11 @@ export interface BlockDevice {
   readonly partitions: readonly string[];
   /** Kernel names in `holders/` (device-mapper devices built on it, e.g. active LVs of a PV). */
   readonly holders: readonly string[];
+  /**
+   * Changes whenever the content may have changed: size, diskseq (a new medium) and the write and discard counters
+   * of `stat`. Undefined when `stat` is missing or unreadable. Keys the signature cache (signatures.ts).
+   */
+  readonly writeStamp?: string;
 }
 
 /**
@@ -62,18 +67,32 @@ export function parseSectors(text: string, where: string): number {
   return bytes;
 }
 
+/**
+ * The write stamp from a `stat` file (Documentation/block/stat.rst: field 5 write I/Os, 7 sectors written, 12
+ * discard I/Os, 14 sectors discarded; kernels before 4.18 have no discard fields) and `diskseq` (5.15+).
+ */
+export function writeStamp(size: number, stat: string | undefined, diskseq: string | undefined): string | undefined {
+  const fields = stat?.trim().split(/\s+/) ?? [];
+  if (fields.length < 11 || !fields.every((f) => /^\d+$/.test(f))) return undefined;
+  return [size, diskseq ?? '-', fields[4], fields[6], fields[11] ?? '-', fields[13] ?? '-'].join(':');
+}
+
 /** One device directory; undefined when it vanished while being read (hot-unplug), so one disk cannot fail all. */
 async function readDevice(dir: string, kernelName: string, media: MediaType, parent?: string): Promise<Omit<BlockDevice, 'partitions'> | undefined> {
-  const size = await readText(join(dir, 'size'));
-  if (size === undefined) return undefined;
+  const sizeText = await readText(join(dir, 'size'));
+  if (sizeText === undefined) return undefined;
+  const size = parseSectors(sizeText, join(dir, 'size'));
+  // A partition has no diskseq of its own: its disk's is the one that changes with the medium.
+  const stamp = writeStamp(size, await readText(join(dir, 'stat')), await readText(join(parent === undefined ? dir : join(dir, '..'), 'diskseq')));
   return {
     name: `/dev/${kernelName}`,
     kernelName,
     ...(parent === undefined ? {} : { parent }),
     mediaType: media,
-    size: parseSectors(size, join(dir, 'size')),
+    size,
     readOnly: (await readText(join(dir, 'ro'))) === '1',
     holders: (await list(join(dir, 'holders'))).sort(),
+    ...(stamp === undefined ? {} : { writeStamp: stamp }),
   };
 }
 

@@ -2,8 +2,8 @@
 // writes nothing while nothing changes, writes again at once when listConfig, the storage-reserved annotation or
 // resourceToBeInited change, and on the next interval when the disks change; it auto-extends a snapshot LV through
 // its VolumeSnapshotContent → VolumeSnapshotClass. Discovery reads a sysfs fixture and runs findmnt/realpath on this
-// host (direct exec); only LVM is injected, because this kernel has no device-mapper (prepare-vg-uml.test.ts runs
-// the real thing).
+// host (direct exec); only LVM and the signature probe are injected, because this kernel has no device-mapper and
+// the fixture's disks are not this host's (prepare-vg-uml.test.ts and free-devices-uml.test.ts run the real thing).
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -84,7 +84,13 @@ describe('node agent against a real API server', function () {
     agent = await startAgent(
       { nodeName: NODE, kubeconfig: cp.kubeconfigPath, sysfs: join(process.cwd(), 'test/fixtures/sysfs/node'), mountRoot, intervalMs: INTERVAL_MS, httpAddress: '127.0.0.1:0', hostExec: 'direct', logLevel: 'silent' },
       {
-        discovery: new HostDiscovery({ sysfsRoot: join(process.cwd(), 'test/fixtures/sysfs/node'), exec, lvm: { report: () => Promise.resolve(structuredClone(lvm.report)) } }),
+        discovery: new HostDiscovery({
+          sysfsRoot: join(process.cwd(), 'test/fixtures/sysfs/node'),
+          exec,
+          lvm: { report: () => Promise.resolve(structuredClone(lvm.report)) },
+          // The fixture's disks are blank, but for vda (the system disk, already out: it has a partition).
+          probe: () => Promise.resolve({ signatures: [] }),
+        }),
         lvExtender: {
           extendBy: (vg, name, bytes) => {
             lvm.extended.push(`${vg}/${name}+${bytes}`);
