@@ -81,7 +81,7 @@ describe('node agent against a real API server', function () {
     const start = await counter('open_local_agent_passes_total', labels);
     await waitFor(`${n} more agent passes${result ? ` (${result})` : ''}`, async () => (await counter('open_local_agent_passes_total', labels)) >= start + n, { timeoutMs: 60_000, intervalMs: 25 });
   };
-  const waitForWrites = (n: number) => waitFor(`${n} status writes (have ${statusWrites()}: ${writes.join(', ')})`, () => Promise.resolve(statusWrites() >= n), { timeoutMs: 15_000, intervalMs: 25 });
+  const waitForWrites = (n: number) => waitFor(`${n} status writes (have ${statusWrites()}: ${writes.join(', ')})`, () => Promise.resolve(statusWrites() >= n), { timeoutMs: 60_000, intervalMs: 25 });
   const patchNls = async (patch: unknown) => {
     const r = await api.call('PATCH', NLS_PATH, patch, 'application/merge-patch+json');
     expect(r.status, r.text).to.equal(200);
@@ -247,10 +247,10 @@ describe('node agent against a real API server', function () {
       ...lvm.report,
       lvs: [...lvm.report.lvs, lv('snap-1', GiB, { attr: 'swi-a-s---', origin: 'local-5f1c', snapPercent: 60 }), lv('someone-elses', GiB, { attr: 'swi-a-s---', origin: 'backup', snapPercent: 99 })],
     };
-    await waitFor('lvextend of snap-1', () => Promise.resolve(lvm.extended.length > 0), { timeoutMs: 15_000, intervalMs: 25 });
+    await waitFor('lvextend of snap-1', () => Promise.resolve(lvm.extended.length > 0), { timeoutMs: 60_000, intervalMs: 25 });
     await waitForPasses(3, 'ok');
     expect(lvm.extended).to.deep.equal([`open-local-pool-0/snap-1+${GiB}`]);
-    await waitFor('snap-1 grown in status', async () => (await getNls()).status?.nodeStorageInfo?.volumeGroups?.[0]?.logicalVolumes?.find((l) => l.name === 'snap-1')?.total === 2 * GiB, { timeoutMs: 15_000 });
+    await waitFor('snap-1 grown in status', async () => (await getNls()).status?.nodeStorageInfo?.volumeGroups?.[0]?.logicalVolumes?.find((l) => l.name === 'snap-1')?.total === 2 * GiB, { timeoutMs: 60_000 });
   });
 
   it('serves /metrics with discovery durations, status writes and API requests by verb', async () => {
