@@ -24,7 +24,8 @@ export interface BlockDevice {
   readonly holders: readonly string[];
   /**
    * Changes whenever the content may have changed: size, diskseq (a new medium) and the write and discard counters
-   * of `stat`. Undefined when `stat` is missing or unreadable. Keys the signature cache (signatures.ts).
+   * of `stat`. Undefined when those cannot be trusted: no readable `stat`, or I/O accounting off for the disk
+   * (`queue/iostats` not "1": the counters stand still). Keys the signature cache (signatures.ts).
    */
   readonly writeStamp?: string;
 }
@@ -78,12 +79,12 @@ export function writeStamp(size: number, stat: string | undefined, diskseq: stri
 }
 
 /** One device directory; undefined when it vanished while being read (hot-unplug), so one disk cannot fail all. */
-async function readDevice(dir: string, kernelName: string, media: MediaType, parent?: string): Promise<Omit<BlockDevice, 'partitions'> | undefined> {
+async function readDevice(dir: string, kernelName: string, media: MediaType, counted: boolean, parent?: string): Promise<Omit<BlockDevice, 'partitions'> | undefined> {
   const sizeText = await readText(join(dir, 'size'));
   if (sizeText === undefined) return undefined;
   const size = parseSectors(sizeText, join(dir, 'size'));
   // A partition has no diskseq of its own: its disk's is the one that changes with the medium.
-  const stamp = writeStamp(size, await readText(join(dir, 'stat')), await readText(join(parent === undefined ? dir : join(dir, '..'), 'diskseq')));
+  const stamp = counted ? writeStamp(size, await readText(join(dir, 'stat')), await readText(join(parent === undefined ? dir : join(dir, '..'), 'diskseq'))) : undefined;
   return {
     name: `/dev/${kernelName}`,
     kernelName,
@@ -107,12 +108,13 @@ export async function readBlockDevices(sysfsRoot: string): Promise<BlockDevice[]
   for (const kernelName of entries.filter((n) => DISK_NAME.test(n)).sort()) {
     const dir = join(blockDir, kernelName);
     const media: MediaType = (await readText(join(dir, 'queue', 'rotational'))) === '1' ? 'hdd' : 'ssd';
-    const disk = await readDevice(dir, kernelName, media);
+    const counted = (await readText(join(dir, 'queue', 'iostats'))) === '1';
+    const disk = await readDevice(dir, kernelName, media, counted);
     if (!disk || disk.size === 0) continue;
     const partitions: BlockDevice[] = [];
     for (const child of (await list(dir)).filter((n) => n.startsWith(kernelName) && n !== kernelName).sort()) {
       if ((await readText(join(dir, child, 'partition'))) === undefined) continue;
-      const part = await readDevice(join(dir, child), child, media, disk.name);
+      const part = await readDevice(join(dir, child), child, media, counted, disk.name);
       if (part) partitions.push({ ...part, partitions: [] });
     }
     out.push({ ...disk, partitions: partitions.map((p) => p.name) }, ...partitions);

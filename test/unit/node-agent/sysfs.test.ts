@@ -57,6 +57,7 @@ describe('node-agent/discovery/sysfs', () => {
     expect(byName.get('/dev/nvme1n1')).to.equal(`${2000409264 * 512}:7:921345:48217790:10231:419430400`);
     expect(byName.get('/dev/sda1')).to.equal(`${1048576 * 512}:3:3:24:-:-`);
     expect(byName.get('/dev/sdb'), 'no stat: no stamp, so never cached').to.equal(undefined);
+    expect(byName.get('/dev/xvdc'), 'a stat, but I/O accounting off (queue/iostats 0): its counters stand still').to.equal(undefined);
   });
 
   it('moves the stamp on a write or a discard, not on a read; none from a garbled stat', () => {
