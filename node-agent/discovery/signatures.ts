@@ -4,9 +4,9 @@
  *
  * The cache key is the device's write stamp (sysfs.ts: its size, diskseq and the write and discard counters of its
  * `stat`). Writing a signature goes through the block layer and moves those counters, so an unchanged stamp means
- * unchanged content. What the counters cannot see, a write by another host to a shared LUN, is caught by the age
- * limit: an entry is used for at most `maxAgeMs`. Failed probes are never cached; a device without a stamp is
- * probed every time.
+ * unchanged content. What the counters cannot see (another host writing a shared LUN, SCSI or NVMe passthrough that
+ * bypasses the block layer) is caught by the age limit: an entry is used for at most `maxAgeMs`. Failed probes are
+ * never cached; a device without a stamp is probed every time.
  */
 import type { Exec } from '../../lib/exec.js';
 import { parseWipefs, WIPEFS_PROBE_ARGV } from '../prepare-vg/block-tools.js';
