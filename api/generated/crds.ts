@@ -2238,7 +2238,13 @@ export const crdManifests: readonly CrdManifest[] = [
                           "type": "string",
                           "default": "/var/lib/kubelet",
                           "maxLength": 256,
-                          "pattern": "^(/[^/ ]+)+$"
+                          "pattern": "^(/[^/ ]+)+$",
+                          "x-kubernetes-validations": [
+                            {
+                              "rule": "!(self.contains('/./') || self.contains('/../') || self.endsWith('/.') || self.endsWith('/..'))",
+                              "message": "kubeletDir must not have \".\" or \"..\" segments"
+                            }
+                          ]
                         },
                         "maxVolumesPerNode": {
                           "description": "Volumes of this driver a node may hold (reported to the scheduler through CSINode).",
