@@ -43,6 +43,7 @@ export interface AgentOptions {
 }
 
 interface AgentMetrics {
+  readonly passes: Counter<'result'>;
   readonly discovery: Histogram<'result'>;
   readonly writes: Counter<'result'>;
   readonly unchanged: Counter;
@@ -51,6 +52,7 @@ interface AgentMetrics {
 
 function createMetrics(registry: Registry): AgentMetrics {
   return {
+    passes: new Counter({ name: 'open_local_agent_passes_total', help: 'Completed agent passes: ok, error, or waiting (no NodeLocalStorage yet)', labelNames: ['result'] as const, registers: [registry] }),
     discovery: new Histogram({ name: 'open_local_agent_discovery_duration_seconds', help: 'Time to discover devices, LVM and mounts', labelNames: ['result'] as const, buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] }),
     writes: new Counter({ name: 'open_local_agent_status_writes_total', help: 'NodeLocalStorage status writes, by result', labelNames: ['result'] as const, registers: [registry] }),
     unchanged: new Counter({ name: 'open_local_agent_status_unchanged_total', help: 'Passes that found the status unchanged and wrote nothing', registers: [registry] }),
@@ -131,9 +133,10 @@ export class Agent {
     while (this.pending && !this.stopped) {
       this.pending = false;
       try {
-        await this.pass();
+        this.metrics.passes.inc({ result: await this.pass() });
         this.lastPassOk = true;
       } catch (err) {
+        this.metrics.passes.inc({ result: 'error' });
         this.lastPassOk = false;
         this.log.error({ err }, 'pass failed; status left as it was');
       }
@@ -154,12 +157,12 @@ export class Agent {
     }
   }
 
-  private async pass(): Promise<void> {
+  private async pass(): Promise<'ok' | 'waiting'> {
     const nls = this.latest;
     if (!nls) {
       if (!this.waitingLogged) this.log.info('waiting for the NLS controller to create this node\'s NodeLocalStorage');
       this.waitingLogged = true;
-      return;
+      return 'waiting';
     }
     this.waitingLogged = false;
     let discovery = await this.discover(nls);
@@ -176,7 +179,7 @@ export class Agent {
     const desired = computeStatus({ spec: nls.spec, annotations: nls.metadata?.annotations, discovery, mountRoot: this.options.mountRoot });
     if (!statusNeedsWrite(nls.status, desired)) {
       this.metrics.unchanged.inc();
-      return;
+      return 'ok';
     }
     const status = stampStatus(desired, nls.status, (this.options.now ?? (() => new Date()))());
     try {
@@ -189,11 +192,12 @@ export class Agent {
       // Only if nothing newer arrived meanwhile (a delete or a spec change would have replaced `latest`).
       if (this.latest === nls) this.latest = written;
       this.log.info({ state: status.nodeStorageInfo?.state?.type, reason: status.nodeStorageInfo?.state?.reason }, 'wrote NodeLocalStorage status');
+      return 'ok';
     } catch (err) {
       this.metrics.writes.inc({ result: 'error' });
       if (isNotFound(err)) {
         this.log.info('NodeLocalStorage was deleted; waiting for a new one');
-        return;
+        return 'waiting';
       }
       throw err;
     }

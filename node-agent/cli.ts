@@ -126,7 +126,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDependencies = 
     nodeName: config.nodeName,
     kc,
     api,
-    discovery: deps.discovery ?? new HostDiscovery({ sysfsRoot: config.sysfs, exec, lvm }),
+    discovery: deps.discovery ?? new HostDiscovery({ sysfsRoot: config.sysfs, exec, lvm, log }),
     mountRoot: config.mountRoot,
     intervalMs: config.intervalMs,
     log,

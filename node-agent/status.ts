@@ -8,16 +8,17 @@
  *   the worst of them: DiskFault (something the spec names is missing, a VG lost a PV, a snapshot overflowed) >
  *   DiskFull (a VG with no free extent, a full mount point) > DiskReady, with a reason and a sorted message.
  * - The storage-reserved "10%" form works (see reserved.ts).
- * - filteredStorageInfo.devices never lists a device that is in use or unusable: a disk with partitions, an LVM PV,
- *   a device with device-mapper holders, a mounted one, or a read-only one. The scheduler hands a filtered device whole to a pod and CSI wipes
- *   it on delete, so listing e.g. the system disk's root partition (an include of `/dev/sd.*` matches it) would
- *   lose data. Open-Local listed them.
+ * - filteredStorageInfo.devices never lists a device that is in use or unusable (device-use.ts): partitions, any
+ *   signature (filesystem, LVM, RAID, swap, LUKS, partition table), mounted, holders, active swap, read-only, named
+ *   in resourceToBeInited, or not (successfully) probed. The scheduler hands a filtered device whole to a pod and
+ *   CSI wipes it on delete, so listing e.g. the system disk's root partition (an include of `/dev/sd.*` matches it)
+ *   would lose data. Open-Local listed them.
  * - Timestamps are left out here and added by stampStatus, so "has anything changed" is a plain comparison.
  */
 import type { DeviceInfo, LogicalVolumeInfo, MountPointInfo, NodeLocalStorageSpec, NodeLocalStorageStatus, StorageConditionType, VolumeGroupInfo } from '../api/generated/types.js';
 import { canonicalJson } from '../lib/storage-config.js';
 import type { Discovery } from './discovery/source.js';
-import type { BlockDevice } from './discovery/sysfs.js';
+import { deviceUse, useFacts } from './discovery/device-use.js';
 import { mountPointsUnder, normalizeDir } from './discovery/mounts.js';
 import { applyNameFilter } from './filters.js';
 import { parseLvAttr, pvIsMissing, vgIsPartial, type LvReport } from './lvm/report.js';
@@ -139,12 +140,10 @@ function specIssues(input: StatusInput, issues: Issue[]): void {
   }
 }
 
-/** Devices the scheduler may hand out whole: not partitioned, not a PV, no holders, not mounted, writable (see above). */
+/** Devices the scheduler may hand out whole: in use by nothing, by what the node shows (see device-use.ts). */
 function freeDevices(discovery: Discovery): string[] {
-  const pvs = new Set(discovery.lvm.pvs.map((pv) => pv.name));
-  const mounted = new Set(discovery.mounts.map((m) => m.source));
-  const free = (d: BlockDevice) => d.partitions.length === 0 && d.holders.length === 0 && !pvs.has(d.name) && !mounted.has(d.name) && !d.readOnly;
-  return discovery.devices.filter(free).map((d) => d.name);
+  const facts = useFacts(discovery);
+  return discovery.devices.filter((d) => deviceUse(d, facts, discovery.signatures.get(d.name)) === undefined).map((d) => d.name);
 }
 
 const SEVERITY: Readonly<Record<Issue['condition'], number>> = { DiskFault: 0, DiskFull: 1 };

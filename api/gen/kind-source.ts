@@ -1,6 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { expandCelTemplates } from './cel-templates.js';
 
 /** One kind as authored in api/schemas/<kind>.yaml: CRD facts plus the object's JSON Schema (with $refs). */
 export interface KindSource {
@@ -24,7 +25,7 @@ export function loadKindSources(dir = schemasDir): KindSource[] {
     .filter((f) => f.endsWith('.yaml'))
     .map((f) => {
       const file = join(dir, f);
-      const doc = parse(readFileSync(file, 'utf8')) as Omit<KindSource, 'file'>;
+      const doc = expandCelTemplates(parse(readFileSync(file, 'utf8')), file) as Omit<KindSource, 'file'>;
       return { ...doc, schema: inlineRefs(doc.schema, file, fragments) as Record<string, unknown>, file };
     })
     .sort((a, b) => a.kind.localeCompare(b.kind));
@@ -45,7 +46,7 @@ function inlineRefs(node: unknown, file: string, cache: Map<string, unknown>, st
     if (stack.includes(target)) throw new Error(`${file}: $ref cycle through ${target}`);
     let resolved = cache.get(target);
     if (resolved === undefined) {
-      resolved = inlineRefs(parse(readFileSync(target, 'utf8')), target, cache, [...stack, target]);
+      resolved = inlineRefs(expandCelTemplates(parse(readFileSync(target, 'utf8')), target), target, cache, [...stack, target]);
       cache.set(target, resolved);
     }
     return resolved;

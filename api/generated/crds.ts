@@ -369,8 +369,9 @@ export const crdManifests: readonly CrdManifest[] = [
                       "type": "object",
                       "properties": {
                         "vgs": {
+                          "description": "At most 8 volume groups of at most 32 devices each: the rules that no device is used twice cost the square of what a block may name, and the API server refuses a CRD whose rules may cost more than its budget.",
                           "type": "array",
-                          "maxItems": 50,
+                          "maxItems": 8,
                           "x-kubernetes-list-type": "map",
                           "x-kubernetes-list-map-keys": [
                             "name"
@@ -393,7 +394,8 @@ export const crdManifests: readonly CrdManifest[] = [
                                 "description": "Block devices (or partitions) that form the VG. Prefer stable names such as /dev/disk/by-id/...; kernel names like /dev/sdb can change across reboots.",
                                 "type": "array",
                                 "minItems": 1,
-                                "maxItems": 50,
+                                "maxItems": 32,
+                                "x-kubernetes-list-type": "set",
                                 "items": {
                                   "type": "string",
                                   "minLength": 6,
@@ -421,8 +423,9 @@ export const crdManifests: readonly CrdManifest[] = [
                           }
                         },
                         "mountpoints": {
+                          "description": "At most 32 (see vgs).",
                           "type": "array",
-                          "maxItems": 50,
+                          "maxItems": 32,
                           "x-kubernetes-list-type": "map",
                           "x-kubernetes-list-map-keys": [
                             "path"
@@ -473,7 +476,29 @@ export const crdManifests: readonly CrdManifest[] = [
                             }
                           }
                         }
-                      }
+                      },
+                      "x-kubernetes-validations": [
+                        {
+                          "rule": "!has(self.vgs) || self.vgs.all(v, self.vgs.all(w, v.name == w.name || !v.devices.exists(d, d in w.devices)))",
+                          "message": "two volume groups share a device; a device belongs to one volume group only",
+                          "fieldPath": ".vgs"
+                        },
+                        {
+                          "rule": "!has(self.vgs) || !has(self.mountpoints) || !self.mountpoints.exists(m, self.vgs.exists(v, m.device in v.devices))",
+                          "message": "a device is both in a volume group and a mount point; use it for one of them",
+                          "fieldPath": ".mountpoints"
+                        },
+                        {
+                          "rule": "!has(self.mountpoints) || self.mountpoints.all(m, self.mountpoints.exists_one(n, n.device == m.device))",
+                          "message": "two mount points use one device; one device holds one mount point",
+                          "fieldPath": ".mountpoints"
+                        },
+                        {
+                          "rule": "!has(self.mountpoints) || !self.mountpoints.exists(m, self.mountpoints.exists(n, n.path.size() == m.path.size() + 1 && n.path.endsWith('/') && n.path.startsWith(m.path)))",
+                          "message": "two mount points have the same path (a trailing slash does not make it another path)",
+                          "fieldPath": ".mountpoints"
+                        }
+                      ]
                     }
                   }
                 },
@@ -910,8 +935,9 @@ export const crdManifests: readonly CrdManifest[] = [
                           "type": "object",
                           "properties": {
                             "vgs": {
+                              "description": "At most 8 volume groups of at most 32 devices each: the rules that no device is used twice cost the square of what a block may name, and the API server refuses a CRD whose rules may cost more than its budget.",
                               "type": "array",
-                              "maxItems": 50,
+                              "maxItems": 8,
                               "x-kubernetes-list-type": "map",
                               "x-kubernetes-list-map-keys": [
                                 "name"
@@ -934,7 +960,8 @@ export const crdManifests: readonly CrdManifest[] = [
                                     "description": "Block devices (or partitions) that form the VG. Prefer stable names such as /dev/disk/by-id/...; kernel names like /dev/sdb can change across reboots.",
                                     "type": "array",
                                     "minItems": 1,
-                                    "maxItems": 50,
+                                    "maxItems": 32,
+                                    "x-kubernetes-list-type": "set",
                                     "items": {
                                       "type": "string",
                                       "minLength": 6,
@@ -962,8 +989,9 @@ export const crdManifests: readonly CrdManifest[] = [
                               }
                             },
                             "mountpoints": {
+                              "description": "At most 32 (see vgs).",
                               "type": "array",
-                              "maxItems": 50,
+                              "maxItems": 32,
                               "x-kubernetes-list-type": "map",
                               "x-kubernetes-list-map-keys": [
                                 "path"
@@ -1014,7 +1042,29 @@ export const crdManifests: readonly CrdManifest[] = [
                                 }
                               }
                             }
-                          }
+                          },
+                          "x-kubernetes-validations": [
+                            {
+                              "rule": "!has(self.vgs) || self.vgs.all(v, self.vgs.all(w, v.name == w.name || !v.devices.exists(d, d in w.devices)))",
+                              "message": "two volume groups share a device; a device belongs to one volume group only",
+                              "fieldPath": ".vgs"
+                            },
+                            {
+                              "rule": "!has(self.vgs) || !has(self.mountpoints) || !self.mountpoints.exists(m, self.vgs.exists(v, m.device in v.devices))",
+                              "message": "a device is both in a volume group and a mount point; use it for one of them",
+                              "fieldPath": ".mountpoints"
+                            },
+                            {
+                              "rule": "!has(self.mountpoints) || self.mountpoints.all(m, self.mountpoints.exists_one(n, n.device == m.device))",
+                              "message": "two mount points use one device; one device holds one mount point",
+                              "fieldPath": ".mountpoints"
+                            },
+                            {
+                              "rule": "!has(self.mountpoints) || !self.mountpoints.exists(m, self.mountpoints.exists(n, n.path.size() == m.path.size() + 1 && n.path.endsWith('/') && n.path.startsWith(m.path)))",
+                              "message": "two mount points have the same path (a trailing slash does not make it another path)",
+                              "fieldPath": ".mountpoints"
+                            }
+                          ]
                         }
                       }
                     },
@@ -1181,8 +1231,9 @@ export const crdManifests: readonly CrdManifest[] = [
                             "type": "object",
                             "properties": {
                               "vgs": {
+                                "description": "At most 8 volume groups of at most 32 devices each: the rules that no device is used twice cost the square of what a block may name, and the API server refuses a CRD whose rules may cost more than its budget.",
                                 "type": "array",
-                                "maxItems": 50,
+                                "maxItems": 8,
                                 "x-kubernetes-list-type": "map",
                                 "x-kubernetes-list-map-keys": [
                                   "name"
@@ -1205,7 +1256,8 @@ export const crdManifests: readonly CrdManifest[] = [
                                       "description": "Block devices (or partitions) that form the VG. Prefer stable names such as /dev/disk/by-id/...; kernel names like /dev/sdb can change across reboots.",
                                       "type": "array",
                                       "minItems": 1,
-                                      "maxItems": 50,
+                                      "maxItems": 32,
+                                      "x-kubernetes-list-type": "set",
                                       "items": {
                                         "type": "string",
                                         "minLength": 6,
@@ -1233,8 +1285,9 @@ export const crdManifests: readonly CrdManifest[] = [
                                 }
                               },
                               "mountpoints": {
+                                "description": "At most 32 (see vgs).",
                                 "type": "array",
-                                "maxItems": 50,
+                                "maxItems": 32,
                                 "x-kubernetes-list-type": "map",
                                 "x-kubernetes-list-map-keys": [
                                   "path"
@@ -1285,7 +1338,29 @@ export const crdManifests: readonly CrdManifest[] = [
                                   }
                                 }
                               }
-                            }
+                            },
+                            "x-kubernetes-validations": [
+                              {
+                                "rule": "!has(self.vgs) || self.vgs.all(v, self.vgs.all(w, v.name == w.name || !v.devices.exists(d, d in w.devices)))",
+                                "message": "two volume groups share a device; a device belongs to one volume group only",
+                                "fieldPath": ".vgs"
+                              },
+                              {
+                                "rule": "!has(self.vgs) || !has(self.mountpoints) || !self.mountpoints.exists(m, self.vgs.exists(v, m.device in v.devices))",
+                                "message": "a device is both in a volume group and a mount point; use it for one of them",
+                                "fieldPath": ".mountpoints"
+                              },
+                              {
+                                "rule": "!has(self.mountpoints) || self.mountpoints.all(m, self.mountpoints.exists_one(n, n.device == m.device))",
+                                "message": "two mount points use one device; one device holds one mount point",
+                                "fieldPath": ".mountpoints"
+                              },
+                              {
+                                "rule": "!has(self.mountpoints) || !self.mountpoints.exists(m, self.mountpoints.exists(n, n.path.size() == m.path.size() + 1 && n.path.endsWith('/') && n.path.startsWith(m.path)))",
+                                "message": "two mount points have the same path (a trailing slash does not make it another path)",
+                                "fieldPath": ".mountpoints"
+                              }
+                            ]
                           }
                         }
                       }
@@ -1347,6 +1422,18 @@ export const crdManifests: readonly CrdManifest[] = [
                 },
                 "spec": {
                   "type": "object",
+                  "x-kubernetes-validations": [
+                    {
+                      "rule": "!has(self.storage.globalConfig) || !has(self.storage.globalConfig.resourceToBeInited) || !has(self.storage.globalConfig.resourceToBeInited.mountpoints) || !self.storage.globalConfig.resourceToBeInited.mountpoints.exists(m, (m.path == '/' || m.path.contains('//') || m.path.contains('/./') || m.path.contains('/../') || m.path.endsWith('/.') || m.path.endsWith('/..') || m.path == self.csi.kubeletDir || m.path.startsWith(self.csi.kubeletDir + '/') || ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/proc', '/run', '/sbin', '/sys', '/usr', '/var/lib'].exists(dir, m.path == dir || m.path.startsWith(dir + '/'))))",
+                      "message": "a mount point path is refused: a mount point may not be /, at or under /bin, /boot, /dev, /etc, /lib, /lib32, /lib64, /proc, /run, /sbin, /sys, /usr, /var/lib or the kubelet directory, nor have an empty, \".\" or \"..\" segment; mount disks under a data directory such as /mnt/open-local",
+                      "fieldPath": ".storage.globalConfig.resourceToBeInited.mountpoints"
+                    },
+                    {
+                      "rule": "!has(self.storage.nodesConfig) || !self.storage.nodesConfig.exists(n, has(n.resourceToBeInited) && has(n.resourceToBeInited.mountpoints) && n.resourceToBeInited.mountpoints.exists(m, (m.path == '/' || m.path.contains('//') || m.path.contains('/./') || m.path.contains('/../') || m.path.endsWith('/.') || m.path.endsWith('/..') || m.path == self.csi.kubeletDir || m.path.startsWith(self.csi.kubeletDir + '/') || ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/proc', '/run', '/sbin', '/sys', '/usr', '/var/lib'].exists(dir, m.path == dir || m.path.startsWith(dir + '/')))))",
+                      "message": "a mount point path is refused: a mount point may not be /, at or under /bin, /boot, /dev, /etc, /lib, /lib32, /lib64, /proc, /run, /sbin, /sys, /usr, /var/lib or the kubelet directory, nor have an empty, \".\" or \"..\" segment; mount disks under a data directory such as /mnt/open-local",
+                      "fieldPath": ".storage.nodesConfig"
+                    }
+                  ],
                   "properties": {
                     "namespace": {
                       "description": "Namespace the operands run in. Cannot be changed after creation.",
@@ -1551,8 +1638,9 @@ export const crdManifests: readonly CrdManifest[] = [
                               "type": "object",
                               "properties": {
                                 "vgs": {
+                                  "description": "At most 8 volume groups of at most 32 devices each: the rules that no device is used twice cost the square of what a block may name, and the API server refuses a CRD whose rules may cost more than its budget.",
                                   "type": "array",
-                                  "maxItems": 50,
+                                  "maxItems": 8,
                                   "x-kubernetes-list-type": "map",
                                   "x-kubernetes-list-map-keys": [
                                     "name"
@@ -1575,7 +1663,8 @@ export const crdManifests: readonly CrdManifest[] = [
                                         "description": "Block devices (or partitions) that form the VG. Prefer stable names such as /dev/disk/by-id/...; kernel names like /dev/sdb can change across reboots.",
                                         "type": "array",
                                         "minItems": 1,
-                                        "maxItems": 50,
+                                        "maxItems": 32,
+                                        "x-kubernetes-list-type": "set",
                                         "items": {
                                           "type": "string",
                                           "minLength": 6,
@@ -1603,8 +1692,9 @@ export const crdManifests: readonly CrdManifest[] = [
                                   }
                                 },
                                 "mountpoints": {
+                                  "description": "At most 32 (see vgs).",
                                   "type": "array",
-                                  "maxItems": 50,
+                                  "maxItems": 32,
                                   "x-kubernetes-list-type": "map",
                                   "x-kubernetes-list-map-keys": [
                                     "path"
@@ -1655,7 +1745,29 @@ export const crdManifests: readonly CrdManifest[] = [
                                     }
                                   }
                                 }
-                              }
+                              },
+                              "x-kubernetes-validations": [
+                                {
+                                  "rule": "!has(self.vgs) || self.vgs.all(v, self.vgs.all(w, v.name == w.name || !v.devices.exists(d, d in w.devices)))",
+                                  "message": "two volume groups share a device; a device belongs to one volume group only",
+                                  "fieldPath": ".vgs"
+                                },
+                                {
+                                  "rule": "!has(self.vgs) || !has(self.mountpoints) || !self.mountpoints.exists(m, self.vgs.exists(v, m.device in v.devices))",
+                                  "message": "a device is both in a volume group and a mount point; use it for one of them",
+                                  "fieldPath": ".mountpoints"
+                                },
+                                {
+                                  "rule": "!has(self.mountpoints) || self.mountpoints.all(m, self.mountpoints.exists_one(n, n.device == m.device))",
+                                  "message": "two mount points use one device; one device holds one mount point",
+                                  "fieldPath": ".mountpoints"
+                                },
+                                {
+                                  "rule": "!has(self.mountpoints) || !self.mountpoints.exists(m, self.mountpoints.exists(n, n.path.size() == m.path.size() + 1 && n.path.endsWith('/') && n.path.startsWith(m.path)))",
+                                  "message": "two mount points have the same path (a trailing slash does not make it another path)",
+                                  "fieldPath": ".mountpoints"
+                                }
+                              ]
                             }
                           }
                         },
@@ -1822,8 +1934,9 @@ export const crdManifests: readonly CrdManifest[] = [
                                 "type": "object",
                                 "properties": {
                                   "vgs": {
+                                    "description": "At most 8 volume groups of at most 32 devices each: the rules that no device is used twice cost the square of what a block may name, and the API server refuses a CRD whose rules may cost more than its budget.",
                                     "type": "array",
-                                    "maxItems": 50,
+                                    "maxItems": 8,
                                     "x-kubernetes-list-type": "map",
                                     "x-kubernetes-list-map-keys": [
                                       "name"
@@ -1846,7 +1959,8 @@ export const crdManifests: readonly CrdManifest[] = [
                                           "description": "Block devices (or partitions) that form the VG. Prefer stable names such as /dev/disk/by-id/...; kernel names like /dev/sdb can change across reboots.",
                                           "type": "array",
                                           "minItems": 1,
-                                          "maxItems": 50,
+                                          "maxItems": 32,
+                                          "x-kubernetes-list-type": "set",
                                           "items": {
                                             "type": "string",
                                             "minLength": 6,
@@ -1874,8 +1988,9 @@ export const crdManifests: readonly CrdManifest[] = [
                                     }
                                   },
                                   "mountpoints": {
+                                    "description": "At most 32 (see vgs).",
                                     "type": "array",
-                                    "maxItems": 50,
+                                    "maxItems": 32,
                                     "x-kubernetes-list-type": "map",
                                     "x-kubernetes-list-map-keys": [
                                       "path"
@@ -1926,7 +2041,29 @@ export const crdManifests: readonly CrdManifest[] = [
                                       }
                                     }
                                   }
-                                }
+                                },
+                                "x-kubernetes-validations": [
+                                  {
+                                    "rule": "!has(self.vgs) || self.vgs.all(v, self.vgs.all(w, v.name == w.name || !v.devices.exists(d, d in w.devices)))",
+                                    "message": "two volume groups share a device; a device belongs to one volume group only",
+                                    "fieldPath": ".vgs"
+                                  },
+                                  {
+                                    "rule": "!has(self.vgs) || !has(self.mountpoints) || !self.mountpoints.exists(m, self.vgs.exists(v, m.device in v.devices))",
+                                    "message": "a device is both in a volume group and a mount point; use it for one of them",
+                                    "fieldPath": ".mountpoints"
+                                  },
+                                  {
+                                    "rule": "!has(self.mountpoints) || self.mountpoints.all(m, self.mountpoints.exists_one(n, n.device == m.device))",
+                                    "message": "two mount points use one device; one device holds one mount point",
+                                    "fieldPath": ".mountpoints"
+                                  },
+                                  {
+                                    "rule": "!has(self.mountpoints) || !self.mountpoints.exists(m, self.mountpoints.exists(n, n.path.size() == m.path.size() + 1 && n.path.endsWith('/') && n.path.startsWith(m.path)))",
+                                    "message": "two mount points have the same path (a trailing slash does not make it another path)",
+                                    "fieldPath": ".mountpoints"
+                                  }
+                                ]
                               }
                             }
                           }
@@ -2101,7 +2238,13 @@ export const crdManifests: readonly CrdManifest[] = [
                           "type": "string",
                           "default": "/var/lib/kubelet",
                           "maxLength": 256,
-                          "pattern": "^(/[^/ ]+)+$"
+                          "pattern": "^(/[^/ ]+)+$",
+                          "x-kubernetes-validations": [
+                            {
+                              "rule": "!(self.contains('/./') || self.contains('/../') || self.endsWith('/.') || self.endsWith('/..'))",
+                              "message": "kubeletDir must not have \".\" or \"..\" segments"
+                            }
+                          ]
                         },
                         "maxVolumesPerNode": {
                           "description": "Volumes of this driver a node may hold (reported to the scheduler through CSINode).",

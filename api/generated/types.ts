@@ -93,11 +93,15 @@ export interface NameFilter {
  */
 export interface ResourceToBeInited {
   /**
-   * @maxItems 50
+   * At most 8 volume groups of at most 32 devices each: the rules that no device is used twice cost the square of what a block may name, and the API server refuses a CRD whose rules may cost more than its budget.
+   *
+   * @maxItems 8
    */
   vgs?: VgToBeInited[];
   /**
-   * @maxItems 50
+   * At most 32 (see vgs).
+   *
+   * @maxItems 32
    */
   mountpoints?: MountpointToBeInited[];
 }
@@ -109,7 +113,7 @@ export interface VgToBeInited {
   /**
    * Block devices (or partitions) that form the VG. Prefer stable names such as /dev/disk/by-id/...; kernel names like /dev/sdb can change across reboots.
    *
-   * @maxItems 50
+   * @maxItems 32
    */
   devices: string[];
   /**
@@ -260,11 +264,15 @@ export interface NameFilter1 {
  */
 export interface ResourceToBeInited1 {
   /**
-   * @maxItems 50
+   * At most 8 volume groups of at most 32 devices each: the rules that no device is used twice cost the square of what a block may name, and the API server refuses a CRD whose rules may cost more than its budget.
+   *
+   * @maxItems 8
    */
   vgs?: VgToBeInited1[];
   /**
-   * @maxItems 50
+   * At most 32 (see vgs).
+   *
+   * @maxItems 32
    */
   mountpoints?: MountpointToBeInited1[];
 }
@@ -276,7 +284,7 @@ export interface VgToBeInited1 {
   /**
    * Block devices (or partitions) that form the VG. Prefer stable names such as /dev/disk/by-id/...; kernel names like /dev/sdb can change across reboots.
    *
-   * @maxItems 50
+   * @maxItems 32
    */
   devices: string[];
   /**
@@ -444,11 +452,15 @@ export interface NameFilter2 {
  */
 export interface ResourceToBeInited2 {
   /**
-   * @maxItems 50
+   * At most 8 volume groups of at most 32 devices each: the rules that no device is used twice cost the square of what a block may name, and the API server refuses a CRD whose rules may cost more than its budget.
+   *
+   * @maxItems 8
    */
   vgs?: VgToBeInited2[];
   /**
-   * @maxItems 50
+   * At most 32 (see vgs).
+   *
+   * @maxItems 32
    */
   mountpoints?: MountpointToBeInited2[];
 }
@@ -460,7 +472,7 @@ export interface VgToBeInited2 {
   /**
    * Block devices (or partitions) that form the VG. Prefer stable names such as /dev/disk/by-id/...; kernel names like /dev/sdb can change across reboots.
    *
-   * @maxItems 50
+   * @maxItems 32
    */
   devices: string[];
   /**

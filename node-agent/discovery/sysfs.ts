@@ -22,6 +22,12 @@ export interface BlockDevice {
   readonly partitions: readonly string[];
   /** Kernel names in `holders/` (device-mapper devices built on it, e.g. active LVs of a PV). */
   readonly holders: readonly string[];
+  /**
+   * Changes whenever the content may have changed: size, diskseq (a new medium) and the write and discard counters
+   * of `stat`. Undefined when those cannot be trusted: no readable `stat`, or I/O accounting off for the disk
+   * (`queue/iostats` not "1": the counters stand still). Keys the signature cache (signatures.ts).
+   */
+  readonly writeStamp?: string;
 }
 
 /**
@@ -62,18 +68,32 @@ export function parseSectors(text: string, where: string): number {
   return bytes;
 }
 
+/**
+ * The write stamp from a `stat` file (Documentation/block/stat.rst: field 5 write I/Os, 7 sectors written, 12
+ * discard I/Os, 14 sectors discarded; kernels before 4.18 have no discard fields) and `diskseq` (5.15+).
+ */
+export function writeStamp(size: number, stat: string | undefined, diskseq: string | undefined): string | undefined {
+  const fields = stat?.trim().split(/\s+/) ?? [];
+  if (fields.length < 11 || !fields.every((f) => /^\d+$/.test(f))) return undefined;
+  return [size, diskseq ?? '-', fields[4], fields[6], fields[11] ?? '-', fields[13] ?? '-'].join(':');
+}
+
 /** One device directory; undefined when it vanished while being read (hot-unplug), so one disk cannot fail all. */
-async function readDevice(dir: string, kernelName: string, media: MediaType, parent?: string): Promise<Omit<BlockDevice, 'partitions'> | undefined> {
-  const size = await readText(join(dir, 'size'));
-  if (size === undefined) return undefined;
+async function readDevice(dir: string, kernelName: string, media: MediaType, counted: boolean, parent?: string): Promise<Omit<BlockDevice, 'partitions'> | undefined> {
+  const sizeText = await readText(join(dir, 'size'));
+  if (sizeText === undefined) return undefined;
+  const size = parseSectors(sizeText, join(dir, 'size'));
+  // A partition has no diskseq of its own: its disk's is the one that changes with the medium.
+  const stamp = counted ? writeStamp(size, await readText(join(dir, 'stat')), await readText(join(parent === undefined ? dir : join(dir, '..'), 'diskseq'))) : undefined;
   return {
     name: `/dev/${kernelName}`,
     kernelName,
     ...(parent === undefined ? {} : { parent }),
     mediaType: media,
-    size: parseSectors(size, join(dir, 'size')),
+    size,
     readOnly: (await readText(join(dir, 'ro'))) === '1',
     holders: (await list(join(dir, 'holders'))).sort(),
+    ...(stamp === undefined ? {} : { writeStamp: stamp }),
   };
 }
 
@@ -88,12 +108,13 @@ export async function readBlockDevices(sysfsRoot: string): Promise<BlockDevice[]
   for (const kernelName of entries.filter((n) => DISK_NAME.test(n)).sort()) {
     const dir = join(blockDir, kernelName);
     const media: MediaType = (await readText(join(dir, 'queue', 'rotational'))) === '1' ? 'hdd' : 'ssd';
-    const disk = await readDevice(dir, kernelName, media);
+    const counted = (await readText(join(dir, 'queue', 'iostats'))) === '1';
+    const disk = await readDevice(dir, kernelName, media, counted);
     if (!disk || disk.size === 0) continue;
     const partitions: BlockDevice[] = [];
     for (const child of (await list(dir)).filter((n) => n.startsWith(kernelName) && n !== kernelName).sort()) {
       if ((await readText(join(dir, child, 'partition'))) === undefined) continue;
-      const part = await readDevice(join(dir, child), child, media, disk.name);
+      const part = await readDevice(join(dir, child), child, media, counted, disk.name);
       if (part) partitions.push({ ...part, partitions: [] });
     }
     out.push({ ...disk, partitions: partitions.map((p) => p.name) }, ...partitions);

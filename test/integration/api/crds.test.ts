@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { expect } from 'chai';
 import { crdManifests } from '../../../api/generated/crds.js';
 import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
-import { badClusters } from '../../fixtures/bad-clusters.js';
+import { badClusters, goodClusters } from '../../fixtures/bad-clusters.js';
 import { exampleFiles, loadExample } from '../../fixtures/examples.js';
 import { installCrds, rawApi, type RawApi } from '../support/raw-api.js';
 
@@ -38,6 +38,13 @@ describe('CRDs on the real API server', function () {
   for (const file of examples) {
     it(`accepts ${file}`, async function () {
       const r = await api.create(loadExample(file) as never, { dryRun: true });
+      expect(r.status, r.text).to.equal(201);
+    });
+  }
+
+  for (const good of goodClusters) {
+    it(`accepts ${good.name}`, async function () {
+      const r = await api.create(good.cluster as never, { dryRun: true });
       expect(r.status, r.text).to.equal(201);
     });
   }

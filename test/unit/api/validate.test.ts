@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { expect } from 'chai';
 import { validate, type KindName, type Validation } from '../../../api/validate.js';
-import { badClusters, exampleFiles, loadExample } from '../../fixtures/bad-clusters.js';
+import { badClusters, exampleFiles, goodClusters, loadExample } from '../../fixtures/bad-clusters.js';
 import { withField, type JsonObject } from '../../fixtures/examples.js';
 
 function errorsOf<T>(result: Validation<T>): readonly string[] {
@@ -48,6 +48,14 @@ describe('api/validate', () => {
         const errors = errorsOf(validate('OpenLocalCluster', bad.cluster));
         expect(errors, 'the cluster was accepted').not.to.be.empty;
         expect(errors.some((e) => e.startsWith(`${bad.field}:`)), `no error names ${bad.field}:\n  ${errors.join('\n  ')}`).to.be.true;
+      });
+    }
+  });
+
+  describe('valid OpenLocalClusters close to the bad ones (test/fixtures/bad-clusters.ts)', () => {
+    for (const good of goodClusters) {
+      it(`accepts ${good.name}`, () => {
+        expect(errorsOf(validate('OpenLocalCluster', good.cluster))).to.deep.equal([]);
       });
     }
   });

@@ -12,8 +12,9 @@ const MiB = 2 ** 20;
 const disk = (name: string, extra: Partial<BlockDevice> = {}): BlockDevice => ({ name, kernelName: name.slice(5), mediaType: 'ssd', size: 1024 * MiB, readOnly: false, partitions: [], holders: [], ...extra });
 const mount = (target: string, source: string, avail = 100 * MiB, options = ['rw']): MountEntry => ({ target, source, isBind: false, fsType: 'ext4', options, size: 1000 * MiB, avail });
 
+/** Every device probed, without signatures, unless `over` says otherwise. */
 function discovery(over: Partial<Discovery> = {}): Discovery {
-  return {
+  const base = {
     devices: [
       disk('/dev/sda', { partitions: ['/dev/sda1'] }),
       disk('/dev/sda1', { parent: '/dev/sda' }),
@@ -26,9 +27,11 @@ function discovery(over: Partial<Discovery> = {}): Discovery {
     ],
     lvm: capturedReport(),
     mounts: [mount('/', '/dev/sda1'), mount('/mnt/open-local/a', '/dev/vde'), mount('/mnt/open-local/full', '/dev/vdg', 0, ['ro', 'noatime'])],
+    swaps: [],
     specDevices: new Map(),
     ...over,
   };
+  return { signatures: new Map(base.devices.map((d) => [d.name, { signatures: [] }])), ...base };
 }
 
 const spec: NodeLocalStorageSpec = {
@@ -100,6 +103,44 @@ describe('node-agent/status', () => {
 
     it('DECISION: never offers an in-use or read-only device (partitioned, PV, holders, mounted) whatever listConfig says', () => {
       expect(s.filteredStorageInfo?.devices).to.deep.equal(['/dev/vdc']);
+    });
+
+    describe('DECISION: never offers a used disk (device volumes wipe what the agent offers)', () => {
+      const blank = (name: string): BlockDevice => disk(name);
+      const free = (over: Partial<Discovery>): readonly string[] => status({ discovery: discovery(over) }).filteredStorageInfo?.devices ?? [];
+      const sig = (type: string) => ({ signatures: [{ type, label: undefined, offset: '0x438' }] });
+
+      for (const type of ['ext4', 'xfs', 'LVM2_member', 'linux_raid_member', 'swap', 'crypto_LUKS', 'dos', 'gpt', 'PMBR']) {
+        it(`not a device with a ${type} signature`, () => {
+          const devices = [blank('/dev/vdc'), blank('/dev/vdh')];
+          expect(free({ devices, signatures: new Map([['/dev/vdc', { signatures: [] }], ['/dev/vdh', sig(type)]]) })).to.deep.equal(['/dev/vdc']);
+        });
+      }
+
+      it('not a device whose probe failed, or that was not probed (when in doubt, in use)', () => {
+        const devices = [blank('/dev/vdc'), blank('/dev/vdh'), blank('/dev/vdi')];
+        const signatures = new Map([['/dev/vdc', { signatures: [] }], ['/dev/vdh', { error: 'wipefs --no-act --json /dev/vdh: timed out after 15000 ms' }]]);
+        expect(free({ devices, signatures })).to.deep.equal(['/dev/vdc']);
+      });
+
+      it('not a device in /proc/swaps', () => {
+        expect(free({ devices: [blank('/dev/vdc'), blank('/dev/vdh')], swaps: ['/dev/vdh', '/swapfile'] })).to.deep.equal(['/dev/vdc']);
+      });
+
+      it('not a mounted partition, nor a disk with a mounted partition', () => {
+        const devices = [disk('/dev/vdh', { partitions: ['/dev/vdh1'] }), disk('/dev/vdh1', { parent: '/dev/vdh' }), blank('/dev/vdc')];
+        expect(free({ devices, mounts: [mount('/data', '/dev/vdh1')] })).to.deep.equal(['/dev/vdc']);
+      });
+
+      it('not a device resourceToBeInited names, by its canonical path (a by-id link) or as written, nor its partitions', () => {
+        const devices = [blank('/dev/vdc'), blank('/dev/vdh'), blank('/dev/vdi'), disk('/dev/vdj', { parent: '/dev/vdk' }), blank('/dev/vdl')];
+        const specDevices = new Map<string, string | undefined>([
+          ['/dev/disk/by-id/virtio-data-1', '/dev/vdh'],
+          ['/dev/vdi', undefined],
+          ['/dev/vdk', '/dev/vdk'],
+        ]);
+        expect(free({ devices, specDevices })).to.deep.equal(['/dev/vdc', '/dev/vdl']);
+      });
     });
 
     it('filters VGs and mount points with listConfig', () => {

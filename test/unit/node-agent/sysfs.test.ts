@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DISK_NAME, parseSectors, readBlockDevices } from '../../../node-agent/discovery/sysfs.js';
+import { DISK_NAME, parseSectors, readBlockDevices, writeStamp } from '../../../node-agent/discovery/sysfs.js';
 import { sysfsFixture } from './fixtures.js';
 
 describe('node-agent/discovery/sysfs', () => {
@@ -51,6 +51,26 @@ describe('node-agent/discovery/sysfs', () => {
       expect(DISK_NAME.test(name)).to.equal(want);
     });
   }
+
+  it('stamps devices with size, diskseq (a partition: its disk\'s) and the write and discard counters of stat', async () => {
+    const byName = new Map((await readBlockDevices(sysfsFixture('mixed'))).map((d) => [d.name, d.writeStamp]));
+    expect(byName.get('/dev/nvme1n1')).to.equal(`${2000409264 * 512}:7:921345:48217790:10231:419430400`);
+    expect(byName.get('/dev/sda1')).to.equal(`${1048576 * 512}:3:3:24:-:-`);
+    expect(byName.get('/dev/sdb'), 'no stat: no stamp, so never cached').to.equal(undefined);
+    expect(byName.get('/dev/xvdc'), 'a stat, but I/O accounting off (queue/iostats 0): its counters stand still').to.equal(undefined);
+  });
+
+  it('moves the stamp on a write or a discard, not on a read; none from a garbled stat', () => {
+    const stat = (reads: number, writes: number, discards: number) => `${reads} 0 ${reads * 8} 1 ${writes} 0 ${writes * 8} 1 0 1 1 ${discards} 0 ${discards * 8} 1 0 0`;
+    expect(writeStamp(512, stat(5, 1, 0), '1')).to.equal(writeStamp(512, stat(900, 1, 0), '1'));
+    expect(writeStamp(512, stat(5, 2, 0), '1')).to.not.equal(writeStamp(512, stat(5, 1, 0), '1'));
+    expect(writeStamp(512, stat(5, 1, 1), '1')).to.not.equal(writeStamp(512, stat(5, 1, 0), '1'));
+    expect(writeStamp(512, stat(5, 1, 0), '2'), 'a new medium').to.not.equal(writeStamp(512, stat(5, 1, 0), '1'));
+    expect(writeStamp(1024, stat(5, 1, 0), '1'), 'resized').to.not.equal(writeStamp(512, stat(5, 1, 0), '1'));
+    expect(writeStamp(512, '1 2 3', '1')).to.equal(undefined);
+    expect(writeStamp(512, 'a b c d e f g h i j k', '1')).to.equal(undefined);
+    expect(writeStamp(512, undefined, '1')).to.equal(undefined);
+  });
 
   it('reads sizes as 512-byte sectors and rejects garbage', () => {
     expect(parseSectors('2048', 'x')).to.equal(1048576);
