@@ -59,7 +59,7 @@ class FakeHost implements Exec {
 }
 
 const log = createLogger('test', 'silent');
-const run = (host: FakeHost, config: ResourceToBeInited) => removeNode(config, { node: 'n1', configHash: 'h', exec: host, lvm: new Lvm(host), log });
+const run = (host: FakeHost, config: ResourceToBeInited) => removeNode(config, { node: 'n1', configHash: 'h', exec: host, lvm: new Lvm(host), log, sysfs: '/sys', kubeletDir: '/var/lib/kubelet', stopped: () => undefined });
 
 describe('node-agent/prepare-vg/run removeNode (--remove, scripted LVM)', () => {
   it('removes the empty tagged VG, then unlabels its PVs; refuses the others; touches no mount point', async () => {
