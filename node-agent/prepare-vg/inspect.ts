@@ -11,7 +11,7 @@ import { resolveDevicePath } from '../discovery/resolve.js';
 import type { LvmReader } from '../lvm/commands.js';
 import type { PvReport, VgReport } from '../lvm/report.js';
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { mountPointFsUuid } from './fs-uuid.js';
 import { BY_ID_ARGV, identityFromSysfs, parseByIdListing, SERIAL_FILES, WWN_FILES, type DiskIdentity } from './identity.js';
 import { LSBLK_ARGV, parseLsblk, parseWipefs, WIPEFS_PROBE_ARGV, type BlockTree, type Signature } from './block-tools.js';
@@ -65,14 +65,18 @@ async function readOptional(path: string): Promise<string | undefined> {
   }
 }
 
-/** WWN and serial from sysfs; a partition (it has a `partition` file) reads its disk's and adds its number. */
-async function readIdentity(sysfs: string, path: string, byId: ReadonlyMap<string, readonly string[]>): Promise<DiskIdentity> {
+/**
+ * WWN and serial from sysfs; a partition (it has a `partition` file) reads its disk's and adds its number. Paths are
+ * concatenated, not joined: `class/block/sdb1` is a symlink into the device tree, and its `..` must be resolved by the
+ * kernel (the disk's directory), not lexically (which would give `class/block`).
+ */
+export async function readIdentity(sysfs: string, path: string, byId: ReadonlyMap<string, readonly string[]>): Promise<DiskIdentity> {
   const kernel = basename(path);
-  const dir = join(sysfs, 'class', 'block', kernel);
-  const partition = (await readOptional(join(dir, 'partition')))?.trim();
-  const base = partition === undefined ? dir : join(dir, '..');
+  const dir = `${sysfs}/class/block/${kernel}`;
+  const partition = (await readOptional(`${dir}/partition`))?.trim();
+  const base = partition === undefined ? dir : `${dir}/..`;
   const files = new Map<string, string | undefined>();
-  for (const f of [...WWN_FILES, ...SERIAL_FILES]) files.set(f, await readOptional(join(base, f)));
+  for (const f of [...WWN_FILES, ...SERIAL_FILES]) files.set(f, await readOptional(`${base}/${f}`));
   return identityFromSysfs(files, byId.get(kernel) ?? [], partition);
 }
 

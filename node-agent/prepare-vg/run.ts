@@ -9,6 +9,7 @@
  * "interrupted by SIGTERM before ...".
  */
 import type { ResourceToBeInited } from '../../api/generated/types.js';
+import { isKernelDeviceName } from '../../lib/device-names.js';
 import type { Exec } from '../../lib/exec.js';
 import type { Logger } from '../../lib/log.js';
 import type { Lvm } from '../lvm/commands.js';
@@ -40,6 +41,9 @@ const MOUNT_TIMEOUT_MS = 120_000;
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 async function wipe(w: Wipe, o: PrepareOptions): Promise<void> {
+  if (isKernelDeviceName(w.requested)) {
+    o.log.warn({ requested: w.requested }, 'forced device named by its kernel name, which can point to another disk after a reboot: name it by /dev/disk/by-id/... (it is recorded now, so a later run refuses the name if it moved)');
+  }
   o.log.warn({ device: w.device, requested: w.requested, destroys: w.destroys, partitions: w.partitions }, 'FORCED: DESTROYING every signature on this device, as the config asks (forceDevices/force)');
   for (const target of [...w.partitions, w.device]) await o.exec.run(['wipefs', '--all', target], { timeoutMs: WIPE_TIMEOUT_MS });
 }

@@ -1,4 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
+import { readIdentity } from '../../../node-agent/prepare-vg/inspect.js';
 import { mkfsUuidArgs, mountPointFsUuid, setUuidHint } from '../../../node-agent/prepare-vg/fs-uuid.js';
 import { describeIdentity, identityFromSysfs, parseByIdListing } from '../../../node-agent/prepare-vg/identity.js';
 import { decodeTagValue, encodeTagValue, parseRecord, recordTags } from '../../../node-agent/prepare-vg/records.js';
@@ -63,5 +67,37 @@ describe('node-agent/prepare-vg identity, records and mount point UUIDs', () => 
       expect(setUuidHint('ext3', '/dev/sdd', 'U')).to.equal('tune2fs -U U /dev/sdd');
       expect(setUuidHint('xfs', '/dev/sdd', 'U')).to.equal('xfs_admin -U U /dev/sdd');
     });
+  });
+});
+
+describe('node-agent/prepare-vg/inspect readIdentity (a sysfs-shaped tree on disk)', () => {
+  let root: string;
+  before(() => {
+    // As in sysfs: class/block/<name> are symlinks into the device tree, a partition's directory sits in its disk's.
+    root = mkdtempSync(join(tmpdir(), 'open-local-sysfs-'));
+    const disk = join(root, 'devices', 'pci0', 'host0', 'block', 'sdb');
+    mkdirSync(join(disk, 'device'), { recursive: true });
+    mkdirSync(join(disk, 'sdb1'));
+    writeFileSync(join(disk, 'device', 'wwid'), 'naa.5000c500a1b2c3d4\n');
+    writeFileSync(join(disk, 'device', 'serial'), 'ZA1B2C3\n');
+    writeFileSync(join(disk, 'sdb1', 'partition'), '1\n');
+    mkdirSync(join(root, 'class', 'block'), { recursive: true });
+    symlinkSync('../../devices/pci0/host0/block/sdb', join(root, 'class', 'block', 'sdb'));
+    symlinkSync('../../devices/pci0/host0/block/sdb/sdb1', join(root, 'class', 'block', 'sdb1'));
+  });
+  after(() => {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('reads a disk\'s WWN and serial, and its by-id names', async () => {
+    expect(await readIdentity(root, '/dev/sdb', new Map([['sdb', ['/dev/disk/by-id/wwn-0x5000c500a1b2c3d4']]]))).to.deep.equal({ wwn: 'naa.5000c500a1b2c3d4', serial: 'ZA1B2C3', byId: ['/dev/disk/by-id/wwn-0x5000c500a1b2c3d4'] });
+  });
+
+  it('gives a partition its disk\'s identity through the symlink (not a lexical ..)', async () => {
+    expect(await readIdentity(root, '/dev/sdb1', new Map())).to.deep.equal({ wwn: 'naa.5000c500a1b2c3d4-part1', serial: 'ZA1B2C3-part1', byId: [] });
+  });
+
+  it('has nothing for a device sysfs does not know', async () => {
+    expect(await readIdentity(root, '/dev/ubda', new Map())).to.deep.equal({ byId: [] });
   });
 });
