@@ -116,11 +116,10 @@ function guardedVgs(config: ResourceToBeInited, facts: NodeFacts): Set<string> {
   return new Set([...facts.vgs.filter((v) => v.tags.includes(OPEN_LOCAL_TAG)).map((v) => v.name), ...(config.vgs ?? []).map((v) => v.name)]);
 }
 
-/** "/dev/sdb: WWN x, serial y; ext4 signature UUID u (label "data")" — what a path points to now. */
-export function describeDevice(f: DeviceFacts | undefined): string {
-  if (f?.path === undefined) return 'nothing';
+/** "/dev/sdb: WWN x, serial y; signatures ext4 UUID u label "data"" — what a path points to now. */
+function describeDevice(path: string, f: DeviceFacts): string {
   const sigs = f.signatures.map((s) => `${s.type}${s.uuid ? ` UUID ${s.uuid}` : ''}${s.label ? ` label "${s.label}"` : ''}`);
-  return `${f.path}: ${describeIdentity(f.identity)}; ${sigs.length > 0 ? `signatures ${sigs.join(', ')}` : 'no signature'}`;
+  return `${path}: ${describeIdentity(f.identity)}; ${sigs.length > 0 ? `signatures ${sigs.join(', ')}` : 'no signature'}`;
 }
 
 type NodePv = NodeFacts['pvs'][number];
@@ -142,7 +141,7 @@ function recordConflicts(requested: string, f: DeviceFacts | undefined, facts: N
     }
     if (r.dev === requested) {
       out.push(
-        `was added to volume group ${pv.vgName} as ${pvDescription(pv)}, and now points to another disk (${describeDevice(f)}): refused, nothing is wiped or added on the strength of a name. If the disk moved, name it by a stable path (/dev/disk/by-id/...) in the config; if it is gone for good, run \`vgreduce --removemissing ${pv.vgName}\` first`,
+        `was added to volume group ${pv.vgName} as ${pvDescription(pv)}, and now points to ${f?.path === undefined ? 'no device' : `another disk (${describeDevice(f.path, f)})`}: refused, nothing is wiped or added on the strength of a name. If the disk moved, name it by a stable path (/dev/disk/by-id/...) in the config; if it is gone for good, run \`vgreduce --removemissing ${pv.vgName}\` first`,
       );
     } else if (f?.identity?.wwn !== undefined && r.wwn === f.identity.wwn) {
       out.push(`has WWN ${r.wwn}, which is recorded on another ${pvDescription(pv)}`);
@@ -264,7 +263,7 @@ function planMount(mp: MountpointToBeInited, facts: NodeFacts, used: ReadonlyMap
   const elsewhere = fs.on.filter((d) => d !== f.path);
   if (elsewhere.length > 0) {
     return refuse(
-      `the filesystem of mount point ${path} (UUID ${fs.uuid}) is on ${elsewhere.join(', ')}, not on ${describe(mp.device, f)}, which now holds another disk (${describeDevice(f)}): refused even with force; nothing was mounted, formatted or wiped. Name the disk by a stable path (/dev/disk/by-id/...) in the config`,
+      `the filesystem of mount point ${path} (UUID ${fs.uuid}) is on ${elsewhere.join(', ')}, not on ${describe(mp.device, f)}, which now holds another disk (${describeDevice(f.path, f)}): refused even with force; nothing was mounted, formatted or wiped. Name the disk by a stable path (/dev/disk/by-id/...) in the config`,
     );
   }
   if (soft.length === 0) return mount(true, undefined);

@@ -1,7 +1,8 @@
 // The reproduced data loss, on real LVM: VG pool0 built on a forced disk name, mount point mp-a formatted on a forced
 // disk name; after a "reboot" the names point to other disks that hold data. The same config run again must refuse
 // both (exit 1) and leave those disks byte-for-byte as they were (sha256), and a config that names the disks where they
-// are now finds them (Ready, nothing formatted, the mount point's file intact).
+// are now finds them (Ready, nothing formatted, the mount point's file intact). A VG made by an older open-local (no
+// records on its PVs) gets its records on the next run, and is then protected the same way.
 //
 // Runs the real CLI (--host-exec=direct) over loop devices on this machine: device names really move (the backing
 // files are detached and attached again in another order). LVM is confined to those loop devices by a private
@@ -24,10 +25,28 @@ const sha = (file: string): string => createHash('sha256').update(readFileSync(f
 const img = (name: string) => join(tmp, `${name}.img`);
 const attached = new Map<string, string>();
 
+/** Attaches a loop device and lets LVM see exactly the attached loop devices (and nothing else on this machine). */
 function attach(file: string, device?: string): string {
   const dev = device === undefined ? sh(['losetup', '--find', '--show', file]).trim() : (sh(['losetup', device, file]), device);
   attached.set(dev, file);
+  mkdirSync(join(lvmDir, 'locks'), { recursive: true });
+  const accept = [...attached.keys()].map((n) => `"a|^${n}$|"`).join(', ');
+  writeFileSync(join(lvmDir, 'lvm.conf'), `global {\n  locking_dir = "${join(lvmDir, 'locks')}"\n}\ndevices {\n  filter = [ ${accept}, "r|.*|" ]\n  obtain_device_list_from_udev = 0\n}\n`);
   return dev;
+}
+
+/** An empty disk image of 96 MiB (sparse). */
+function image(name: string): string {
+  writeFileSync(img(name), '');
+  truncateSync(img(name), 96 * 2 ** 20);
+  return img(name);
+}
+
+/** An ext4 disk image with 4 MiB of random bytes in it: data that must survive. */
+function precious(name: string, label: string): string {
+  sh(['mkfs.ext4', '-q', '-L', label, image(name)]);
+  sh(['dd', 'if=/dev/urandom', `of=${img(name)}`, 'bs=1M', 'seek=40', 'count=4', 'conv=notrunc', 'status=none']);
+  return img(name);
 }
 
 function detachAll(): void {
@@ -54,105 +73,153 @@ function prepareVg(step: string, config: object): Promise<{ code: number | null;
   });
 }
 
-const vgSeqno = (): string => (JSON.parse(sh(['lvm', 'vgs', '--reportformat', 'json', '-o', 'vg_name,vg_seqno', 'pool0'])) as { report: { vg: { vg_seqno: string }[] }[] }).report[0]!.vg[0]!.vg_seqno;
+const vgSeqno = (vg: string): string => (JSON.parse(sh(['lvm', 'vgs', '--reportformat', 'json', '-o', 'vg_name,vg_seqno', vg])) as { report: { vg: { vg_seqno: string }[] }[] }).report[0]!.vg[0]!.vg_seqno;
 
 describe('prepare-vg when disk names move (real LVM on loop devices)', function () {
   this.timeout(180_000);
-  const names: string[] = [];
-  const shaBefore: Record<string, string> = {};
-  let second: Awaited<ReturnType<typeof prepareVg>>;
-  let third: Awaited<ReturnType<typeof prepareVg>>;
-  let first: Awaited<ReturnType<typeof prepareVg>>;
-  let seqnoFirst: string;
-  let seqnoSecond: string;
-  let fileSha: string;
-
-  before(async function () {
-    for (const n of ['x', 'y', 'm1', 'm2']) {
-      writeFileSync(img(n), '');
-      truncateSync(img(n), 96 * 2 ** 20);
-    }
-    sh(['mkfs.ext4', '-q', '-L', 'old', img('x')]);
-    sh(['mkfs.ext4', '-q', '-L', 'precious', img('y')]);
-    sh(['mkfs.ext4', '-q', '-L', 'theirs', img('m2')]);
-    for (const n of ['y', 'm2']) sh(['dd', 'if=/dev/urandom', `of=${img(n)}`, 'bs=1M', 'seek=40', 'count=4', 'conv=notrunc', 'status=none']);
-    // Boot 1: a=x b=y c=m1 d=m2.
-    for (const n of ['x', 'y', 'm1', 'm2']) names.push(attach(img(n)));
-    const [a, b, c, d] = names as [string, string, string, string];
-    mkdirSync(join(lvmDir, 'locks'), { recursive: true });
-    writeFileSync(join(lvmDir, 'lvm.conf'), `global {\n  locking_dir = "${join(lvmDir, 'locks')}"\n}\ndevices {\n  filter = [ ${names.map((n) => `"a|^${n}$|"`).join(', ')}, "r|.*|" ]\n  obtain_device_list_from_udev = 0\n}\n`);
-    const config = { vgs: [{ name: 'pool0', devices: [a], forceDevices: [a] }], mountpoints: [{ path: mpA, device: c, force: true }] };
-    first = await prepareVg('first', config);
-    seqnoFirst = vgSeqno();
-    sh(['dd', 'if=/dev/urandom', `of=${join(mpA, 'data.bin')}`, 'bs=1M', 'count=2', 'status=none']);
-    fileSha = sha(join(mpA, 'data.bin'));
-    sh(['umount', mpA]);
-    sh(['sync']);
-    shaBefore.y = sha(img('y'));
-    shaBefore.m2 = sha(img('m2'));
-    // "Reboot": the same files come back under other names: a=y b=x c=m2 d=m1.
-    detachAll();
-    attach(img('y'), a);
-    attach(img('x'), b);
-    attach(img('m2'), c);
-    attach(img('m1'), d);
-    second = await prepareVg('second', config);
-    seqnoSecond = vgSeqno();
-    third = await prepareVg('third', { vgs: [{ name: 'pool0', devices: [b], forceDevices: [b] }], mountpoints: [{ path: mpA, device: d, force: true }] });
-  });
-
-  after(function () {
-    try {
-      execFileSync('umount', [mpA], { stdio: 'ignore' });
-    } catch {
-      // not mounted
-    }
-    try {
-      sh(['lvm', 'vgremove', '--force', 'pool0']);
-    } catch {
-      // not created
-    }
+  after(() => {
     detachAll();
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('first run: creates pool0 on the forced disk and records it; formats mp-a with its UUID', () => {
-    const [a, , c] = names;
-    expect(first.code, first.stderr).to.equal(0);
-    const vg = first.result.volumeGroups[0];
-    expect(vg).to.deep.include({ name: 'pool0', state: 'Created', devices: [a] });
-    expect(vg?.physicalVolumes?.[0]).to.deep.include({ device: a, addedAs: a });
-    expect(vg?.physicalVolumes?.[0]?.uuid).to.match(/^\w{6}-/);
-    expect(first.result.mountPoints[0]).to.deep.include({ device: c, state: 'Created', fsUuid: mountPointFsUuid(mpA) });
+  describe('a VG and a mount point built on forced kernel names', () => {
+    const names: string[] = [];
+    const shaBefore: Record<string, string> = {};
+    let second: Awaited<ReturnType<typeof prepareVg>>;
+    let third: Awaited<ReturnType<typeof prepareVg>>;
+    let first: Awaited<ReturnType<typeof prepareVg>>;
+    let seqnoFirst: string;
+    let seqnoSecond: string;
+    let fileSha: string;
+
+    before(async function () {
+      sh(['mkfs.ext4', '-q', '-L', 'old', image('x')]);
+      precious('y', 'precious');
+      image('m1');
+      precious('m2', 'theirs');
+      // Boot 1: a=x b=y c=m1 d=m2.
+      for (const n of ['x', 'y', 'm1', 'm2']) names.push(attach(img(n)));
+      const [a, b, c, d] = names as [string, string, string, string];
+      const config = { vgs: [{ name: 'pool0', devices: [a], forceDevices: [a] }], mountpoints: [{ path: mpA, device: c, force: true }] };
+      first = await prepareVg('first', config);
+      seqnoFirst = vgSeqno('pool0');
+      sh(['dd', 'if=/dev/urandom', `of=${join(mpA, 'data.bin')}`, 'bs=1M', 'count=2', 'status=none']);
+      fileSha = sha(join(mpA, 'data.bin'));
+      sh(['umount', mpA]);
+      sh(['sync']);
+      shaBefore.y = sha(img('y'));
+      shaBefore.m2 = sha(img('m2'));
+      // "Reboot": the same files come back under other names: a=y b=x c=m2 d=m1.
+      for (const dev of names) {
+        sh(['losetup', '-d', dev]);
+        attached.delete(dev);
+      }
+      attach(img('y'), a);
+      attach(img('x'), b);
+      attach(img('m2'), c);
+      attach(img('m1'), d);
+      second = await prepareVg('second', config);
+      seqnoSecond = vgSeqno('pool0');
+      third = await prepareVg('third', { vgs: [{ name: 'pool0', devices: [b], forceDevices: [b] }], mountpoints: [{ path: mpA, device: d, force: true }] });
+    });
+
+    after(function () {
+      try {
+        execFileSync('umount', [mpA], { stdio: 'ignore' });
+      } catch {
+        // not mounted
+      }
+      try {
+        sh(['lvm', 'vgremove', '--force', 'pool0']);
+      } catch {
+        // not created
+      }
+    });
+
+    it('first run: creates pool0 on the forced disk and records it; formats mp-a with its UUID', () => {
+      const [a, , c] = names;
+      expect(first.code, first.stderr).to.equal(0);
+      const vg = first.result.volumeGroups[0];
+      expect(vg).to.deep.include({ name: 'pool0', state: 'Created', devices: [a] });
+      expect(vg?.physicalVolumes?.[0]).to.deep.include({ device: a, addedAs: a });
+      expect(vg?.physicalVolumes?.[0]?.uuid).to.match(/^\w{6}-/);
+      expect(first.result.mountPoints[0]).to.deep.include({ device: c, state: 'Created', fsUuid: mountPointFsUuid(mpA) });
+    });
+
+    it('after the names moved: refuses pool0 and mp-a (exit 1), naming both disks of each', () => {
+      const [a, b, c, d] = names;
+      expect(second.code, second.stderr).to.equal(1);
+      const vg = second.result.volumeGroups[0];
+      expect(vg?.state).to.equal('Refused');
+      expect(vg?.message).to.include(`${a} was added to volume group pool0 as PV ${first.result.volumeGroups[0]?.physicalVolumes?.[0]?.uuid}`);
+      expect(vg?.message).to.include(`now at ${b}, and now points to another disk (${a}: no WWN, serial or by-id name; signatures ext4 UUID`);
+      expect(vg?.message).to.include('label "precious"');
+      expect(vg?.devices).to.deep.equal([b]);
+      const mp = second.result.mountPoints[0];
+      expect(mp?.state).to.equal('Refused');
+      expect(mp?.message).to.include(`(UUID ${mountPointFsUuid(mpA)}) is on ${d}, not on ${c}, which now holds another disk`);
+      expect(mp?.message).to.include('label "theirs"');
+    });
+
+    it('after the names moved: the disks now under the configured names are byte-for-byte intact, pool0 unchanged', () => {
+      sh(['sync']);
+      expect(sha(img('y'))).to.equal(shaBefore.y);
+      expect(sha(img('m2'))).to.equal(shaBefore.m2);
+      expect(seqnoSecond).to.equal(seqnoFirst);
+    });
+
+    it('with the config naming the disks where they are now: Ready, nothing formatted, the file intact', () => {
+      expect(third.code, third.stderr).to.equal(0);
+      expect(third.result.volumeGroups[0]).to.deep.include({ state: 'Ready' });
+      expect(third.result.mountPoints[0]).to.deep.include({ state: 'Ready', message: 'mounted the existing open-local ext4 filesystem' });
+      expect(sha(join(mpA, 'data.bin'))).to.equal(fileSha);
+      expect(third.stderr).to.not.include('DESTROYING');
+    });
   });
 
-  it('after the names moved: refuses pool0 and mp-a (exit 1), naming both disks of each', () => {
-    const [a, b, c, d] = names;
-    expect(second.code, second.stderr).to.equal(1);
-    const vg = second.result.volumeGroups[0];
-    expect(vg?.state).to.equal('Refused');
-    expect(vg?.message).to.include(`${a} was added to volume group pool0 as PV ${first.result.volumeGroups[0]?.physicalVolumes?.[0]?.uuid}`);
-    expect(vg?.message).to.include(`now at ${b}, and now points to another disk (${a}: no WWN, serial or by-id name; signatures ext4 UUID`);
-    expect(vg?.message).to.include('label "precious"');
-    expect(vg?.devices).to.deep.equal([b]);
-    const mp = second.result.mountPoints[0];
-    expect(mp?.state).to.equal('Refused');
-    expect(mp?.message).to.include(`(UUID ${mountPointFsUuid(mpA)}) is on ${d}, not on ${c}, which now holds another disk`);
-    expect(mp?.message).to.include('label "theirs"');
-  });
+  describe('a VG made by an older open-local (tagged VG, PVs without records)', () => {
+    let recorded: Awaited<ReturnType<typeof prepareVg>>;
+    let refused: Awaited<ReturnType<typeof prepareVg>>;
+    let p: string;
+    let q: string;
+    let qSha: string;
+    let tags: string;
+    before(async function () {
+      p = attach(image('p'));
+      q = attach(precious('q', 'precious-q'));
+      sh(['lvm', 'pvcreate', '-q', p]);
+      sh(['lvm', 'vgcreate', '-q', '--addtag', 'open-local', 'old0', p]);
+      recorded = await prepareVg('old-recorded', { vgs: [{ name: 'old0', devices: [p], forceDevices: [p] }] });
+      tags = sh(['lvm', 'pvs', '--noheadings', '-o', 'pv_tags', p]).trim();
+      qSha = sha(img('q'));
+      for (const dev of [p, q]) {
+        sh(['losetup', '-d', dev]);
+        attached.delete(dev);
+      }
+      attach(img('q'), p);
+      attach(img('p'), q);
+      refused = await prepareVg('old-swapped', { vgs: [{ name: 'old0', devices: [p], forceDevices: [p] }] });
+    });
+    after(() => {
+      try {
+        sh(['lvm', 'vgremove', '--force', 'old0']);
+      } catch {
+        // not created
+      }
+    });
 
-  it('after the names moved: the disks now under the configured names are byte-for-byte intact, pool0 unchanged', () => {
-    sh(['sync']);
-    expect(sha(img('y'))).to.equal(shaBefore.y);
-    expect(sha(img('m2'))).to.equal(shaBefore.m2);
-    expect(seqnoSecond).to.equal(seqnoFirst);
-  });
+    it('records its members on the next run (Ready, one metadata write)', () => {
+      expect(recorded.code, recorded.stderr).to.equal(0);
+      expect(recorded.result.volumeGroups[0]).to.deep.include({ name: 'old0', state: 'Ready', message: '' });
+      expect(tags).to.equal(`open-local.dev=${p}`);
+    });
 
-  it('with the config naming the disks where they are now: Ready, nothing formatted, the file intact', () => {
-    expect(third.code, third.stderr).to.equal(0);
-    expect(third.result.volumeGroups[0]).to.deep.include({ state: 'Ready' });
-    expect(third.result.mountPoints[0]).to.deep.include({ state: 'Ready', message: 'mounted the existing open-local ext4 filesystem' });
-    expect(sha(join(mpA, 'data.bin'))).to.equal(fileSha);
-    expect(third.stderr).to.not.include('DESTROYING');
+    it('then refuses the forced name once it points to another disk, and that disk is intact', () => {
+      expect(refused.code, refused.stderr).to.equal(1);
+      expect(refused.result.volumeGroups[0]?.state).to.equal('Refused');
+      expect(refused.result.volumeGroups[0]?.message).to.include(`${p} was added to volume group old0 as PV`).and.to.include(`now at ${q}`);
+      sh(['sync']);
+      expect(sha(img('q'))).to.equal(qSha);
+    });
   });
 });

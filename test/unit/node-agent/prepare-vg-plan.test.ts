@@ -176,6 +176,11 @@ describe('node-agent/prepare-vg/plan', () => {
       expect(summary(action(vgConfig(['/dev/sdb']), f))).to.match(/^refuse: \/dev\/sdb was added to volume group pool0 as PV pv-gone of volume group pool0 \(no WWN, serial or by-id name\), now missing, and now points to another disk \(\/dev\/sdb: no WWN, serial or by-id name; no signature\)/);
     });
 
+    it('says the name points to no device when its link is gone while the recorded disk is still a member', () => {
+      const f = facts([{ requested: '/dev/disk/by-id/wwn-1', path: undefined, tree: undefined, signatures: [], pvOf: undefined }], { vgs: [vg('pool0')], pvs: [tagged('/dev/sdc', 'pool0', ['open-local.dev=/dev/disk/by-id/wwn-1'])] });
+      expect(summary(action(vgConfig(['/dev/disk/by-id/wwn-1']), f))).to.match(/^refuse: \/dev\/disk\/by-id\/wwn-1 was added to volume group pool0 as PV uuid-sdc of volume group pool0 \(no WWN, serial or by-id name\), now at \/dev\/sdc, and now points to no device: .*; does not exist; no device/);
+    });
+
     it('refuses a name recorded in another VG too (the config moved it), forced or not', () => {
       const f = facts([dev('/dev/sdb', { signatures: [sig('xfs')] })], { vgs: [vg('old')], pvs: [tagged('/dev/sdd', 'old', ['open-local.dev=/dev/sdb'])] });
       expect(summary(action(vgConfig(['/dev/sdb'], ['/dev/sdb'], 'pool1'), f))).to.match(/^refuse: \/dev\/sdb was added to volume group old as PV uuid-sdd/);
