@@ -2,8 +2,8 @@
 // lock file, and real LVM commands held up deterministically by holding LVM's own global lock (a private
 // LVM_SYSTEM_DIR whose lvm.conf points locking_dir into a temp dir and filters out every device, so nothing on this
 // machine is read or written). No disk is needed: the configured devices do not exist and are refused.
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -66,13 +66,21 @@ function result(run: Run): PrepareVgResult {
   return r;
 }
 
-/** True once `parent` has a child process named `name` (pgrep exits 1 when there is none). */
+/** True once `parent` has a child process named `name` (from /proc/<pid>/stat: "pid (comm) state ppid ..."). */
 const hasChild = (parent: number | undefined, name: string) => (): Promise<boolean> =>
-  new Promise((resolve) => {
-    execFile('pgrep', ['-P', String(parent), '-x', name], (err) => {
-      resolve(err === null);
-    });
-  });
+  Promise.resolve(
+    readdirSync('/proc').some((pid) => {
+      if (!/^\d+$/.test(pid)) return false;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        return false;
+      }
+      const close = stat.lastIndexOf(')');
+      return stat.slice(stat.indexOf('(') + 1, close) === name && stat.slice(close + 2).split(' ')[1] === String(parent);
+    }),
+  );
 
 describe('prepare-vg: one run per node (host flock) and SIGTERM', function () {
   this.timeout(120_000);
