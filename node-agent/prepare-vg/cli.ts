@@ -12,6 +12,7 @@ import { parseLogLevel } from '../../lib/daemon.js';
 import { DEFAULT_KUBELET_DIR } from '../../lib/system-paths.js';
 import { parseHostExec } from '../cli.js';
 import { acquireHostLock, DEFAULT_LOCK_FILE } from './host-lock.js';
+import { DEFAULT_STATE_DIR, HOST_RECORDS_FILE } from './host-records.js';
 import { Lvm } from '../lvm/commands.js';
 import { INIT_CONFIG_ENV, parseInitConfig } from './config.js';
 import { EXIT, formatResult, RESULT_VERSION, resultSucceeded, type PrepareVgResult } from './result.js';
@@ -30,6 +31,8 @@ never written to.
   --host-exec MODE        nsenter|direct: run host commands in PID 1's namespaces or directly (default nsenter)
   --sysfs DIR             the host's /sys, for disk WWNs and serials (default /sys; the Job mounts it at /host/sys)
   --kubelet-dir DIR       the kubelet's root directory: no mount point at or under it (default ${DEFAULT_KUBELET_DIR})
+  --state-dir DIR         host directory of ${HOST_RECORDS_FILE}, the record of the disks prepare-vg initialised on
+                          this node (default ${DEFAULT_STATE_DIR})
   --lock-file FILE        the host file locked so only one prepare-vg runs on the node (default ${DEFAULT_LOCK_FILE})
   --lock-wait SECONDS     how long to wait for another run to release it (default 120)
   --result-file FILE      also write the result there if writable (default /dev/termination-log)
@@ -57,6 +60,7 @@ export async function runPrepareVg(argv: readonly string[]): Promise<void> {
     'log-level': { type: 'string', default: 'info' },
     sysfs: { type: 'string', default: '/sys' },
     'kubelet-dir': { type: 'string', default: DEFAULT_KUBELET_DIR },
+    'state-dir': { type: 'string', default: DEFAULT_STATE_DIR },
     'lock-file': { type: 'string', default: DEFAULT_LOCK_FILE },
     'lock-wait': { type: 'string', default: '120' },
     remove: { type: 'boolean', default: false },
@@ -83,7 +87,10 @@ export async function runPrepareVg(argv: readonly string[]): Promise<void> {
   const lockWait = Number(values['lock-wait']);
   if (!/^\d+$/.test(values['lock-wait']) || !Number.isSafeInteger(lockWait)) throw new CliError(`open-local prepare-vg: --lock-wait must be a whole number of seconds, not "${values['lock-wait']}"`, EXIT.usage);
   const kubeletDir = values['kubelet-dir'];
-  if (!kubeletDir.startsWith('/')) throw new CliError(`open-local prepare-vg: --kubelet-dir must be an absolute path, not "${kubeletDir}"`, EXIT.usage);
+  const stateDir = values['state-dir'];
+  for (const [flag, dir] of [['--kubelet-dir', kubeletDir], ['--state-dir', stateDir]] as const) {
+    if (!dir.startsWith('/')) throw new CliError(`open-local prepare-vg: ${flag} must be an absolute path, not "${dir}"`, EXIT.usage);
+  }
 
   // From here on a signal stops the run between steps instead of killing it in the middle of one (see run.ts).
   const abort = new AbortController();
@@ -119,7 +126,7 @@ export async function runPrepareVg(argv: readonly string[]): Promise<void> {
     }
     log.debug({ lockFile }, 'holding the node\'s prepare-vg lock');
     try {
-      const options = { node, configHash: parsed.hash, exec, lvm: new Lvm(exec), log, sysfs: values.sysfs, kubeletDir, stopped: () => stop };
+      const options = { node, configHash: parsed.hash, exec, lvm: new Lvm(exec), log, sysfs: values.sysfs, kubeletDir, stateDir, stopped: () => stop };
       result = remove ? await removeNode(parsed.config, options) : await prepareNode(parsed.config, options);
     } catch (err) {
       const error = `cannot inspect the node: ${err instanceof Error ? err.message : String(err)}`;

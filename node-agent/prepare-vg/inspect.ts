@@ -13,6 +13,8 @@ import type { PvReport, VgReport } from '../lvm/report.js';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { mountPointFsUuid } from './fs-uuid.js';
+import { readHostRecords } from './host-records-file.js';
+import type { HostRecords } from './host-records.js';
 import { BY_ID_ARGV, identityFromSysfs, parseByIdListing, SERIAL_FILES, WWN_FILES, type DiskIdentity } from './identity.js';
 import { LSBLK_ARGV, parseLsblk, parseWipefs, WIPEFS_PROBE_ARGV, type BlockTree, type Signature } from './block-tools.js';
 import type { RemovalFacts } from './plan-remove.js';
@@ -48,11 +50,15 @@ export interface NodeFacts {
   readonly mountedAt: ReadonlyMap<string, MountedAt>;
   /** Per mount point path (normalised): its filesystem UUID and the canonical devices that hold it now. */
   readonly mountFs: ReadonlyMap<string, { readonly uuid: string; readonly on: readonly string[] }>;
+  /** What earlier runs put on each configured device path (host-records.ts). */
+  readonly hostRecords: HostRecords;
 }
 
 export interface InspectOptions {
   /** Where the host's /sys is (the Job mounts it at /host/sys). */
   readonly sysfs: string;
+  /** The host directory of prepare-vg's record file. */
+  readonly stateDir: string;
 }
 
 const PROBE_TIMEOUT_MS = 30_000;
@@ -126,7 +132,7 @@ export async function inspectNode(exec: Exec, lvm: LvmReader, config: ResourceTo
     const source = top.source.startsWith('/dev/') ? ((await resolveDevicePath(exec, top.source)) ?? top.source) : top.source;
     mountedAt.set(path, { source, fsType: top.fsType });
   }
-  return { devices, vgs: report.vgs, pvs, mountedAt, mountFs };
+  return { devices, vgs: report.vgs, pvs, mountedAt, mountFs, hostRecords: await readHostRecords(exec, options.stateDir) };
 }
 
 /** For `--remove`; throws when LVM cannot be read (exit 3). Touches nothing. */

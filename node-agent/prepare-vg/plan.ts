@@ -25,10 +25,13 @@
  *   content while that disk is being added; once recorded, no later run wipes anything on the strength of that name.
  *   A device that is itself a PV recorded under another name, or whose WWN is recorded on another PV, is refused too.
  *   Members of an open-local VG that lack records (added by an older open-local) get them ("record").
+ * - The same for prepare-vg's host record of each path it initialised (host-records.ts), which still knows the name
+ *   was used when the disk is gone together with its whole VG.
  * - All or nothing per VG: if any new device of a VG is refused, none of its devices is touched and the VG is
  *   Refused, so a VG never comes out half-built from a config nobody intended.
  *
- * Mount points: a path at or under a system directory (lib/system-paths.ts) or the kubelet directory is Refused.
+ * Mount points: a device path whose host record names a filesystem it does not hold is Refused, even with `force`.
+ * A path at or under a system directory (lib/system-paths.ts) or the kubelet directory is Refused.
  * Mounted from the right device with the right fsType → Ready; the path mounted from anything else → Refused. Each
  * mount point's filesystem has a UUID derived from its path (fs-uuid.ts). A free device without signatures is
  * formatted with that UUID (label `open-local`) and mounted; one holding exactly that UUID with the wanted type (ours,
@@ -129,6 +132,21 @@ const pvDescription = (pv: NodePv): string => {
   return `PV ${pv.uuid || '(UUID unknown)'} of volume group ${pv.vgName || '(none)'} (${describeIdentity({ ...r, byId: [] })}), ${where}`;
 };
 
+/**
+ * Why a device may not be taken because of prepare-vg's host record of its path (host-records.ts): an earlier run put
+ * a PV or filesystem there, and the path now points to a disk that does not hold it. This catches what the LVM tags
+ * cannot: a disk gone together with its whole VG, or a mount point's disk gone.
+ */
+function hostRecordConflict(requested: string, f: DeviceFacts | undefined, facts: NodeFacts): string | undefined {
+  const rec = facts.hostRecords.get(requested);
+  if (!rec) return undefined;
+  const pvUuid = f?.path === undefined ? undefined : facts.pvs.find((p) => p.path === f.path)?.uuid;
+  const held = new Set([...(f?.signatures.map((s) => s.uuid) ?? []), pvUuid].filter((u) => u !== undefined));
+  if ((rec.pvUuid !== undefined && held.has(rec.pvUuid)) || (rec.fsUuid !== undefined && held.has(rec.fsUuid))) return undefined;
+  const what = rec.pvUuid !== undefined ? `PV ${rec.pvUuid} of volume group ${rec.vg ?? '(unknown)'}` : `filesystem UUID ${rec.fsUuid ?? ''} of mount point ${rec.mountPoint ?? '(unknown)'}`;
+  return `was initialised by prepare-vg on this node as ${what} (${describeIdentity({ ...rec, byId: [] })}), and now points to ${f?.path === undefined ? 'no device' : `another disk (${describeDevice(f.path, f)})`}: refused, nothing is wiped or added on the strength of a name. If the disk moved, name it by a stable path (/dev/disk/by-id/...) in the config; if it is gone for good, name its replacement by /dev/disk/by-id/..., or remove ${requested} from prepare-vg's record file on the node (/var/lib/open-local/prepare-vg-records.json)`;
+}
+
 /** Why a device may never be taken on the strength of a record: its name or its WWN is recorded for another PV. */
 function recordConflicts(requested: string, f: DeviceFacts | undefined, facts: NodeFacts, vgName: string): string[] {
   const out: string[] = [];
@@ -219,7 +237,9 @@ function planVg(vg: VgToBeInited, facts: NodeFacts, used: ReadonlyMap<string, re
       continue;
     }
     const checked = check(f, used, facts, guarded);
-    const hard = [...recordConflicts(requested, f, facts, vg.name), ...checked.hard];
+    const tagged = recordConflicts(requested, f, facts, vg.name);
+    const host = tagged.length > 0 ? undefined : hostRecordConflict(requested, f, facts);
+    const hard = [...tagged, ...(host === undefined ? [] : [host]), ...checked.hard];
     const soft = checked.soft;
     const forced = vg.forceDevices?.includes(requested) === true;
     if (hard.length > 0) refusals.push(`${describe(requested, f)} ${[...hard, ...soft].join('; ')}`);
@@ -266,6 +286,9 @@ function planMount(mp: MountpointToBeInited, facts: NodeFacts, used: ReadonlyMap
       `the filesystem of mount point ${path} (UUID ${fs.uuid}) is on ${elsewhere.join(', ')}, not on ${describe(mp.device, f)}, which now holds another disk (${describeDevice(f.path, f)}): refused even with force; nothing was mounted, formatted or wiped. Name the disk by a stable path (/dev/disk/by-id/...) in the config`,
     );
   }
+  // Where the filesystem is now (above) says more than the record of where it was; the record is for when it is gone.
+  const host = hostRecordConflict(mp.device, f, facts);
+  if (host !== undefined) return refuse(`${describe(mp.device, f)} ${[host, ...soft].join('; ')}`);
   if (soft.length === 0) return mount(true, undefined);
   const foreignOurs = f.signatures.find((s) => s.label === FS_LABEL);
   if (foreignOurs) {

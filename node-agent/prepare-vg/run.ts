@@ -13,6 +13,10 @@ import { isKernelDeviceName } from '../../lib/device-names.js';
 import type { Exec } from '../../lib/exec.js';
 import type { Logger } from '../../lib/log.js';
 import type { Lvm } from '../lvm/commands.js';
+import { normalizeDir } from '../discovery/mounts.js';
+import { FILESYSTEMS } from './block-tools.js';
+import { hostRecordsPath, readHostRecords, writeHostRecords } from './host-records-file.js';
+import { recordUpdates, withRecords } from './host-records.js';
 import { parseRecord } from './records.js';
 import { inspectForRemoval, inspectNode } from './inspect.js';
 import { mkfsUuidArgs } from './fs-uuid.js';
@@ -31,6 +35,8 @@ export interface PrepareOptions {
   readonly kubeletDir: string;
   /** Why the run must stop before its next step (e.g. "interrupted by SIGTERM"), or undefined to go on. */
   readonly stopped: () => string | undefined;
+  /** The host directory of prepare-vg's record file (host-records.ts). */
+  readonly stateDir: string;
 }
 
 /** wipefs and mount are quick; mkfs of a large disk is not (xfs and lazy-init ext4 take seconds, old mkfs minutes). */
@@ -139,7 +145,7 @@ export async function prepareNode(config: ResourceToBeInited, o: PrepareOptions)
   if ((config.vgs ?? []).length === 0 && (config.mountpoints ?? []).length === 0) {
     return { version: RESULT_VERSION, node: o.node, configHash: o.configHash, volumeGroups: [], mountPoints: [] };
   }
-  const facts = await inspectNode(o.exec, o.lvm, config, { sysfs: o.sysfs });
+  const facts = await inspectNode(o.exec, o.lvm, config, { sysfs: o.sysfs, stateDir: o.stateDir });
   const plan = planPrepare(config, facts, { kubeletDir: o.kubeletDir });
   o.log.info({ vgs: plan.vgs.map((v) => ({ name: v.name, action: v.action.kind })), mountPoints: plan.mountPoints.map((m) => ({ path: m.path, action: m.action.kind })) }, 'plan');
   const notStarted = (why: string) => `${why} before this step started; nothing was done`;
@@ -162,15 +168,43 @@ export async function prepareNode(config: ResourceToBeInited, o: PrepareOptions)
     unreadable = `could not read LVM after the run: ${message(err)}`;
     o.log.error({ err }, unreadable);
   }
+  // Remember on the host which disk each configured path now is (host-records.ts). Failing to is a failure: the
+  // record is what protects these names should a disk vanish.
+  const updates = recordUpdates(facts.hostRecords, {
+    vgs: config.vgs ?? [],
+    mountPoints: (config.mountpoints ?? []).map((mp) => {
+      const result = mountPoints.find((m) => m.path === mp.path);
+      const mounted = result?.state === 'Created' || result?.state === 'Ready';
+      const found = facts.devices.get(mp.device)?.signatures.find((s) => FILESYSTEMS.includes(s.type))?.uuid;
+      return { device: mp.device, path: normalizeDir(mp.path), fsUuid: mounted ? (result.fsUuid ?? found) : undefined };
+    }),
+    devices: new Map([...facts.devices].map(([r, f]) => [r, { path: f.path, wwn: f.identity?.wwn, serial: f.identity?.serial }])),
+    pvs: after.pvs.map((pv) => ({ path: pv.name, vgName: pv.vgName, ...(pv.uuid ? { uuid: pv.uuid } : {}) })),
+  });
+  let unrecorded = '';
+  if (updates.size > 0) {
+    try {
+      await writeHostRecords(o.exec, o.stateDir, withRecords(facts.hostRecords, updates));
+      o.log.info({ file: hostRecordsPath(o.stateDir), devices: [...updates.keys()] }, 'recorded the devices initialised on this node');
+    } catch (err) {
+      unrecorded = `could not record the devices in ${hostRecordsPath(o.stateDir)}: ${message(err)}`;
+      o.log.error({ err }, unrecorded);
+    }
+  }
+  const failedRecord = (devices: readonly string[]) => unrecorded !== '' && devices.some((d) => updates.has(d));
+  for (const [i, m] of mountPoints.entries()) {
+    if (failedRecord([m.device])) mountPoints[i] = { ...m, state: 'Failed', message: [m.message, unrecorded].filter((x) => x !== '').join('; ') };
+  }
   const volumeGroups: VgResult[] = vgStates.map((v) => {
     const vg = after.vgs.find((x) => x.name === v.name);
     const pvs = after.pvs.filter((pv) => pv.vgName === v.name).sort((x, y) => x.name.localeCompare(y.name));
+    const notRecorded = failedRecord(config.vgs?.find((c) => c.name === v.name)?.devices ?? []);
     return {
       name: v.name,
-      state: v.state,
+      state: notRecorded ? 'Failed' : v.state,
       devices: pvs.map((pv) => pv.name),
       ...(vg ? { size: String(vg.size) } : {}),
-      message: [v.message, unreadable].filter((m) => m !== '').join('; '),
+      message: [v.message, unreadable, notRecorded ? unrecorded : ''].filter((m) => m !== '').join('; '),
       ...(pvs.length > 0 ? { physicalVolumes: pvs.map((pv) => { const r = parseRecord(pv.tags); return { device: pv.name, uuid: pv.uuid ?? '', ...(r.dev ? { addedAs: r.dev } : {}), ...(r.wwn ? { wwn: r.wwn } : {}), ...(r.serial ? { serial: r.serial } : {}) }; }) } : {}),
     };
   });
@@ -236,10 +270,25 @@ export async function removeNode(config: ResourceToBeInited, o: PrepareOptions):
     unreadable = `could not read LVM after the run: ${message(err)}`;
     o.log.error({ err }, unreadable);
   }
+  // Forget the paths of the VGs this run removed (host-records.ts): their disks are free again. A record file that
+  // cannot be read or written only keeps prepare-vg more cautious (it refuses those names later), so it is reported
+  // without failing the removal.
+  const gone = new Set(outcomes.filter((v) => v.state === 'Removed' && v.removed.length > 0).map((v) => v.name));
+  let unforgotten = '';
+  if (gone.size > 0) {
+    try {
+      const records = await readHostRecords(o.exec, o.stateDir);
+      const forget = new Map([...records].filter(([, r]) => r.vg !== undefined && gone.has(r.vg)).map(([path]) => [path, undefined]));
+      if (forget.size > 0) await writeHostRecords(o.exec, o.stateDir, withRecords(records, forget));
+    } catch (err) {
+      unforgotten = `could not remove the removed volume groups' devices from ${hostRecordsPath(o.stateDir)}: ${message(err)}`;
+      o.log.error({ err }, unforgotten);
+    }
+  }
   const volumeGroups: VgResult[] = outcomes.map((v) => {
     const vg = after?.vgs.find((x) => x.name === v.name);
     let state = v.state;
-    const messages = [v.message];
+    const messages = [v.message, gone.has(v.name) ? unforgotten : ''];
     if (v.state === 'Removed' && after !== undefined) {
       const stillPvs = new Set(after.pvs.map((pv) => pv.name));
       const labelled = v.removed.filter((d) => stillPvs.has(d));

@@ -26,7 +26,7 @@ function prepareVg(name: string, args: string[], config: string | undefined): Pr
   const resultFile = join(tmp, `${name}.result`);
   const env: NodeJS.ProcessEnv = { PATH: `${nodeDir}:${tools}`, HOME: process.env.HOME ?? '/', ...(config === undefined ? {} : { OPEN_LOCAL_INIT_CONFIG: config }) };
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/open-local.js', 'prepare-vg', ...args, `--result-file=${resultFile}`, `--lock-file=${join(tmp, name, 'prepare-vg.lock')}`], { env }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['bin/open-local.js', 'prepare-vg', ...args, `--result-file=${resultFile}`, `--lock-file=${join(tmp, name, 'prepare-vg.lock')}`, `--state-dir=${join(tmp, name, 'state')}`], { env }, (error, stdout, stderr) => {
       let result: PrepareVgResult | undefined;
       try {
         const parsed = parseResult(readFileSync(resultFile, 'utf8'));

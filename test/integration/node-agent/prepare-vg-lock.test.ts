@@ -44,7 +44,7 @@ interface Run {
 
 function start(name: string, lockWait: number): Run {
   const resultFile = join(tmp, `${name}.result`);
-  const child = spawn(process.execPath, ['bin/open-local.js', 'prepare-vg', '--node-name=n', '--host-exec=direct', `--result-file=${resultFile}`, `--lock-file=${lockFile}`, `--lock-wait=${lockWait}`], {
+  const child = spawn(process.execPath, ['bin/open-local.js', 'prepare-vg', '--node-name=n', '--host-exec=direct', `--result-file=${resultFile}`, `--lock-file=${lockFile}`, `--lock-wait=${lockWait}`, `--state-dir=${join(tmp, 'state')}`], {
     env: { ...process.env, OPEN_LOCAL_INIT_CONFIG: CONFIG, LVM_SYSTEM_DIR: lvmDir },
   });
   let stderr = '';

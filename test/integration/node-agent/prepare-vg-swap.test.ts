@@ -56,7 +56,7 @@ function detachAll(): void {
 
 function prepareVg(step: string, config: object): Promise<{ code: number | null; stderr: string; result: PrepareVgResult }> {
   const resultFile = join(tmp, `${step}.result`);
-  const child = spawn(process.execPath, ['bin/open-local.js', 'prepare-vg', '--node-name=n', '--host-exec=direct', `--result-file=${resultFile}`, `--lock-file=${join(tmp, 'prepare-vg.lock')}`], {
+  const child = spawn(process.execPath, ['bin/open-local.js', 'prepare-vg', '--node-name=n', '--host-exec=direct', `--result-file=${resultFile}`, `--lock-file=${join(tmp, 'prepare-vg.lock')}`, `--state-dir=${join(tmp, 'state')}`], {
     env: { ...process.env, OPEN_LOCAL_INIT_CONFIG: JSON.stringify(config), LVM_SYSTEM_DIR: lvmDir },
   });
   let stderr = '';
@@ -220,6 +220,62 @@ describe('prepare-vg when disk names move (real LVM on loop devices)', function 
       expect(refused.result.volumeGroups[0]?.message).to.include(`${p} was added to volume group old0 as PV`).and.to.include(`now at ${q}`);
       sh(['sync']);
       expect(sha(img('q'))).to.equal(qSha);
+    });
+  });
+
+  describe('a disk gone together with its whole VG, and a mount point\'s disk gone: the next disk takes the name', () => {
+    const mpB = join(tmp, 'mp-b');
+    let g: string;
+    let k: string;
+    let created: Awaited<ReturnType<typeof prepareVg>>;
+    let refused: Awaited<ReturnType<typeof prepareVg>>;
+    const shaOf: Record<string, string> = {};
+    before(async function () {
+      g = attach(image('g'));
+      attach(precious('h', 'precious-h'));
+      k = attach(image('k'));
+      attach(precious('l', 'theirs-l'));
+      const config = { vgs: [{ name: 'pool1', devices: [g], forceDevices: [g] }], mountpoints: [{ path: mpB, device: k, force: true }] };
+      created = await prepareVg('gone-created', config);
+      sh(['umount', mpB]);
+      sh(['sync']);
+      shaOf.h = sha(img('h'));
+      shaOf.l = sha(img('l'));
+      // g and k die; h and l come back under their names (LVM sees no pool1 at all, and mp-b's UUID is nowhere).
+      for (const dev of [...attached.keys()].filter((d) => ['g', 'h', 'k', 'l'].some((n) => attached.get(d) === img(n)))) {
+        sh(['losetup', '-d', dev]);
+        attached.delete(dev);
+      }
+      attach(img('h'), g);
+      attach(img('l'), k);
+      refused = await prepareVg('gone-refused', config);
+    });
+    after(() => {
+      try {
+        execFileSync('umount', [mpB], { stdio: 'ignore' });
+      } catch {
+        // not mounted
+      }
+    });
+
+    it('first run: creates the single-disk VG and the mount point', () => {
+      expect(created.code, created.stderr).to.equal(0);
+      expect(created.result.volumeGroups[0]?.state).to.equal('Created');
+      expect(created.result.mountPoints[0]?.state).to.equal('Created');
+    });
+
+    it('refuses both names by prepare-vg\'s host record (exit 1), naming what was there and what is there now', () => {
+      expect(refused.code, refused.stderr).to.equal(1);
+      expect(refused.result.volumeGroups[0]?.state).to.equal('Refused');
+      expect(refused.result.volumeGroups[0]?.message).to.include(`${g} was initialised by prepare-vg on this node as PV ${created.result.volumeGroups[0]?.physicalVolumes?.[0]?.uuid} of volume group pool1`).and.to.include('label "precious-h"');
+      expect(refused.result.mountPoints[0]?.state).to.equal('Refused');
+      expect(refused.result.mountPoints[0]?.message).to.include(`${k} was initialised by prepare-vg on this node as filesystem UUID ${mountPointFsUuid(mpB)} of mount point ${mpB}`).and.to.include('label "theirs-l"');
+    });
+
+    it('leaves the disks now under those names byte-for-byte intact', () => {
+      sh(['sync']);
+      expect(sha(img('h'))).to.equal(shaOf.h);
+      expect(sha(img('l'))).to.equal(shaOf.l);
     });
   });
 });

@@ -4,6 +4,7 @@ import type { VgReport } from '../../../node-agent/lvm/report.js';
 import type { BlockTree, Signature } from '../../../node-agent/prepare-vg/block-tools.js';
 import type { DeviceFacts, MountedAt, NodeFacts } from '../../../node-agent/prepare-vg/inspect.js';
 import { mountPointFsUuid } from '../../../node-agent/prepare-vg/fs-uuid.js';
+import type { HostRecord } from '../../../node-agent/prepare-vg/host-records.js';
 import { planPrepare, type MountAction, type VgAction } from '../../../node-agent/prepare-vg/plan.js';
 
 const tree = (name: string, over: Partial<BlockTree> = {}): BlockTree => ({ name, type: 'disk', readOnly: false, partitions: [], holders: [], mounts: [], ...over });
@@ -22,13 +23,14 @@ const pv = (path: string, vgName: string) => ({ name: path, vgName, size: 100, f
 
 type NodePv = NodeFacts['pvs'][number];
 /** Mount point D1's filesystem is on no disk unless `d1On` says where. */
-function facts(devices: DeviceFacts[], more: { vgs?: VgReport[]; pvs?: NodePv[]; mountedAt?: [string, MountedAt][]; d1On?: string[] } = {}): NodeFacts {
+function facts(devices: DeviceFacts[], more: { vgs?: VgReport[]; pvs?: NodePv[]; mountedAt?: [string, MountedAt][]; d1On?: string[]; hostRecords?: [string, HostRecord][] } = {}): NodeFacts {
   return {
     devices: new Map(devices.map((d) => [d.requested, d])),
     vgs: more.vgs ?? [],
     pvs: more.pvs ?? [],
     mountedAt: new Map(more.mountedAt ?? []),
     mountFs: new Map([[D1, { uuid: D1_UUID, on: more.d1On ?? [] }]]),
+    hostRecords: new Map(more.hostRecords ?? []),
   };
 }
 
@@ -196,6 +198,19 @@ describe('node-agent/prepare-vg/plan', () => {
       expect(summary(action(vgConfig(['/dev/sdb'], ['/dev/sdb']), f))).to.match(/^refuse: \/dev\/sdb has WWN naa\.1, which is recorded on another PV pv-gone of volume group pool0 \(WWN naa\.1\), now missing/);
     });
 
+    it('DISK GONE WITH ITS VG: refuses a forced name the host record says was a PV, now another disk', () => {
+      // pool0 had one disk, /dev/sdb; it died, so LVM shows no pool0 at all, and the next disk took the name.
+      const f = facts([dev('/dev/sdb', { signatures: [sig('ext4', 'data', 'fs-9')] })], { hostRecords: [['/dev/sdb', { pvUuid: 'pv-1', vg: 'pool0', wwn: 'naa.1' }]] });
+      expect(summary(action(vgConfig(['/dev/sdb'], ['/dev/sdb']), f))).to.match(
+        /^refuse: \/dev\/sdb was initialised by prepare-vg on this node as PV pv-1 of volume group pool0 \(WWN naa\.1\), and now points to another disk \(\/dev\/sdb: no WWN, serial or by-id name; signatures ext4 UUID fs-9 label "data"\): refused, .*or remove \/dev\/sdb from prepare-vg's record file on the node/,
+      );
+    });
+
+    it('takes a name whose host record matches the disk there (the PV by UUID), or names with no record', () => {
+      const f = facts([dev('/dev/sdb', { signatures: [{ type: 'LVM2_member', label: undefined, uuid: 'pv-1', offset: '0x218' }], pvOf: '' }), dev('/dev/sdc')], { hostRecords: [['/dev/sdb', { pvUuid: 'pv-1', vg: 'pool0' }]] });
+      expect(summary(action(vgConfig(['/dev/sdb', '/dev/sdc'], ['/dev/sdb']), f))).to.equal('create /dev/sdb,/dev/sdc wipe /dev/sdb');
+    });
+
     it('records the configured path, WWN and serial of every device it adds', () => {
       const f = facts([dev('/dev/disk/by-id/wwn-1', { identity: { wwn: 'naa.1', serial: 'S1', byId: ['/dev/disk/by-id/wwn-1'] } }, '/dev/sdb'), dev('/dev/sdc', { signatures: [sig('ext4')] })]);
       const a = action(vgConfig(['/dev/disk/by-id/wwn-1', '/dev/sdc'], ['/dev/sdc']), f);
@@ -241,6 +256,8 @@ describe('node-agent/prepare-vg/plan', () => {
       ['SWAP: refuses a blank disk too while the filesystem is elsewhere', mp(), facts([dev('/dev/sdd')], { d1On: ['/dev/sde'] }), /^refuse: the filesystem of mount point \/mnt\/open-local\/d1 .* is on \/dev\/sde/],
       ['SWAP: never mounts or formats another open-local filesystem of the same type, even with force', mp({ force: true }), facts([dev('/dev/sdd', { signatures: [sig('ext4', 'open-local', 'other-uuid')] })]),
         `refuse: /dev/sdd holds an open-local ext4 filesystem (UUID other-uuid) that is not mount point /mnt/open-local/d1's (UUID ${D1_UUID}): another mount point's disk, or one made by an older open-local; refused even with force, nothing was touched. If it is this mount point's filesystem, hand it over with \`tune2fs -U ${D1_UUID} /dev/sdd\``],
+      ['DISK GONE: refuses, even with force, a device the host record says held the mount point\'s filesystem', mp({ force: true }), facts([dev('/dev/sdd', { signatures: [sig('ext4', 'data', 'fs-9')] })], { hostRecords: [['/dev/sdd', { fsUuid: D1_UUID, mountPoint: D1 }]] }),
+        new RegExp(`^refuse: /dev/sdd was initialised by prepare-vg on this node as filesystem UUID ${D1_UUID} of mount point /mnt/open-local/d1 \\(no WWN, serial or by-id name\\), and now points to another disk`)],
       ['refuses a mount path under a system directory', mp({ path: '/etc/open-local' }), facts([dev('/dev/sdd')]), 'refuse: /etc/open-local may not be a mount point: it is under the system directory /etc; nothing was done'],
       ['refuses a mount path under the default kubelet directory', mp({ path: '/var/lib/kubelet/pods/x' }), facts([dev('/dev/sdd')]), /may not be a mount point: it is under the kubelet directory \/var\/lib\/kubelet/],
     ];
