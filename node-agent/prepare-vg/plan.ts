@@ -64,16 +64,16 @@ export interface Wipe {
 }
 
 /** Tags to add to a PV (records.ts): after adding it, or on a member added by an older open-local. */
-export interface Record {
+export interface PvTagging {
   readonly device: string;
   readonly tags: readonly string[];
 }
 
 export type VgAction =
   /** `message` says why a Ready VG is not fully open-local's (an untagged VG used as is); absent otherwise. */
-  | { readonly kind: 'ready'; readonly message?: string; readonly record: readonly Record[] }
+  | { readonly kind: 'ready'; readonly message?: string; readonly record: readonly PvTagging[] }
   | { readonly kind: 'refuse'; readonly message: string }
-  | { readonly kind: 'create' | 'extend'; readonly add: readonly string[]; readonly wipe: readonly Wipe[]; readonly record: readonly Record[] };
+  | { readonly kind: 'create' | 'extend'; readonly add: readonly string[]; readonly wipe: readonly Wipe[]; readonly record: readonly PvTagging[] };
 
 export interface VgPlan {
   readonly name: string;
@@ -227,8 +227,8 @@ function planVg(vg: VgToBeInited, facts: NodeFacts, used: ReadonlyMap<string, re
   const refusals: string[] = [];
   const add: string[] = [];
   const wipe: Wipe[] = [];
-  const record: Record[] = [];
-  const recordOf = (f: DeviceFacts, requested: string): Record => ({ device: f.path ?? requested, tags: recordTags({ dev: requested, wwn: f.identity?.wwn, serial: f.identity?.serial }) });
+  const record: PvTagging[] = [];
+  const recordOf = (f: DeviceFacts, requested: string): PvTagging => ({ device: f.path ?? requested, tags: recordTags({ dev: requested, wwn: f.identity?.wwn, serial: f.identity?.serial }) });
   for (const requested of vg.devices) {
     const f = facts.devices.get(requested);
     if (existing && f?.path !== undefined && members.has(f.path)) {

@@ -20,7 +20,7 @@ import { recordUpdates, withRecords } from './host-records.js';
 import { parseRecord } from './records.js';
 import { inspectForRemoval, inspectNode } from './inspect.js';
 import { mkfsUuidArgs } from './fs-uuid.js';
-import { FS_LABEL, planPrepare, type MountPlan, type Record, type VgPlan, type Wipe } from './plan.js';
+import { FS_LABEL, planPrepare, type MountPlan, type PvTagging, type VgPlan, type Wipe } from './plan.js';
 import { planRemove, type RemovePlan } from './plan-remove.js';
 import { RESULT_VERSION, type MountPointResult, type PrepareVgResult, type VgResult } from './result.js';
 
@@ -55,7 +55,7 @@ async function wipe(w: Wipe, o: PrepareOptions): Promise<void> {
 }
 
 /** Records which disk each PV is (records.ts). A failure is reported but changes nothing already done. */
-async function addRecords(vg: string, records: readonly Record[], o: PrepareOptions): Promise<string[]> {
+async function addRecords(vg: string, records: readonly PvTagging[], o: PrepareOptions): Promise<string[]> {
   const failed: string[] = [];
   for (const r of records) {
     try {
