@@ -58,6 +58,12 @@ export class Lvm implements LvmReader, LvExtender {
     await this.exec.run(['lvm', 'pvremove', device], { timeoutMs: CHANGE_TIMEOUT_MS });
   }
 
+  /** Adds tags to a PV of a VG (prepare-vg's records, records.ts); a tag it already has is left as is. */
+  async addPvTags(device: string, tags: readonly string[]): Promise<void> {
+    if (tags.length === 0) return;
+    await this.exec.run(['lvm', 'pvchange', ...tags.flatMap((t) => ['--addtag', t]), device], { timeoutMs: CHANGE_TIMEOUT_MS });
+  }
+
   async vgcreate(name: string, devices: readonly string[]): Promise<void> {
     await this.exec.run(['lvm', 'vgcreate', '--addtag', OPEN_LOCAL_TAG, name, ...devices], { timeoutMs: CHANGE_TIMEOUT_MS });
   }

@@ -26,6 +26,8 @@ export interface VgReport {
 
 export interface PvReport {
   readonly name: string;
+  /** LVM's PV UUID; absent from a report asked without pv_uuid. */
+  readonly uuid?: string;
   /** "" for a PV that belongs to no VG (an orphan). */
   readonly vgName: string;
   readonly size: number;
@@ -58,7 +60,7 @@ export interface LvmReport {
 
 /** The -o field lists the parsers expect; commands.ts passes exactly these. */
 export const VG_FIELDS = 'vg_name,vg_uuid,vg_size,vg_free,vg_tags,vg_attr,pv_count,vg_seqno';
-export const PV_FIELDS = 'pv_name,vg_name,pv_size,pv_free,pv_tags,pv_attr';
+export const PV_FIELDS = 'pv_name,pv_uuid,vg_name,pv_size,pv_free,pv_tags,pv_attr';
 export const LV_FIELDS = 'lv_name,vg_name,lv_size,lv_attr,origin,snap_percent,lv_tags,lv_path';
 
 type Row = Readonly<Record<string, unknown>>;
@@ -119,6 +121,7 @@ export function parseVgsReport(json: string): VgReport[] {
 export function parsePvsReport(json: string): PvReport[] {
   return rows(json, 'pv').map((r) => ({
     name: text(r, 'pv_name'),
+    ...(r.pv_uuid === undefined ? {} : { uuid: text(r, 'pv_uuid') }),
     vgName: text(r, 'vg_name'),
     size: bytes(r, 'pv_size'),
     free: bytes(r, 'pv_free'),

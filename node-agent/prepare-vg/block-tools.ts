@@ -68,6 +68,8 @@ export interface Signature {
   /** libblkid's name: ext4, xfs, LVM2_member, linux_raid_member, swap, crypto_LUKS, dos, gpt, PMBR, ... */
   readonly type: string;
   readonly label: string | undefined;
+  /** The filesystem UUID (the PV UUID for LVM2_member), when the signature has one. */
+  readonly uuid?: string;
   readonly offset: string;
 }
 
@@ -85,6 +87,7 @@ export function parseWipefs(json: string): Signature[] {
   return (list as Record<string, unknown>[]).map((s) => ({
     type: typeof s.type === 'string' ? s.type : 'unknown',
     label: typeof s.label === 'string' ? s.label : undefined,
+    ...(typeof s.uuid === 'string' && s.uuid !== '' ? { uuid: s.uuid } : {}),
     offset: typeof s.offset === 'string' ? s.offset : '',
   }));
 }

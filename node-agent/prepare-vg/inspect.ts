@@ -1,6 +1,7 @@
 /**
  * Reads everything prepare-vg's plan needs from the node, touching nothing: the LVM report, the mount table, and
- * for each device the config names its canonical path, its lsblk tree and its signatures. `--remove` needs less
+ * for each device the config names its canonical path, its lsblk tree, its signatures and its identity (WWN/serial
+ * from sysfs, /dev/disk/by-id links); for each mount point the devices that hold its filesystem UUID (fs-uuid.ts). `--remove` needs less
  * (inspectForRemoval): the LVM report with the PVs' canonical paths, and the canonical paths of the listed devices.
  */
 import type { ResourceToBeInited } from '../../api/generated/types.js';
@@ -9,6 +10,12 @@ import { normalizeDir, readMounts } from '../discovery/mounts.js';
 import { resolveDevicePath } from '../discovery/resolve.js';
 import type { LvmReader } from '../lvm/commands.js';
 import type { PvReport, VgReport } from '../lvm/report.js';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { mountPointFsUuid } from './fs-uuid.js';
+import { readHostRecords } from './host-records-file.js';
+import type { HostRecords } from './host-records.js';
+import { BY_ID_ARGV, identityFromSysfs, parseByIdListing, SERIAL_FILES, WWN_FILES, type DiskIdentity } from './identity.js';
 import { LSBLK_ARGV, parseLsblk, parseWipefs, WIPEFS_PROBE_ARGV, type BlockTree, type Signature } from './block-tools.js';
 import type { RemovalFacts } from './plan-remove.js';
 
@@ -21,6 +28,8 @@ export interface DeviceFacts {
   readonly signatures: readonly Signature[];
   /** The VG it is a PV of, "" for a PV in no VG, undefined when it is no PV. */
   readonly pvOf: string | undefined;
+  /** WWN, serial and by-id names; undefined when nothing is there. */
+  readonly identity?: DiskIdentity;
   /** Set when lsblk or wipefs failed on it: such a device is refused. */
   readonly inspectError?: string;
 }
@@ -39,17 +48,51 @@ export interface NodeFacts {
   readonly pvs: readonly (PvReport & { readonly path: string })[];
   /** What is mounted on each mount point path of the config (normalised path → mount). */
   readonly mountedAt: ReadonlyMap<string, MountedAt>;
+  /** Per mount point path (normalised): its filesystem UUID and the canonical devices that hold it now. */
+  readonly mountFs: ReadonlyMap<string, { readonly uuid: string; readonly on: readonly string[] }>;
+  /** What earlier runs put on each configured device path (host-records.ts). */
+  readonly hostRecords: HostRecords;
+}
+
+export interface InspectOptions {
+  /** Where the host's /sys is (the Job mounts it at /host/sys). */
+  readonly sysfs: string;
+  /** The host directory of prepare-vg's record file. */
+  readonly stateDir: string;
 }
 
 const PROBE_TIMEOUT_MS = 30_000;
 
-async function inspectDevice(exec: Exec, requested: string, pvOf: (path: string) => string | undefined): Promise<DeviceFacts> {
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * WWN and serial from sysfs; a partition (it has a `partition` file) reads its disk's and adds its number. Paths are
+ * concatenated, not joined: `class/block/sdb1` is a symlink into the device tree, and its `..` must be resolved by the
+ * kernel (the disk's directory), not lexically (which would give `class/block`).
+ */
+export async function readIdentity(sysfs: string, path: string, byId: ReadonlyMap<string, readonly string[]>): Promise<DiskIdentity> {
+  const kernel = basename(path);
+  const dir = `${sysfs}/class/block/${kernel}`;
+  const partition = (await readOptional(`${dir}/partition`))?.trim();
+  const base = partition === undefined ? dir : `${dir}/..`;
+  const files = new Map<string, string | undefined>();
+  for (const f of [...WWN_FILES, ...SERIAL_FILES]) files.set(f, await readOptional(`${base}/${f}`));
+  return identityFromSysfs(files, byId.get(kernel) ?? [], partition);
+}
+
+async function inspectDevice(exec: Exec, requested: string, pvOf: (path: string) => string | undefined, identity: (path: string) => Promise<DiskIdentity>): Promise<DeviceFacts> {
   const path = await resolveDevicePath(exec, requested);
   if (path === undefined) return { requested, path, tree: undefined, signatures: [], pvOf: undefined };
   try {
     const tree = parseLsblk((await exec.run([...LSBLK_ARGV, path], { timeoutMs: PROBE_TIMEOUT_MS })).stdout);
     const signatures = parseWipefs((await exec.run([...WIPEFS_PROBE_ARGV, path], { timeoutMs: PROBE_TIMEOUT_MS })).stdout);
-    return { requested, path, tree, signatures, pvOf: pvOf(path) };
+    return { requested, path, tree, signatures, pvOf: pvOf(path), identity: await identity(path) };
   } catch (err) {
     return { requested, path, tree: undefined, signatures: [], pvOf: pvOf(path), inspectError: err instanceof Error ? err.message : String(err) };
   }
@@ -62,24 +105,34 @@ async function resolvedPvs(exec: Exec, pvs: readonly PvReport[]): Promise<(PvRep
 }
 
 /** Throws when the node cannot be inspected at all (LVM or findmnt do not run): prepare-vg then exits 3. */
-export async function inspectNode(exec: Exec, lvm: LvmReader, config: ResourceToBeInited): Promise<NodeFacts> {
+export async function inspectNode(exec: Exec, lvm: LvmReader, config: ResourceToBeInited, options: InspectOptions): Promise<NodeFacts> {
   const report = await lvm.report();
   const mounts = await readMounts(exec);
   const pvs = await resolvedPvs(exec, report.pvs);
   const pvOf = (path: string) => pvs.find((pv) => pv.path === path)?.vgName;
+  // No /dev/disk/by-id (no udev, as in the test guests) is an answer: find exits 1 and the disks have no by-id names.
+  const byId = parseByIdListing((await exec.run(BY_ID_ARGV, { timeoutMs: PROBE_TIMEOUT_MS, okCodes: [0, 1] })).stdout);
+  const identity = (path: string) => readIdentity(options.sysfs, path, byId);
   const requested = [...(config.vgs ?? []).flatMap((vg) => vg.devices), ...(config.mountpoints ?? []).map((m) => m.device)];
   const devices = new Map<string, DeviceFacts>();
-  for (const r of new Set(requested)) devices.set(r, await inspectDevice(exec, r, pvOf));
+  for (const r of new Set(requested)) devices.set(r, await inspectDevice(exec, r, pvOf, identity));
   const mountedAt = new Map<string, MountedAt>();
+  const mountFs = new Map<string, { uuid: string; on: string[] }>();
   for (const mp of config.mountpoints ?? []) {
     const path = normalizeDir(mp.path);
+    const uuid = mountPointFsUuid(path);
+    // blkid -U probes every block device for the UUID (exit 2: none has it).
+    const found = await exec.run(['blkid', '-U', uuid], { timeoutMs: PROBE_TIMEOUT_MS, okCodes: [0, 2] });
+    const on: string[] = [];
+    for (const d of found.stdout.split('\n').filter((l) => l.trim() !== '')) on.push((await resolveDevicePath(exec, d.trim())) ?? d.trim());
+    mountFs.set(path, { uuid, on });
     // The last entry for a path is the mount on top, the one a user of the path sees.
     const top = mounts.filter((m) => normalizeDir(m.target) === path).at(-1);
     if (!top) continue;
     const source = top.source.startsWith('/dev/') ? ((await resolveDevicePath(exec, top.source)) ?? top.source) : top.source;
     mountedAt.set(path, { source, fsType: top.fsType });
   }
-  return { devices, vgs: report.vgs, pvs, mountedAt };
+  return { devices, vgs: report.vgs, pvs, mountedAt, mountFs, hostRecords: await readHostRecords(exec, options.stateDir) };
 }
 
 /** For `--remove`; throws when LVM cannot be read (exit 3). Touches nothing. */

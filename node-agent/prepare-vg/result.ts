@@ -9,11 +9,14 @@
  * - `--remove` (the operator's cleanup policy RemoveVolumeGroups): remove every configured VG that open-local created
  *   and that holds no LV, then wipe the LVM label of each of its PVs; VG states Removed (also when not present) |
  *   Refused (not tagged open-local, or holds LVs) | Failed. Mount points are never touched: `mountPoints` is [].
- * Readers must accept VG states they do not know (version 1 gained Removed without a version bump).
+ * Readers must accept VG states they do not know (version 1 gained Removed without a version bump), and fields they do
+ * not know (version 1 gained `physicalVolumes` and `fsUuid`, and `error` for a run that found the node's prepare-vg
+ * lock held).
  *
- * Exit codes (both modes): 0 every VG and mount point is ready (or removed); 1 something was refused or failed (the
- * result says what); 2 bad invocation (flags, config; a bad config is also reported as a result with `error`); 3 the
- * node could not be inspected at all (result has `error`).
+ * Exit codes (both modes): 0 every VG and mount point is ready (or removed); 1 something was refused or failed, or the
+ * run was interrupted by SIGTERM/SIGINT (the result says what); 2 bad invocation (flags, config; a bad config is also
+ * reported as a result with `error`); 3 the node could not be inspected at all (result has `error`); 4 another
+ * prepare-vg held the node's lock for the whole wait, nothing was done (result has `error`).
  */
 export const RESULT_VERSION = 1;
 export const TERMINATION_MESSAGE_LIMIT = 4096;
@@ -30,6 +33,17 @@ export interface VgResult {
   readonly size?: string;
   /** Why a device was refused or the VG failed; empty when all is well. */
   readonly message: string;
+  /** The PVs of the VG after the run with their identities (records.ts); dropped first when the result is too long. */
+  readonly physicalVolumes?: readonly PvIdentity[];
+}
+
+export interface PvIdentity {
+  readonly device: string;
+  readonly uuid: string;
+  /** The configured path it was added as, from its record; absent for PVs without one. */
+  readonly addedAs?: string;
+  readonly wwn?: string;
+  readonly serial?: string;
 }
 
 export interface MountPointResult {
@@ -37,6 +51,8 @@ export interface MountPointResult {
   readonly device: string;
   readonly state: MountPointState;
   readonly message: string;
+  /** The UUID of its filesystem (fs-uuid.ts), when it is mounted or was about to be. */
+  readonly fsUuid?: string;
 }
 
 export interface PrepareVgResult {
@@ -50,7 +66,7 @@ export interface PrepareVgResult {
   readonly error?: string;
 }
 
-export const EXIT = { ok: 0, refusedOrFailed: 1, usage: 2, inspectFailed: 3 } as const;
+export const EXIT = { ok: 0, refusedOrFailed: 1, usage: 2, inspectFailed: 3, busy: 4 } as const;
 
 /** True when every VG and mount point ended Ready, Created, Extended or Removed (nothing Refused or Failed). */
 export function resultSucceeded(r: PrepareVgResult): boolean {
@@ -75,7 +91,9 @@ export function formatResult(r: PrepareVgResult): string {
       mountPoints: current.mountPoints.map((m) => ({ ...m, message: cut(m.message) })),
     };
   }
-  return JSON.stringify({ ...current, volumeGroups: current.volumeGroups.map((v) => ({ ...v, devices: [] })) });
+  const bare: PrepareVgResult = { ...current, volumeGroups: current.volumeGroups.map((v) => ({ name: v.name, state: v.state, devices: v.devices, ...(v.size === undefined ? {} : { size: v.size }), message: v.message })) };
+  if (Buffer.byteLength(JSON.stringify(bare)) <= TERMINATION_MESSAGE_LIMIT) return JSON.stringify(bare);
+  return JSON.stringify({ ...bare, volumeGroups: bare.volumeGroups.map((v) => ({ ...v, devices: [] })) });
 }
 
 /** Parses a termination message; anything that is not a version-1 result gives a reason string instead. */

@@ -31,6 +31,9 @@ export function prepareVgJobName(nodeName: string, mode: PrepareVgMode = 'prepar
   return readable ? `${prefix}-${readable}-${hash}` : `${prefix}-${hash}`;
 }
 
+/** Long enough for the slowest step prepare-vg lets finish after SIGTERM: LVM commands on slow disks, a mkfs. */
+export const PREPARE_VG_GRACE_SECONDS = 300;
+
 /** The environment variable that carries the node's resourceToBeInited (JSON) into prepare-vg. */
 export const INIT_CONFIG_ENV = 'OPEN_LOCAL_INIT_CONFIG';
 
@@ -58,6 +61,8 @@ export function addPrepareVgJob(chart: Chart, spec: ResolvedSpec, nodeName: stri
         metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
         spec: {
           restartPolicy: 'Never',
+          // On SIGTERM prepare-vg lets its running step (a VG's LVM commands, a mkfs) finish and writes its result.
+          terminationGracePeriodSeconds: PREPARE_VG_GRACE_SECONDS,
           serviceAccountName: names.prepareVg,
           automountServiceAccountToken: false,
           priorityClassName: 'system-node-critical',
@@ -76,7 +81,14 @@ export function addPrepareVgJob(chart: Chart, spec: ResolvedSpec, nodeName: stri
               name: 'prepare-vg',
               image: spec.images.openLocal,
               imagePullPolicy: spec.images.pullPolicy,
-              args: ['prepare-vg', `--node-name=${nodeName}`, `--log-level=${spec.logLevel}`, ...(mode === 'remove' ? ['--remove'] : [])],
+              args: [
+                'prepare-vg',
+                `--node-name=${nodeName}`,
+                `--log-level=${spec.logLevel}`,
+                '--sysfs=/host/sys',
+                `--kubelet-dir=${spec.csi.kubeletDir}`,
+                ...(mode === 'remove' ? ['--remove'] : []),
+              ],
               env: [{ name: INIT_CONFIG_ENV, value: canonicalJson(init ?? {}) }],
               terminationMessagePath: '/dev/termination-log',
               terminationMessagePolicy: 'File',

@@ -1,7 +1,7 @@
 // `open-local prepare-vg` as the Job runs it, for the outcomes that need no disk: usage errors, a bad config, a node
 // without LVM tools. The disk outcomes (0 and 1) run on real LVM in test/integration/node-agent/prepare-vg-uml.test.ts.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'chai';
@@ -16,13 +16,17 @@ interface Run {
 
 const nodeDir = dirname(process.execPath);
 const tmp = mkdtempSync(join(tmpdir(), 'open-local-prepare-vg-cli-'));
+/** Node, and the tools the node lock needs (flock, mkdir, cat), but no `lvm`. */
+const tools = join(tmp, 'bin');
+mkdirSync(tools);
+for (const tool of ['flock', 'mkdir', 'cat']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(tools, tool));
 
-/** Runs the CLI with PATH = Node only, so `lvm` cannot be found, and reads the result file it wrote. */
+/** Runs the CLI with PATH = Node and the lock's tools only, so `lvm` cannot be found, and reads the result file it wrote. */
 function prepareVg(name: string, args: string[], config: string | undefined): Promise<Run> {
   const resultFile = join(tmp, `${name}.result`);
-  const env: NodeJS.ProcessEnv = { PATH: nodeDir, HOME: process.env.HOME ?? '/', ...(config === undefined ? {} : { OPEN_LOCAL_INIT_CONFIG: config }) };
+  const env: NodeJS.ProcessEnv = { PATH: `${nodeDir}:${tools}`, HOME: process.env.HOME ?? '/', ...(config === undefined ? {} : { OPEN_LOCAL_INIT_CONFIG: config }) };
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/open-local.js', 'prepare-vg', ...args, `--result-file=${resultFile}`], { env }, (error, stdout, stderr) => {
+    execFile(process.execPath, ['bin/open-local.js', 'prepare-vg', ...args, `--result-file=${resultFile}`, `--lock-file=${join(tmp, name, 'prepare-vg.lock')}`, `--state-dir=${join(tmp, name, 'state')}`], { env }, (error, stdout, stderr) => {
       let result: PrepareVgResult | undefined;
       try {
         const parsed = parseResult(readFileSync(resultFile, 'utf8'));

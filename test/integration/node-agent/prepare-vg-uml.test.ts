@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { NodeLocalStorageStatus } from '../../../api/generated/types.js';
+import { mountPointFsUuid } from '../../../node-agent/prepare-vg/fs-uuid.js';
 import { parseResult, type PrepareVgResult, type VgResult } from '../../../node-agent/prepare-vg/result.js';
 import { runInUml, type UmlResult } from '../../env/uml.js';
 
@@ -86,7 +87,7 @@ describe('prepare-vg and the agent on real LVM (UML)', function () {
       expect(await a.rc('create'), await a.log('create')).to.equal(0);
       expect(vgOf(r, 'pool0')).to.deep.include({ state: 'Created', devices: ['/dev/ubda', '/dev/ubdb'], message: '' });
       expect(Number(vgOf(r, 'pool0').size)).to.be.greaterThan(2 * 1000 * 2 ** 20);
-      expect(r.mountPoints).to.deep.equal([{ path: '/run/open-local/mp0', device: '/dev/ubdf', state: 'Created', message: '' }]);
+      expect(r.mountPoints).to.deep.equal([{ path: '/run/open-local/mp0', device: '/dev/ubdf', state: 'Created', message: '', fsUuid: mountPointFsUuid('/run/open-local/mp0') }]);
       expect(await a.vg('create', 'pool0')).to.include({ vg_tags: 'open-local', pv_count: '2' });
     });
 
@@ -130,7 +131,7 @@ describe('prepare-vg and the agent on real LVM (UML)', function () {
       const mounted = (JSON.parse(await a.text('mp0.findmnt.json')) as { filesystems: { source: string; fstype: string; options: string }[] }).filesystems[0];
       expect(mounted).to.include({ source: '/dev/ubdf', fstype: 'ext4' });
       expect(mounted?.options).to.match(/noatime/);
-      expect(await a.text('mp0.blkid')).to.match(/^LABEL=open-local$/m).and.to.match(/^TYPE=ext4$/m);
+      expect(await a.text('mp0.blkid')).to.match(/^LABEL=open-local$/m).and.to.match(/^TYPE=ext4$/m).and.to.include(`UUID=${mountPointFsUuid('/run/open-local/mp0')}\n`);
     });
   });
 

@@ -39,9 +39,9 @@ describe('node-agent/prepare-vg/block-tools', () => {
     expect(() => parseLsblk('lsblk: not a block device')).to.throw(/not JSON/);
   });
 
-  it('parses wipefs signatures with labels, and no signatures', () => {
+  it('parses wipefs signatures with labels and UUIDs, and no signatures', () => {
     const ext4 = '{"signatures":[{"device":"ubda","offset":"0x438","type":"ext4","uuid":"3c46","label":"data"}]}';
-    expect(parseWipefs(ext4)).to.deep.equal([{ type: 'ext4', label: 'data', offset: '0x438' }]);
+    expect(parseWipefs(ext4)).to.deep.equal([{ type: 'ext4', label: 'data', uuid: '3c46', offset: '0x438' }]);
     const dos = '{"signatures":[{"device":"ubdc","offset":"0x1fe","type":"dos","uuid":null,"label":null}]}';
     expect(parseWipefs(dos)).to.deep.equal([{ type: 'dos', label: undefined, offset: '0x1fe' }]);
     expect(parseWipefs('{"signatures":[\n\n]}')).to.deep.equal([]);

@@ -3,10 +3,15 @@ import type { ResourceToBeInited } from '../../../api/generated/types.js';
 import type { VgReport } from '../../../node-agent/lvm/report.js';
 import type { BlockTree, Signature } from '../../../node-agent/prepare-vg/block-tools.js';
 import type { DeviceFacts, MountedAt, NodeFacts } from '../../../node-agent/prepare-vg/inspect.js';
+import { mountPointFsUuid } from '../../../node-agent/prepare-vg/fs-uuid.js';
+import type { HostRecord } from '../../../node-agent/prepare-vg/host-records.js';
 import { planPrepare, type MountAction, type VgAction } from '../../../node-agent/prepare-vg/plan.js';
 
 const tree = (name: string, over: Partial<BlockTree> = {}): BlockTree => ({ name, type: 'disk', readOnly: false, partitions: [], holders: [], mounts: [], ...over });
-const sig = (type: string, label?: string): Signature => ({ type, label, offset: '0x0' });
+const sig = (type: string, label?: string, uuid?: string): Signature => ({ type, label, ...(uuid ? { uuid } : {}), offset: '0x0' });
+const D1 = '/mnt/open-local/d1';
+/** The UUID of mount point D1's filesystem. */
+const D1_UUID = mountPointFsUuid(D1);
 /** A free disk; `path` differs from `requested` for a symlink. */
 type DevOver = Partial<Omit<DeviceFacts, 'tree'>> & { tree?: Partial<BlockTree> };
 const dev = (requested: string, over: DevOver = {}, path = requested): DeviceFacts => {
@@ -16,8 +21,17 @@ const dev = (requested: string, over: DevOver = {}, path = requested): DeviceFac
 const vg = (name: string, tags: string[] = ['open-local']): VgReport => ({ name, uuid: `uuid-${name}`, size: 1000, free: 1000, tags, attr: 'wz--n-', pvCount: 1, seqno: 1 });
 const pv = (path: string, vgName: string) => ({ name: path, vgName, size: 100, free: 100, tags: [], attr: 'a--', path });
 
-function facts(devices: DeviceFacts[], more: { vgs?: VgReport[]; pvs?: ReturnType<typeof pv>[]; mountedAt?: [string, MountedAt][] } = {}): NodeFacts {
-  return { devices: new Map(devices.map((d) => [d.requested, d])), vgs: more.vgs ?? [], pvs: more.pvs ?? [], mountedAt: new Map(more.mountedAt ?? []) };
+type NodePv = NodeFacts['pvs'][number];
+/** Mount point D1's filesystem is on no disk unless `d1On` says where. */
+function facts(devices: DeviceFacts[], more: { vgs?: VgReport[]; pvs?: NodePv[]; mountedAt?: [string, MountedAt][]; d1On?: string[]; hostRecords?: [string, HostRecord][] } = {}): NodeFacts {
+  return {
+    devices: new Map(devices.map((d) => [d.requested, d])),
+    vgs: more.vgs ?? [],
+    pvs: more.pvs ?? [],
+    mountedAt: new Map(more.mountedAt ?? []),
+    mountFs: new Map([[D1, { uuid: D1_UUID, on: more.d1On ?? [] }]]),
+    hostRecords: new Map(more.hostRecords ?? []),
+  };
 }
 
 /** "create /dev/a,/dev/b wipe /dev/c" | "ready" | "ready: <message>" | "refuse: <message>" */
@@ -142,6 +156,85 @@ describe('node-agent/prepare-vg/plan', () => {
     });
   });
 
+  describe('disk identity (records on PVs)', () => {
+    const tagged = (path: string, vgName: string, tags: string[], over: Partial<NodePv> = {}): NodePv => ({ ...pv(path, vgName), uuid: `uuid-${path.slice(5)}`, tags, ...over });
+    const action = (config: ResourceToBeInited, f: NodeFacts) => planPrepare(config, f).vgs[0]!.action;
+
+    it('THE REPRODUCED LOSS: refuses a forced kernel name that now points to another disk (ext4 data), naming both identities', () => {
+      // pool0 was built on a forced /dev/sdb; after a reboot that disk is /dev/sdc and /dev/sdb is another disk holding ext4.
+      const f = facts(
+        [dev('/dev/sdb', { signatures: [{ type: 'ext4', label: 'data', uuid: 'fs-9', offset: '0x438' }], identity: { wwn: 'naa.2', byId: [] } })],
+        { vgs: [vg('pool0')], pvs: [tagged('/dev/sdc', 'pool0', ['open-local.dev=/dev/sdb', 'open-local.wwn=naa.1'])] },
+      );
+      const a = action(vgConfig(['/dev/sdb'], ['/dev/sdb']), f);
+      expect(a.kind).to.equal('refuse');
+      expect(summary(a)).to.equal(
+        'refuse: /dev/sdb was added to volume group pool0 as PV uuid-sdc of volume group pool0 (WWN naa.1), now at /dev/sdc, and now points to another disk (/dev/sdb: WWN naa.2; signatures ext4 UUID fs-9 label "data"): refused, nothing is wiped or added on the strength of a name. If the disk moved, name it by a stable path (/dev/disk/by-id/...) in the config; if it is gone for good, run `vgreduce --removemissing pool0` first; has a ext4 signature (label "data"); no device of volume group pool0 was touched',
+      );
+    });
+
+    it('refuses a name whose recorded disk is missing, even a blank disk now at that name', () => {
+      const f = facts([dev('/dev/sdb')], { vgs: [vg('pool0')], pvs: [tagged('[unknown]', 'pool0', ['open-local.dev=/dev/sdb'], { attr: 'a-m', uuid: 'pv-gone' })] });
+      expect(summary(action(vgConfig(['/dev/sdb']), f))).to.match(/^refuse: \/dev\/sdb was added to volume group pool0 as PV pv-gone of volume group pool0 \(no WWN, serial or by-id name\), now missing, and now points to another disk \(\/dev\/sdb: no WWN, serial or by-id name; no signature\)/);
+    });
+
+    it('says the name points to no device when its link is gone while the recorded disk is still a member', () => {
+      const f = facts([{ requested: '/dev/disk/by-id/wwn-1', path: undefined, tree: undefined, signatures: [], pvOf: undefined }], { vgs: [vg('pool0')], pvs: [tagged('/dev/sdc', 'pool0', ['open-local.dev=/dev/disk/by-id/wwn-1'])] });
+      expect(summary(action(vgConfig(['/dev/disk/by-id/wwn-1']), f))).to.match(/^refuse: \/dev\/disk\/by-id\/wwn-1 was added to volume group pool0 as PV uuid-sdc of volume group pool0 \(no WWN, serial or by-id name\), now at \/dev\/sdc, and now points to no device: .*; does not exist; no device/);
+    });
+
+    it('refuses a name recorded in another VG too (the config moved it), forced or not', () => {
+      const f = facts([dev('/dev/sdb', { signatures: [sig('xfs')] })], { vgs: [vg('old')], pvs: [tagged('/dev/sdd', 'old', ['open-local.dev=/dev/sdb'])] });
+      expect(summary(action(vgConfig(['/dev/sdb'], ['/dev/sdb'], 'pool1'), f))).to.match(/^refuse: \/dev\/sdb was added to volume group old as PV uuid-sdd/);
+    });
+
+    it('refuses a forced device that is a PV recorded under another name of a foreign VG', () => {
+      const f = facts([dev('/dev/sdb', { signatures: [sig('LVM2_member')], pvOf: 'renamed' })], { vgs: [vg('renamed', [])], pvs: [tagged('/dev/sdb', 'renamed', ['open-local.dev=/dev/sdx'])] });
+      expect(summary(action(vgConfig(['/dev/sdb'], ['/dev/sdb']), f))).to.match(/^refuse: \/dev\/sdb is recorded as \/dev\/sdx of volume group renamed/);
+    });
+
+    it('refuses a forced device whose WWN is recorded on another PV', () => {
+      const f = facts([dev('/dev/sdb', { signatures: [sig('ext4')], identity: { wwn: 'naa.1', byId: [] } })], { vgs: [vg('pool0')], pvs: [tagged('[unknown]', 'pool0', ['open-local.dev=/dev/disk/by-id/x', 'open-local.wwn=naa.1'], { attr: 'a-m', uuid: 'pv-gone' })] });
+      expect(summary(action(vgConfig(['/dev/sdb'], ['/dev/sdb']), f))).to.match(/^refuse: \/dev\/sdb has WWN naa\.1, which is recorded on another PV pv-gone of volume group pool0 \(WWN naa\.1\), now missing/);
+    });
+
+    it('DISK GONE WITH ITS VG: refuses a forced name the host record says was a PV, now another disk', () => {
+      // pool0 had one disk, /dev/sdb; it died, so LVM shows no pool0 at all, and the next disk took the name.
+      const f = facts([dev('/dev/sdb', { signatures: [sig('ext4', 'data', 'fs-9')] })], { hostRecords: [['/dev/sdb', { pvUuid: 'pv-1', vg: 'pool0', wwn: 'naa.1' }]] });
+      expect(summary(action(vgConfig(['/dev/sdb'], ['/dev/sdb']), f))).to.match(
+        /^refuse: \/dev\/sdb was initialised by prepare-vg on this node as PV pv-1 of volume group pool0 \(WWN naa\.1\), and now points to another disk \(\/dev\/sdb: no WWN, serial or by-id name; signatures ext4 UUID fs-9 label "data"\): refused, .*or remove \/dev\/sdb from prepare-vg's record file on the node/,
+      );
+    });
+
+    it('takes a name whose host record matches the disk there (the PV by UUID), or names with no record', () => {
+      const f = facts([dev('/dev/sdb', { signatures: [{ type: 'LVM2_member', label: undefined, uuid: 'pv-1', offset: '0x218' }], pvOf: '' }), dev('/dev/sdc')], { hostRecords: [['/dev/sdb', { pvUuid: 'pv-1', vg: 'pool0' }]] });
+      expect(summary(action(vgConfig(['/dev/sdb', '/dev/sdc'], ['/dev/sdb']), f))).to.equal('create /dev/sdb,/dev/sdc wipe /dev/sdb');
+    });
+
+    it('records the configured path, WWN and serial of every device it adds', () => {
+      const f = facts([dev('/dev/disk/by-id/wwn-1', { identity: { wwn: 'naa.1', serial: 'S1', byId: ['/dev/disk/by-id/wwn-1'] } }, '/dev/sdb'), dev('/dev/sdc', { signatures: [sig('ext4')] })]);
+      const a = action(vgConfig(['/dev/disk/by-id/wwn-1', '/dev/sdc'], ['/dev/sdc']), f);
+      expect(a).to.deep.include({ kind: 'create', add: ['/dev/sdb', '/dev/sdc'] });
+      expect(a.kind === 'create' ? a.record : undefined).to.deep.equal([
+        { device: '/dev/sdb', tags: ['open-local.dev=/dev/disk/by-id/wwn-1', 'open-local.wwn=naa.1', 'open-local.serial=S1'] },
+        { device: '/dev/sdc', tags: ['open-local.dev=/dev/sdc'] },
+      ]);
+    });
+
+    it('records members of its own VG added by an older open-local, once; never those of an untagged VG', () => {
+      const old = facts([dev('/dev/sdb', { pvOf: 'pool0' }), dev('/dev/sdc', { pvOf: 'pool0' })], { vgs: [vg('pool0')], pvs: [tagged('/dev/sdb', 'pool0', []), tagged('/dev/sdc', 'pool0', ['open-local.dev=/dev/sdc'])] });
+      expect(action(vgConfig(['/dev/sdb', '/dev/sdc']), old)).to.deep.equal({ kind: 'ready', record: [{ device: '/dev/sdb', tags: ['open-local.dev=/dev/sdb'] }] });
+      const legacy = facts([dev('/dev/sdb', { pvOf: 'pool0' })], { vgs: [vg('pool0', [])], pvs: [tagged('/dev/sdb', 'pool0', [])] });
+      expect(action(vgConfig(['/dev/sdb']), legacy)).to.deep.include({ kind: 'ready', record: [] });
+    });
+
+    it('is Ready when two members swapped names (nothing to add, nothing touched)', () => {
+      const f = facts([dev('/dev/sdb', { pvOf: 'pool0' }), dev('/dev/sdc', { pvOf: 'pool0' })],
+        { vgs: [vg('pool0')], pvs: [tagged('/dev/sdb', 'pool0', ['open-local.dev=/dev/sdc']), tagged('/dev/sdc', 'pool0', ['open-local.dev=/dev/sdb'])] });
+      expect(action(vgConfig(['/dev/sdb', '/dev/sdc'], ['/dev/sdb', '/dev/sdc']), f)).to.deep.equal({ kind: 'ready', record: [] });
+    });
+  });
+
   describe('mount points', () => {
     const mp = (over: Partial<NonNullable<ResourceToBeInited['mountpoints']>[number]> = {}): ResourceToBeInited => ({ mountpoints: [{ path: '/mnt/open-local/d1', device: '/dev/sdd', ...over }] });
     const table: [string, ResourceToBeInited, NodeFacts, string | RegExp][] = [
@@ -151,13 +244,22 @@ describe('node-agent/prepare-vg/plan', () => {
       ['refuses when mounted there with another fsType', mp({ fsType: 'xfs' }), facts([dev('/dev/sdd')], { mountedAt: [['/mnt/open-local/d1', { source: '/dev/sdd', fsType: 'ext4' }]] }), /is mounted on \/mnt\/open-local\/d1 as ext4, not xfs/],
       ['refuses when the path is a mount point of another device', mp(), facts([dev('/dev/sdd')], { mountedAt: [['/mnt/open-local/d1', { source: '/dev/sde', fsType: 'ext4' }]] }), /already a mount point of \/dev\/sde/],
       ['refuses a device with a foreign filesystem, pointing at force', mp(), facts([dev('/dev/sdd', { signatures: [sig('ext4', 'data')] })]), /has a ext4 signature \(label "data"\) \(set force: true to DESTROY/],
-      ['mounts its own open-local filesystem without formatting (after a reboot)', mp(), facts([dev('/dev/sdd', { signatures: [sig('ext4', 'open-local')] })]), 'mount /dev/sdd ext4'],
-      ['DECISION: never reformats its own filesystem, even with force', mp({ force: true }), facts([dev('/dev/sdd', { signatures: [sig('ext4', 'open-local')] })]), 'mount /dev/sdd ext4'],
-      ['does not take an open-local filesystem of another type for its own', mp({ fsType: 'xfs' }), facts([dev('/dev/sdd', { signatures: [sig('ext4', 'open-local')] })]), /^refuse: /],
+      ['mounts its own open-local filesystem (its UUID) without formatting (after a reboot)', mp(), facts([dev('/dev/sdd', { signatures: [sig('ext4', 'open-local', D1_UUID)] })], { d1On: ['/dev/sdd'] }), 'mount /dev/sdd ext4'],
+      ['DECISION: never reformats its own filesystem, even with force', mp({ force: true }), facts([dev('/dev/sdd', { signatures: [sig('ext4', 'open-local', D1_UUID)] })], { d1On: ['/dev/sdd'] }), 'mount /dev/sdd ext4'],
+      ['does not take its own UUID with another type for its own', mp({ fsType: 'xfs' }), facts([dev('/dev/sdd', { signatures: [sig('ext4', 'open-local', D1_UUID)] })], { d1On: ['/dev/sdd'] }), /^refuse: \/dev\/sdd holds an open-local ext4 filesystem/],
       ['wipes and formats a signed device with force', mp({ force: true }), facts([dev('/dev/sdd', { signatures: [sig('xfs', 'old')] })]), 'mount /dev/sdd ext4 format wipe /dev/sdd'],
       ['refuses a device mounted elsewhere, even with force', mp({ force: true }), facts([dev('/dev/sdd', { tree: { mounts: ['/dev/sdd on /var/lib/docker'] } })]), /is mounted \(\/dev\/sdd on \/var\/lib\/docker\)/],
       ['refuses a device that is also a VG device', { ...vgConfig(['/dev/sdd']), ...mp() }, facts([dev('/dev/sdd')]), /is the same device as another entry/],
       ['refuses a missing device', mp(), facts([{ requested: '/dev/sdd', path: undefined, tree: undefined, signatures: [], pvOf: undefined }]), 'refuse: /dev/sdd does not exist'],
+      ['SWAP: refuses, even with force, a device while the mount point\'s filesystem is on another disk', mp({ force: true }), facts([dev('/dev/sdd', { signatures: [sig('ext4', 'data', 'fs-9')] }), dev('/dev/sde')], { d1On: ['/dev/sde'] }),
+        `refuse: the filesystem of mount point /mnt/open-local/d1 (UUID ${D1_UUID}) is on /dev/sde, not on /dev/sdd, which now holds another disk (/dev/sdd: no WWN, serial or by-id name; signatures ext4 UUID fs-9 label "data"): refused even with force; nothing was mounted, formatted or wiped. Name the disk by a stable path (/dev/disk/by-id/...) in the config`],
+      ['SWAP: refuses a blank disk too while the filesystem is elsewhere', mp(), facts([dev('/dev/sdd')], { d1On: ['/dev/sde'] }), /^refuse: the filesystem of mount point \/mnt\/open-local\/d1 .* is on \/dev\/sde/],
+      ['SWAP: never mounts or formats another open-local filesystem of the same type, even with force', mp({ force: true }), facts([dev('/dev/sdd', { signatures: [sig('ext4', 'open-local', 'other-uuid')] })]),
+        `refuse: /dev/sdd holds an open-local ext4 filesystem (UUID other-uuid) that is not mount point /mnt/open-local/d1's (UUID ${D1_UUID}): another mount point's disk, or one made by an older open-local; refused even with force, nothing was touched. If it is this mount point's filesystem, hand it over with \`tune2fs -U ${D1_UUID} /dev/sdd\``],
+      ['DISK GONE: refuses, even with force, a device the host record says held the mount point\'s filesystem', mp({ force: true }), facts([dev('/dev/sdd', { signatures: [sig('ext4', 'data', 'fs-9')] })], { hostRecords: [['/dev/sdd', { fsUuid: D1_UUID, mountPoint: D1 }]] }),
+        new RegExp(`^refuse: /dev/sdd was initialised by prepare-vg on this node as filesystem UUID ${D1_UUID} of mount point /mnt/open-local/d1 \\(no WWN, serial or by-id name\\), and now points to another disk`)],
+      ['refuses a mount path under a system directory', mp({ path: '/etc/open-local' }), facts([dev('/dev/sdd')]), 'refuse: /etc/open-local may not be a mount point: it is under the system directory /etc; nothing was done'],
+      ['refuses a mount path under the default kubelet directory', mp({ path: '/var/lib/kubelet/pods/x' }), facts([dev('/dev/sdd')]), /may not be a mount point: it is under the kubelet directory \/var\/lib\/kubelet/],
     ];
     for (const [name, config, f, want] of table) {
       it(name, () => {
@@ -166,5 +268,14 @@ describe('node-agent/prepare-vg/plan', () => {
         else expect(got).to.match(want);
       });
     }
+
+    it('formats with the mount point\'s UUID', () => {
+      expect(planPrepare(mp(), facts([dev('/dev/sdd')])).mountPoints[0]!.action).to.deep.include({ kind: 'mount', format: true, fsUuid: D1_UUID });
+    });
+
+    it('refuses a mount path under the kubelet directory the cluster configures', () => {
+      const config = mp({ path: '/data/kubelet/x' });
+      expect(summary(planPrepare(config, facts([dev('/dev/sdd')]), { kubeletDir: '/data/kubelet' }).mountPoints[0]!.action)).to.match(/under the kubelet directory \/data\/kubelet/);
+    });
   });
 });

@@ -20,6 +20,9 @@ interface FakeVg {
 class FakeHost implements Exec {
   readonly mode = 'direct' as const;
   readonly ran: string[] = [];
+  /** prepare-vg's record file on this host (host-records.ts); undefined when it does not exist. */
+  records: string | undefined;
+  private staged = '';
   private vgs: FakeVg[];
   private readonly pvs: Map<string, string>;
   private readonly fail: ReadonlySet<string>;
@@ -36,6 +39,16 @@ class FakeHost implements Exec {
     const line = argv.join(' ');
     const ok = (stdout = ''): Promise<RunResult> => Promise.resolve({ stdout, stderr: '', code: 0 });
     if (argv[0] === 'realpath') return ok(`${argv.at(-1) ?? ''}\n`);
+    if (argv[0] === 'cat') return this.records === undefined ? Promise.resolve({ stdout: '', stderr: `cat: ${argv.at(-1) ?? ''}: No such file or directory`, code: 1 }) : ok(this.records);
+    if (argv[0] === 'mkdir' || argv[0] === 'sync') return ok();
+    if (argv[0] === 'tee') {
+      this.staged = options.input ?? '';
+      return ok();
+    }
+    if (argv[0] === 'mv') {
+      this.records = this.staged;
+      return ok();
+    }
     const [, command, target] = argv;
     const report = (section: string, rows: Record<string, string>[]) => ok(JSON.stringify({ report: [{ [section]: rows }] }));
     if (command === 'vgs') return report('vg', this.vgs.map((v) => ({ vg_name: v.name, vg_uuid: `u-${v.name}`, vg_size: '1000', vg_free: '1000', vg_tags: v.tags, vg_attr: 'wz--n-', pv_count: '1', vg_seqno: '3' })));
@@ -59,7 +72,7 @@ class FakeHost implements Exec {
 }
 
 const log = createLogger('test', 'silent');
-const run = (host: FakeHost, config: ResourceToBeInited) => removeNode(config, { node: 'n1', configHash: 'h', exec: host, lvm: new Lvm(host), log });
+const run = (host: FakeHost, config: ResourceToBeInited) => removeNode(config, { node: 'n1', configHash: 'h', exec: host, lvm: new Lvm(host), log, sysfs: '/sys', kubeletDir: '/var/lib/kubelet', stopped: () => undefined, stateDir: '/var/lib/open-local' });
 
 describe('node-agent/prepare-vg/run removeNode (--remove, scripted LVM)', () => {
   it('removes the empty tagged VG, then unlabels its PVs; refuses the others; touches no mount point', async () => {
@@ -113,6 +126,21 @@ describe('node-agent/prepare-vg/run removeNode (--remove, scripted LVM)', () => 
     expect(r.volumeGroups[0]).to.deep.include({ state: 'Failed', devices: ['/dev/sdb', '/dev/sdc'], message: '/dev/sdc still carries an LVM label after the run' });
     const stuck = new FakeHost([{ name: 'pool0', tags: 'open-local', lvs: [] }], new Map(), new Set(), new Set(['lvm vgremove pool0']));
     expect((await run(stuck, { vgs: [{ name: 'pool0', devices: ['/dev/sdb'] }] })).volumeGroups[0]).to.deep.include({ state: 'Failed', message: 'volume group pool0 is still present after the run' });
+  });
+
+  it('forgets the removed VG\'s devices in the host record file, and keeps every other record', async () => {
+    const host = new FakeHost([{ name: 'pool0', tags: 'open-local', lvs: [] }, { name: 'busy', tags: 'open-local', lvs: ['local-1'] }], new Map([['/dev/sdb', 'pool0'], ['/dev/sdd', 'busy']]));
+    host.records = JSON.stringify({ version: 1, devices: { '/dev/sdb': { pvUuid: 'u-b', vg: 'pool0' }, '/dev/sdd': { pvUuid: 'u-d', vg: 'busy' }, '/dev/sdf': { fsUuid: 'f', mountPoint: '/mnt/open-local/d1' } } });
+    await run(host, { vgs: [{ name: 'pool0', devices: ['/dev/sdb'] }, { name: 'busy', devices: ['/dev/sdd'] }] });
+    expect(JSON.parse(host.records)).to.deep.equal({ version: 1, devices: { '/dev/sdd': { pvUuid: 'u-d', vg: 'busy' }, '/dev/sdf': { fsUuid: 'f', mountPoint: '/mnt/open-local/d1' } } });
+  });
+
+  it('still removes when the record file is unreadable, and says so', async () => {
+    const host = new FakeHost([{ name: 'pool0', tags: 'open-local', lvs: [] }], new Map([['/dev/sdb', 'pool0']]));
+    host.records = '{"version":1,';
+    const r = await run(host, { vgs: [{ name: 'pool0', devices: ['/dev/sdb'] }] });
+    expect(r.volumeGroups[0]).to.deep.include({ state: 'Removed', devices: ['/dev/sdb'] });
+    expect(r.volumeGroups[0]?.message).to.match(/^could not remove the removed volume groups' devices from \/var\/lib\/open-local\/prepare-vg-records.json: .* is not JSON/);
   });
 
   it('inspects nothing when the config has no VG (a node without LVM tools succeeds)', async () => {

@@ -46,6 +46,19 @@ describe('node-agent/prepare-vg/result', () => {
     expect((parsed as PrepareVgResult).volumeGroups.map((v) => [v.name, v.state])).to.deep.equal(huge.volumeGroups.map((v) => [v.name, v.state]));
   });
 
+  it('drops the PV identities before the device lists when the result would not fit', () => {
+    const pvs = Array.from({ length: 6 }, (_, j) => ({ device: `/dev/disk/by-id/wwn-0x5000c500a1b2c3${j}`, uuid: 'F3qSjn-meio-DADL-UK5Z-4ftF-HrCM-1tW0Yo', addedAs: `/dev/disk/by-id/wwn-0x5000c500a1b2c3${j}`, wwn: `naa.5000c500a1b2c3${j}` }));
+    const many: PrepareVgResult = {
+      ...base,
+      volumeGroups: Array.from({ length: 6 }, (_, i) => ({ name: `vg-${i}`, state: 'Ready' as const, devices: pvs.map((p) => p.device), message: '', physicalVolumes: pvs })),
+    };
+    const parsed = parseResult(formatResult(many)) as PrepareVgResult;
+    expect(parsed.volumeGroups.map((v) => v.physicalVolumes)).to.deep.equal(many.volumeGroups.map(() => undefined));
+    expect(parsed.volumeGroups.map((v) => v.devices)).to.deep.equal(many.volumeGroups.map((v) => v.devices));
+    const one = { ...base, volumeGroups: [many.volumeGroups[0]!], mountPoints: [{ path: '/mnt/a', device: '/dev/sdd', state: 'Created' as const, message: '', fsUuid: 'u' }] };
+    expect(parseResult(formatResult(one))).to.deep.equal(one);
+  });
+
   const invalid: [string, string][] = [
     ['text that is not JSON', 'Error: boom'],
     ['another version', JSON.stringify({ ...base, version: 2 })],
