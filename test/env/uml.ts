@@ -4,8 +4,9 @@
 //
 // The guest runs the command as root with the cwd preserved, so host paths (the checkout, its
 // node_modules, a temp dir) work unchanged inside. It boots in ~2 s. Guest-private mounts keep LVM
-// from writing into the host: /run is a tmpfs, /etc/lvm a copy inside it, /dev the guest's devtmpfs, and
-// /var/lib/open-local (prepare-vg's record file) a tmpfs.
+// from writing into the host: /run is a tmpfs, /etc/lvm a copy inside it, /dev the guest's devtmpfs,
+// /var/lib/open-local (prepare-vg's record file) a tmpfs, and /mnt a tmpfs for the tests' mount points (prepare-vg
+// refuses mount points under system directories such as /run).
 // UML disks report queue/rotational = 0 (SSD); `rotational: true` makes the init script write 1
 // into /sys/block/ubdX/queue/rotational, which lsblk and LVM then report as a spinning disk.
 // Caveat: the ubd driver resets the flag to 0 whenever the disk is opened (LVM, mkfs), so a test that needs
@@ -167,6 +168,7 @@ mkdir -p /dev/pts /dev/shm && mount -t devpts devpts /dev/pts 2>/dev/null; mount
 mkdir -p /run/etc-lvm && cp -a /etc/lvm/. /run/etc-lvm/ && mount --bind /run/etc-lvm /etc/lvm
 # guest-private prepare-vg record file (node-agent/prepare-vg/host-records.ts), so no guest reads or writes the host's
 mkdir -p /var/lib/open-local && mount -t tmpfs open-local-state /var/lib/open-local
+mount -t tmpfs mnt /mnt
 mount --bind ${MODULES_DIR} /lib/modules
 modprobe dm-mod; modprobe dm-snapshot; modprobe dm-thin-pool 2>/dev/null
 ${rotational}

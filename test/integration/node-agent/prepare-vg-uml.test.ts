@@ -87,7 +87,7 @@ describe('prepare-vg and the agent on real LVM (UML)', function () {
       expect(await a.rc('create'), await a.log('create')).to.equal(0);
       expect(vgOf(r, 'pool0')).to.deep.include({ state: 'Created', devices: ['/dev/ubda', '/dev/ubdb'], message: '' });
       expect(Number(vgOf(r, 'pool0').size)).to.be.greaterThan(2 * 1000 * 2 ** 20);
-      expect(r.mountPoints).to.deep.equal([{ path: '/run/open-local/mp0', device: '/dev/ubdf', state: 'Created', message: '', fsUuid: mountPointFsUuid('/run/open-local/mp0') }]);
+      expect(r.mountPoints).to.deep.equal([{ path: '/mnt/open-local/mp0', device: '/dev/ubdf', state: 'Created', message: '', fsUuid: mountPointFsUuid('/mnt/open-local/mp0') }]);
       expect(await a.vg('create', 'pool0')).to.include({ vg_tags: 'open-local', pv_count: '2' });
     });
 
@@ -131,7 +131,7 @@ describe('prepare-vg and the agent on real LVM (UML)', function () {
       const mounted = (JSON.parse(await a.text('mp0.findmnt.json')) as { filesystems: { source: string; fstype: string; options: string }[] }).filesystems[0];
       expect(mounted).to.include({ source: '/dev/ubdf', fstype: 'ext4' });
       expect(mounted?.options).to.match(/noatime/);
-      expect(await a.text('mp0.blkid')).to.match(/^LABEL=open-local$/m).and.to.match(/^TYPE=ext4$/m).and.to.include(`UUID=${mountPointFsUuid('/run/open-local/mp0')}\n`);
+      expect(await a.text('mp0.blkid')).to.match(/^LABEL=open-local$/m).and.to.match(/^TYPE=ext4$/m).and.to.include(`UUID=${mountPointFsUuid('/mnt/open-local/mp0')}\n`);
     });
   });
 
@@ -192,7 +192,7 @@ describe('prepare-vg and the agent on real LVM (UML)', function () {
     });
 
     it('lists the mount point and offers no in-use disk as a Device volume', () => {
-      expect(status.nodeStorageInfo?.mountPoints?.map((m) => [m.name, m.device, m.fsType, m.condition])).to.deep.equal([['/run/open-local/mp0', '/dev/ubdf', 'ext4', 'DiskReady']]);
+      expect(status.nodeStorageInfo?.mountPoints?.map((m) => [m.name, m.device, m.fsType, m.condition])).to.deep.equal([['/mnt/open-local/mp0', '/dev/ubdf', 'ext4', 'DiskReady']]);
       expect(status.filteredStorageInfo?.volumeGroups).to.deep.equal(['pool-forced', 'pool0']);
       expect(status.filteredStorageInfo?.devices).to.deep.equal([]);
       expect(status.nodeStorageInfo?.state).to.include({ type: 'DiskReady', reason: 'Healthy' });

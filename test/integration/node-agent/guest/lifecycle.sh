@@ -7,7 +7,7 @@ write_mbr /dev/ubde
 ls /sys/block/ubde >"$OUT/forced-partitions.before"
 
 POOL='{"name":"pool0","devices":["/dev/disk/by-id/virtio-open-local-a","/dev/ubdb"]}'
-MP='{"path":"/run/open-local/mp0","device":"/dev/ubdf","options":["noatime"]}'
+MP='{"path":"/mnt/open-local/mp0","device":"/dev/ubdf","options":["noatime"]}'
 prepare_vg create "{\"vgs\":[$POOL],\"mountpoints\":[$MP]}"
 snapshot create
 prepare_vg again "{\"vgs\":[$POOL],\"mountpoints\":[$MP]}"
@@ -27,7 +27,7 @@ wipefs --no-act --json /dev/ubde >"$OUT/forced-e.wipefs.json"
 ls /sys/block/ubde >"$OUT/forced-partitions.after"
 prepare_vg force-again "{\"vgs\":[$POOL3,$FORCED],\"mountpoints\":[$MP]}"
 snapshot force-again
-findmnt --json --output TARGET,SOURCE,FSTYPE,OPTIONS /run/open-local/mp0 >"$OUT/mp0.findmnt.json"
+findmnt --json --output TARGET,SOURCE,FSTYPE,OPTIONS /mnt/open-local/mp0 >"$OUT/mp0.findmnt.json"
 blkid -p -o export /dev/ubdf >"$OUT/mp0.blkid"
 
 # One agent pass on the prepared node: discovery, snapshot auto-extension, status. A 64M foreign LV reduces
@@ -41,6 +41,6 @@ snapshot before-pass
 # UML's ubd driver resets queue/rotational to 0 whenever the disk is opened (LVM opened ubdb above), so the flag the
 # harness set at boot is gone: set it again right before the pass, whose first step reads sysfs before LVM runs.
 echo 1 >/sys/block/ubdb/queue/rotational
-node --import tsx test/integration/node-agent/guest/agent-pass.ts /run/open-local >"$OUT/agent-pass.json" 2>"$OUT/agent-pass.log"
+node --import tsx test/integration/node-agent/guest/agent-pass.ts /mnt/open-local >"$OUT/agent-pass.json" 2>"$OUT/agent-pass.log"
 echo $? >"$OUT/agent-pass.rc"
 snapshot after-pass

@@ -21,7 +21,7 @@ prepare_vg refuse '{"vgs":[
   {"name":"pool-foreign-pv","devices":["/dev/ubdc"]},
   {"name":"vgforeign","devices":["/dev/ubde"]},
   {"name":"pool-mixed","devices":["/dev/ubdd","/dev/ubdg"]}],
- "mountpoints":[{"path":"/run/open-local/mp1","device":"/dev/ubdf"}]}'
+ "mountpoints":[{"path":"/mnt/open-local/mp1","device":"/dev/ubdf"}]}'
 prepare_vg bad-config '{"vgs":[{"name":"-bad","devices":["/dev/ubdd"]}]}'
 snapshot after
 
@@ -30,4 +30,4 @@ first_mib_sha /dev/ubdb >"$OUT/mbr.after"; partx --show /dev/ubdb >"$OUT/partx.a
 mount -o ro /dev/ubdb1 /run/m && cat /run/m/note.txt >"$OUT/note.after" && umount /run/m
 for d in ubda ubdb ubdc ubdd ubde ubdf ubdg; do wipefs --no-act --json /dev/$d >"$OUT/$d.wipefs.after.json"; done
 blkid -p -o export /dev/vgforeign/home >"$OUT/home.blkid"
-test -d /run/open-local/mp1; echo $? >"$OUT/mp1.created"
+test -d /mnt/open-local/mp1; echo $? >"$OUT/mp1.created"

@@ -19,13 +19,13 @@ wipefs --no-act --json /dev/ubdf >"$OUT/ubdf.wipefs.json"
 #    mount point (all made by the real CLI), the untagged VG above, and a VG that was never made.
 EMPTY='{"name":"pool-empty","devices":["/dev/ubda","/dev/ubdb"]}'
 DATA='{"name":"pool-data","devices":["/dev/ubdc"]}'
-MP='{"path":"/run/open-local/mp-keep","device":"/dev/ubdg"}'
+MP='{"path":"/mnt/open-local/mp-keep","device":"/dev/ubdg"}'
 NEVER='{"name":"never-made","devices":["/dev/ubdf"]}'
 prepare_vg create "{\"vgs\":[$EMPTY,$DATA],\"mountpoints\":[$MP]}"
 lvm lvcreate -q -y -L 100M -n local-data pool-data >/dev/null
 mkfs.ext4 -q /dev/pool-data/local-data && mount /dev/pool-data/local-data /run/m
 head -c 4194304 /dev/urandom >/run/m/precious.bin && sha256sum /run/m/precious.bin | cut -d' ' -f1 >"$OUT/file.before" && umount /run/m
-echo kept >/run/open-local/mp-keep/note.txt
+echo kept >/mnt/open-local/mp-keep/note.txt
 for d in ubda ubdb; do wipefs --no-act --json /dev/$d >"$OUT/$d.wipefs.before.json"; done
 snapshot before-remove
 
@@ -38,8 +38,8 @@ for d in ubda ubdb; do
 done
 lvm pvs --noheadings -o pv_name /dev/ubda /dev/ubdb >"$OUT/pvs.removed.txt" 2>"$OUT/pvs.removed.err"; echo $? >"$OUT/pvs.removed.rc"
 mount -o ro /dev/pool-data/local-data /run/m && sha256sum /run/m/precious.bin | cut -d' ' -f1 >"$OUT/file.after" && umount /run/m
-findmnt --json --output TARGET,SOURCE /run/open-local/mp-keep >"$OUT/mp-keep.findmnt.json"
-cat /run/open-local/mp-keep/note.txt >"$OUT/mp-keep.note"
+findmnt --json --output TARGET,SOURCE /mnt/open-local/mp-keep >"$OUT/mp-keep.findmnt.json"
+cat /mnt/open-local/mp-keep/note.txt >"$OUT/mp-keep.note"
 
 # 4. A second --remove of the removed VG (and the never-made one) is a no-op that succeeds.
 prepare_vg remove-again "{\"vgs\":[$EMPTY,$NEVER]}" --remove
