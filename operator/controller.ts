@@ -19,6 +19,7 @@ import { MODE_ANNOTATION, type PrepareVgMode } from '../synth/stack/prepare-vg-j
 import { componentStatuses } from './status/components.js';
 import type { OperatorMetrics } from './metrics.js';
 import { computeStatus, type Observation } from './status/conditions.js';
+import { storageWarnings } from './status/storage-warnings.js';
 
 export const FINALIZER = 'csi.aliyun.com/open-local-operator';
 
@@ -149,6 +150,7 @@ export class OpenLocalClusterController {
       nodes: plan.statuses,
       components,
       extenderEnabled: spec.extender.enabled,
+      storageWarnings: storageWarnings(cluster.spec.storage),
     };
     await this.writeStatus(cluster, computeStatus(observation, cluster.status, this.now()), log);
   }
@@ -229,5 +231,5 @@ export class OpenLocalClusterController {
 }
 
 function emptyObservation(cluster: OpenLocalCluster): Observation {
-  return { generation: cluster.metadata?.generation ?? 0, deleting: false, specErrors: [], applyErrors: [], nodes: cluster.status?.nodes ?? [], components: cluster.status?.components ?? [], extenderEnabled: false };
+  return { generation: cluster.metadata?.generation ?? 0, deleting: false, specErrors: [], applyErrors: [], nodes: cluster.status?.nodes ?? [], components: cluster.status?.components ?? [], extenderEnabled: false, storageWarnings: storageWarnings(cluster.spec.storage) };
 }
