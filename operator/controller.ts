@@ -12,7 +12,7 @@ import { removeStack } from './deletion.js';
 import { recordEvents, transitionEvents } from './events.js';
 import { applyDesired, pruneStale } from './operands/apply.js';
 import { withOwnership } from './operands/desired.js';
-import { jobFacts, nodeFacts } from './nodes/facts.js';
+import { jobFacts, NODE_BOOT_ID_ANNOTATION, NODE_UID_ANNOTATION, nodeFacts, strayPods } from './nodes/facts.js';
 import { planNodes, type JobFacts, type NodeAction } from './nodes/plan.js';
 import { planCleanup, type CleanupPlan } from './nodes/cleanup-plan.js';
 import { MODE_ANNOTATION, type PrepareVgMode } from '../synth/stack/prepare-vg-job.js';
@@ -137,7 +137,9 @@ export class OpenLocalClusterController {
 
     const jobs = this.jobFacts(cluster, spec.namespace, 'prepare');
     const nodes = this.o.caches.nodes.list().map(nodeFacts);
-    const plan = planNodes({ spec, nodes, jobs, previous: cluster.status?.nodes ?? [], now: this.now() });
+    const jobUids = new Set((this.o.caches.ownedCache('Job')?.list(spec.namespace) ?? []).flatMap((j) => j.metadata?.uid ?? []));
+    const stray = strayPods(this.o.caches.prepareVgPods.list(spec.namespace), jobUids);
+    const plan = planNodes({ spec, nodes, jobs, previous: cluster.status?.nodes ?? [], now: this.now(), strayPods: stray });
     const actionErrors = await this.execute(plan.actions, cluster, spec, log);
     if (plan.requeueAfterMs !== undefined) this.queue.addAfter(name, plan.requeueAfterMs);
 
@@ -198,13 +200,24 @@ export class OpenLocalClusterController {
       try {
         switch (a.type) {
           case 'createJob': {
+            // The Job records which incarnation of the node it is for: after a re-creation or a reboot its result is stale.
+            const node = this.o.caches.nodes.get(a.node);
             const [job] = withOwnership([renderPrepareVgJob(cluster, a.node, a.labels)], cluster);
+            if (job?.metadata) {
+              job.metadata.annotations = {
+                ...job.metadata.annotations,
+                ...(node?.metadata.uid ? { [NODE_UID_ANNOTATION]: node.metadata.uid } : {}),
+                ...(node?.status?.nodeInfo?.bootID ? { [NODE_BOOT_ID_ANNOTATION]: node.status.nodeInfo.bootID } : {}),
+              };
+            }
             if (job && (await this.o.api.createIfAbsent(job))) this.o.metrics.jobsStarted.inc();
             log.info({ node: a.node }, 'started prepare-VG Job');
             break;
           }
           case 'deleteJob':
-            await this.o.api.delete({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: a.name, namespace: ns } });
+            // Foreground: the Job stays (and its name stays taken) until its pod has ended, so no replacement
+            // prepare-vg can start beside a running one.
+            await this.o.api.delete({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: a.name, namespace: ns } }, 'Foreground');
             break;
           case 'markReady':
           case 'unmarkReady':
