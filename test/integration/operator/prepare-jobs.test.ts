@@ -116,9 +116,11 @@ describe('prepare-VG Jobs on a real API server', function () {
 
     const fresh = await eventually('a Job for the new node-b', () => liveJobOf('node-b', job));
     expect(fresh.metadata?.annotations?.['csi.aliyun.com/node-uid']).to.equal(newUid);
-    const status = await nodeStatus('node-b');
-    expect(status?.uid).to.equal(newUid);
-    expect(status?.phase).to.equal('Preparing');
+    // The status entry of the old Node does not carry over: the new one is Preparing under its own UID.
+    await eventually('node-b preparing under its new UID', async () => {
+      const s = await nodeStatus('node-b');
+      return s?.uid === newUid && s.phase === 'Preparing' ? true : undefined;
+    });
     await finishPrepareVgJob(api, fresh, prepareResult('node-b', hashOf(fresh)), true);
     await eventually('the new node-b ready', async () => {
       const s = await nodeStatus('node-b');
