@@ -119,7 +119,7 @@ describe('prepare-VG Jobs on a real API server', function () {
     // The status entry of the old Node does not carry over: the new one is Preparing under its own UID.
     await eventually('node-b preparing under its new UID', async () => {
       const s = await nodeStatus('node-b');
-      return s?.uid === newUid && s.phase === 'Preparing' ? true : undefined;
+      return s?.phase === 'Preparing' && s.uid === newUid ? true : undefined;
     });
     await finishPrepareVgJob(api, fresh, prepareResult('node-b', hashOf(fresh)), true);
     await eventually('the new node-b ready', async () => {
