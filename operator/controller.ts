@@ -137,9 +137,7 @@ export class OpenLocalClusterController {
 
     const jobs = this.jobFacts(cluster, spec.namespace, 'prepare');
     const nodes = this.o.caches.nodes.list().map(nodeFacts);
-    const jobUids = new Set((this.o.caches.ownedCache('Job')?.list(spec.namespace) ?? []).flatMap((j) => j.metadata?.uid ?? []));
-    const stray = strayPods(this.o.caches.prepareVgPods.list(spec.namespace), jobUids);
-    const plan = planNodes({ spec, nodes, jobs, previous: cluster.status?.nodes ?? [], now: this.now(), strayPods: stray });
+    const plan = planNodes({ spec, nodes, jobs, previous: cluster.status?.nodes ?? [], now: this.now(), strayPods: this.strayPods(spec.namespace) });
     const actionErrors = await this.execute(plan.actions, cluster, spec, log);
     if (plan.requeueAfterMs !== undefined) this.queue.addAfter(name, plan.requeueAfterMs);
 
@@ -155,6 +153,12 @@ export class OpenLocalClusterController {
       storageWarnings: storageWarnings(cluster.spec.storage),
     };
     await this.writeStatus(cluster, computeStatus(observation, cluster.status, this.now()), log);
+  }
+
+  /** Nodes where a prepare-vg pod runs whose Job is gone (node → pod). */
+  private strayPods(namespace: string): Map<string, string> {
+    const jobUids = new Set((this.o.caches.ownedCache('Job')?.list(namespace) ?? []).flatMap((j) => j.metadata?.uid ?? []));
+    return strayPods(this.o.caches.prepareVgPods.list(namespace), jobUids);
   }
 
   /** This cluster's prepare (or cleanup) Jobs with their pods' results. */
@@ -173,7 +177,9 @@ export class OpenLocalClusterController {
   private async cleanupVolumeGroups(cluster: OpenLocalCluster, log: Logger): Promise<CleanupPlan> {
     const spec = resolveSpec(cluster);
     const nodes = new Map(this.o.caches.nodes.list().map((n) => [n.metadata.name ?? '', n.metadata.labels ?? {}]));
-    const plan = planCleanup(cluster.status?.nodes ?? [], new Set(nodes.keys()), this.jobFacts(cluster, spec.namespace, 'remove'), spec.prepareVolumeGroups.concurrency);
+    const preparing = this.jobFacts(cluster, spec.namespace, 'prepare').filter((j) => j.state === 'Active' || j.pod === 'Running').map((j) => j.node);
+    const busy = new Set([...preparing, ...this.strayPods(spec.namespace).keys()]);
+    const plan = planCleanup(cluster.status?.nodes ?? [], new Set(nodes.keys()), this.jobFacts(cluster, spec.namespace, 'remove'), spec.prepareVolumeGroups.concurrency, busy);
     for (const node of plan.start) {
       const [job] = withOwnership([renderPrepareVgJob(cluster, node, nodes.get(node) ?? {}, 'remove')], cluster);
       if (job) await this.o.api.createIfAbsent(job);
