@@ -95,6 +95,17 @@ describe('operator reconcile on a real API server', function () {
       expect(node?.metadata?.labels?.[STORAGE_READY_LABEL], n).to.equal(ready ? 'true' : undefined);
     }
 
+    // While node-c waits out its retry backoff, reconciling again writes nothing (retryAt, not a countdown).
+    expect(nodeC?.retryAt).to.be.a('string');
+    await op.controller.queue.idle();
+    const quiet = await writes();
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 600));
+      op.controller.queue.add('open-local');
+      await op.controller.queue.idle();
+    }
+    expect(await writes()).to.equal(quiet);
+
     // The admin fixes node-c's disk (drops it from the config); the operator re-runs its Job.
     await api.request('DELETE', '/api/v1/nodes/node-c');
     for (const kind of ['Deployment', 'DaemonSet']) {
