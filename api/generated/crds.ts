@@ -2412,7 +2412,7 @@ export const crdManifests: readonly CrdManifest[] = [
                       ]
                     },
                     "conditions": {
-                      "description": "Ready, Progressing, Degraded, NodesPrepared, ComponentsAvailable, SchedulerExtenderConfigured.",
+                      "description": "Ready, Progressing, Degraded, NodesPrepared, ComponentsAvailable, SchedulerExtenderConfigured, and StorageConfigWarnings (True when spec.storage forces a device by its kernel name; never Degraded).",
                       "type": "array",
                       "maxItems": 32,
                       "x-kubernetes-list-type": "map",

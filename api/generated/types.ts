@@ -657,7 +657,7 @@ export interface OpenLocalClusterStatus {
   observedGeneration?: number;
   phase?: 'Pending' | 'Progressing' | 'Ready' | 'Degraded' | 'Deleting';
   /**
-   * Ready, Progressing, Degraded, NodesPrepared, ComponentsAvailable, SchedulerExtenderConfigured.
+   * Ready, Progressing, Degraded, NodesPrepared, ComponentsAvailable, SchedulerExtenderConfigured, and StorageConfigWarnings (True when spec.storage forces a device by its kernel name; never Degraded).
    *
    * @maxItems 32
    */
