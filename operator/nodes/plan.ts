@@ -174,8 +174,9 @@ export function planNodes(input: PlanInput): NodePlan {
       continue;
     }
     if (job?.state === 'Deleting') {
-      // Deleted in the foreground: the Job goes only after its pod ended; a Failed node keeps its failure until retried.
-      if (before?.phase === 'Failed') keep(before);
+      // Deleted in the foreground: the Job goes only after its pod ended. A node keeps saying why it was given up
+      // (Failed until retried, Pending while it cannot run a pod) instead of flickering through Preparing.
+      if (before?.phase === 'Failed' || before?.phase === 'Pending') keep(before);
       else put({ phase: 'Preparing', reason: 'JobDeleting', message: `prepare-VG Job ${job.name}`, configHash: before?.configHash, attempts: before?.attempts ?? 1, volumeGroups: before?.volumeGroups });
       continue;
     }

@@ -242,11 +242,16 @@ describe('operator/nodes/plan one prepare-vg per node', () => {
     expect(p.statuses.map((s) => [s.name, s.reason])).to.deep.equal([['a', 'WaitingForOldPod'], ['b', 'WaitingForSlot']]);
   });
 
-  it('keeps a node Failed (with its retry time) while its failed Job is deleted in the foreground', () => {
+  it('keeps a node Failed (with its retry time) or Pending (cordoned) while its Job is deleted in the foreground', () => {
     const failed: NodeStatus = { name: 'a', phase: 'Failed', reason: 'DeviceRefused', attempts: 1, retryAt: now.toISOString() };
     const p = plan({ nodes: [node('a')], jobs: [job('a', 'Deleting')], previous: [failed] });
     expect(p.statuses).to.deep.equal([failed]);
     expect(p.actions).to.deep.equal([]);
+    const cordoned = plan({ nodes: [node('a', { unschedulable: true })], jobs: [job('a', 'Active', { pod: 'Pending' })] });
+    const deleting = plan({ nodes: [node('a', { unschedulable: true })], jobs: [job('a', 'Deleting')], previous: cordoned.statuses, now: new Date(now.getTime() + 1_000) });
+    const gone = plan({ nodes: [node('a', { unschedulable: true })], previous: deleting.statuses, now: new Date(now.getTime() + 2_000) });
+    expect(deleting.statuses).to.deep.equal(cordoned.statuses);
+    expect(gone.statuses).to.deep.equal(cordoned.statuses);
   });
 });
 
