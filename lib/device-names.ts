@@ -1,11 +1,13 @@
-/**
- * Kernel device names (`/dev/sdb`, `/dev/nvme0n1p2`, ...) are handed out in probe order at every boot, so the same
- * name can point to another disk after a reboot or a hardware change. Configs that force a wipe should name disks by
- * a stable link (`/dev/disk/by-id/...`) instead; this tells the two apart for a warning.
- */
-const KERNEL_NAME = /^\/dev\/(?:(?:[shv]|xv)d[a-z]+\d*|ubd[a-z]+\d*|nvme\d+n\d+(?:p\d+)?|mmcblk\d+(?:p\d+)?)$/;
+import { posix } from 'node:path';
 
-/** True for a kernel name of a disk or partition (sdX, vdX, xvdX, hdX, nvmeXnY, ubdX, mmcblkX and their partitions). */
+/**
+ * Kernel block-device names (and their partitions): SCSI/SATA, virtio, Xen, IDE, NVMe, UML and MMC. The kernel
+ * hands them out in probe order, so after a reboot the same name can point to another disk; stable names live
+ * under /dev/disk/by-id (or by-path, by-uuid).
+ */
+const KERNEL_NAME = /^\/dev\/(?:(?:sd|vd|xvd|hd|ubd)[a-z]+\d*|nvme\d+n\d+(?:p\d+)?|mmcblk\d+(?:p\d+)?)$/;
+
+/** Whether `path` is a kernel device name such as /dev/sdb, /dev/vdc1 or /dev/nvme0n1p2 (not a stable by-id name). */
 export function isKernelDeviceName(path: string): boolean {
-  return KERNEL_NAME.test(path);
+  return KERNEL_NAME.test(posix.normalize(path));
 }

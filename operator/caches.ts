@@ -34,8 +34,8 @@ export type ChangeHandler = (kind: string, obj: KubeObject) => void;
  */
 export class Caches {
   readonly clusters: Informer<OpenLocalCluster>;
-  readonly nodes: Informer<KubeObject & { metadata: { labels?: Record<string, string> }; status?: { nodeInfo?: { bootID?: string } } }>;
-  readonly prepareVgPods: Informer<KubeObject & { status?: PodStatus }>;
+  readonly nodes: Informer<KubeObject & { metadata: { labels?: Record<string, string> }; spec?: { unschedulable?: boolean }; status?: { nodeInfo?: { bootID?: string }; conditions?: { type: string; status: string }[] } }>;
+  readonly prepareVgPods: Informer<PrepareVgPod>;
   private readonly owned = new Map<string, Informer<KubeObject>>();
   /** Kinds the API server does not serve (e.g. VolumeSnapshotClass without the snapshot CRDs). */
   readonly unserved = new Set<string>();
@@ -99,5 +99,10 @@ export class Caches {
 }
 
 export interface PodStatus {
-  containerStatuses?: { name: string; state?: { terminated?: { exitCode?: number; message?: string; reason?: string } } }[];
+  phase?: string;
+  conditions?: { type: string; status: string; message?: string }[];
+  containerStatuses?: { name: string; state?: { waiting?: { reason?: string }; terminated?: { exitCode?: number; message?: string; reason?: string } } }[];
 }
+
+/** A prepare-vg pod as the operator reads it: the node it runs on and how far it is. */
+export type PrepareVgPod = KubeObject & { spec?: { nodeName?: string }; status?: PodStatus };

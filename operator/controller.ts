@@ -12,13 +12,14 @@ import { removeStack } from './deletion.js';
 import { recordEvents, transitionEvents } from './events.js';
 import { applyDesired, pruneStale } from './operands/apply.js';
 import { withOwnership } from './operands/desired.js';
-import { jobFacts, nodeFacts } from './nodes/facts.js';
+import { jobFacts, NODE_BOOT_ID_ANNOTATION, NODE_UID_ANNOTATION, nodeFacts, strayPods } from './nodes/facts.js';
 import { planNodes, type JobFacts, type NodeAction } from './nodes/plan.js';
 import { planCleanup, type CleanupPlan } from './nodes/cleanup-plan.js';
 import { MODE_ANNOTATION, type PrepareVgMode } from '../synth/stack/prepare-vg-job.js';
 import { componentStatuses } from './status/components.js';
 import type { OperatorMetrics } from './metrics.js';
 import { computeStatus, type Observation } from './status/conditions.js';
+import { storageWarnings } from './status/storage-warnings.js';
 
 export const FINALIZER = 'csi.aliyun.com/open-local-operator';
 
@@ -136,7 +137,7 @@ export class OpenLocalClusterController {
 
     const jobs = this.jobFacts(cluster, spec.namespace, 'prepare');
     const nodes = this.o.caches.nodes.list().map(nodeFacts);
-    const plan = planNodes({ spec, nodes, jobs, previous: cluster.status?.nodes ?? [], now: this.now() });
+    const plan = planNodes({ spec, nodes, jobs, previous: cluster.status?.nodes ?? [], now: this.now(), strayPods: this.strayPods(spec.namespace) });
     const actionErrors = await this.execute(plan.actions, cluster, spec, log);
     if (plan.requeueAfterMs !== undefined) this.queue.addAfter(name, plan.requeueAfterMs);
 
@@ -149,8 +150,15 @@ export class OpenLocalClusterController {
       nodes: plan.statuses,
       components,
       extenderEnabled: spec.extender.enabled,
+      storageWarnings: storageWarnings(cluster.spec.storage),
     };
     await this.writeStatus(cluster, computeStatus(observation, cluster.status, this.now()), log);
+  }
+
+  /** Nodes where a prepare-vg pod runs whose Job is gone (node → pod). */
+  private strayPods(namespace: string): Map<string, string> {
+    const jobUids = new Set((this.o.caches.ownedCache('Job')?.list(namespace) ?? []).flatMap((j) => j.metadata?.uid ?? []));
+    return strayPods(this.o.caches.prepareVgPods.list(namespace), jobUids);
   }
 
   /** This cluster's prepare (or cleanup) Jobs with their pods' results. */
@@ -169,7 +177,9 @@ export class OpenLocalClusterController {
   private async cleanupVolumeGroups(cluster: OpenLocalCluster, log: Logger): Promise<CleanupPlan> {
     const spec = resolveSpec(cluster);
     const nodes = new Map(this.o.caches.nodes.list().map((n) => [n.metadata.name ?? '', n.metadata.labels ?? {}]));
-    const plan = planCleanup(cluster.status?.nodes ?? [], new Set(nodes.keys()), this.jobFacts(cluster, spec.namespace, 'remove'), spec.prepareVolumeGroups.concurrency);
+    const preparing = this.jobFacts(cluster, spec.namespace, 'prepare').filter((j) => j.state === 'Active' || j.pod === 'Running').map((j) => j.node);
+    const busy = new Set([...preparing, ...this.strayPods(spec.namespace).keys()]);
+    const plan = planCleanup(cluster.status?.nodes ?? [], new Set(nodes.keys()), this.jobFacts(cluster, spec.namespace, 'remove'), spec.prepareVolumeGroups.concurrency, busy);
     for (const node of plan.start) {
       const [job] = withOwnership([renderPrepareVgJob(cluster, node, nodes.get(node) ?? {}, 'remove')], cluster);
       if (job) await this.o.api.createIfAbsent(job);
@@ -196,13 +206,24 @@ export class OpenLocalClusterController {
       try {
         switch (a.type) {
           case 'createJob': {
+            // The Job records which incarnation of the node it is for: after a re-creation or a reboot its result is stale.
+            const node = this.o.caches.nodes.get(a.node);
             const [job] = withOwnership([renderPrepareVgJob(cluster, a.node, a.labels)], cluster);
+            if (job?.metadata) {
+              job.metadata.annotations = {
+                ...job.metadata.annotations,
+                ...(node?.metadata.uid ? { [NODE_UID_ANNOTATION]: node.metadata.uid } : {}),
+                ...(node?.status?.nodeInfo?.bootID ? { [NODE_BOOT_ID_ANNOTATION]: node.status.nodeInfo.bootID } : {}),
+              };
+            }
             if (job && (await this.o.api.createIfAbsent(job))) this.o.metrics.jobsStarted.inc();
             log.info({ node: a.node }, 'started prepare-VG Job');
             break;
           }
           case 'deleteJob':
-            await this.o.api.delete({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: a.name, namespace: ns } });
+            // Foreground: the Job stays (and its name stays taken) until its pod has ended, so no replacement
+            // prepare-vg can start beside a running one.
+            await this.o.api.delete({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: a.name, namespace: ns } }, 'Foreground');
             break;
           case 'markReady':
           case 'unmarkReady':
@@ -229,5 +250,5 @@ export class OpenLocalClusterController {
 }
 
 function emptyObservation(cluster: OpenLocalCluster): Observation {
-  return { generation: cluster.metadata?.generation ?? 0, deleting: false, specErrors: [], applyErrors: [], nodes: cluster.status?.nodes ?? [], components: cluster.status?.components ?? [], extenderEnabled: false };
+  return { generation: cluster.metadata?.generation ?? 0, deleting: false, specErrors: [], applyErrors: [], nodes: cluster.status?.nodes ?? [], components: cluster.status?.components ?? [], extenderEnabled: false, storageWarnings: storageWarnings(cluster.spec.storage) };
 }

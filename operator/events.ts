@@ -2,6 +2,7 @@ import { API_GROUP_VERSION } from '../api/group.js';
 import type { Condition, OpenLocalCluster } from '../api/generated/types.js';
 import type { KubeApi } from '../lib/kube-api.js';
 import type { Logger } from '../lib/log.js';
+import { ABNORMAL_WHEN_TRUE } from './status/conditions.js';
 
 export interface ClusterEvent {
   readonly type: 'Normal' | 'Warning';
@@ -19,7 +20,7 @@ export function transitionEvents(before: readonly Condition[] | undefined, after
   for (const c of after) {
     const o = old.get(c.type);
     if (o?.status === c.status && o.reason === c.reason) continue;
-    const bad = (c.type === 'Degraded' && c.status === 'True') || (c.type !== 'Degraded' && c.type !== 'Progressing' && c.status === 'False');
+    const bad = ABNORMAL_WHEN_TRUE.has(c.type) ? c.status === 'True' : c.type !== 'Progressing' && c.status === 'False';
     events.push({ type: bad ? 'Warning' : 'Normal', reason: c.reason, message: `${c.type}=${c.status}: ${c.message}` });
   }
   return events;

@@ -2555,7 +2555,7 @@ export const crdManifests: readonly CrdManifest[] = [
                       ]
                     },
                     "conditions": {
-                      "description": "Ready, Progressing, Degraded, NodesPrepared, ComponentsAvailable, SchedulerExtenderConfigured.",
+                      "description": "Ready, Progressing, Degraded, NodesPrepared, ComponentsAvailable, SchedulerExtenderConfigured, and StorageConfigWarnings (True when spec.storage forces a device by its kernel name; never Degraded).",
                       "type": "array",
                       "maxItems": 32,
                       "x-kubernetes-list-type": "map",
@@ -2642,6 +2642,10 @@ export const crdManifests: readonly CrdManifest[] = [
                           "name": {
                             "type": "string"
                           },
+                          "uid": {
+                            "description": "The Node's metadata.uid this entry describes. A Node deleted and created again under the same name has another uid and is prepared again as a new node.",
+                            "type": "string"
+                          },
                           "phase": {
                             "type": "string",
                             "enum": [
@@ -2665,8 +2669,13 @@ export const crdManifests: readonly CrdManifest[] = [
                             "type": "integer",
                             "minimum": 0
                           },
+                          "retryAt": {
+                            "description": "When a Failed node is retried (a timestamp, not a countdown, so the status changes only when the state does). Nodes never tried start before retries.",
+                            "type": "string",
+                            "format": "date-time"
+                          },
                           "bootID": {
-                            "description": "The node's boot ID when it was last prepared; mount points are mounted again after a reboot.",
+                            "description": "The node's boot ID when it was last prepared. A new boot ID runs prepare-vg again: it re-verifies the volume groups (a no-op when they exist) and mounts the mount points again.",
                             "type": "string"
                           },
                           "lastTransitionTime": {

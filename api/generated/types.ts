@@ -669,7 +669,7 @@ export interface OpenLocalClusterStatus {
   observedGeneration?: number;
   phase?: 'Pending' | 'Progressing' | 'Ready' | 'Degraded' | 'Deleting';
   /**
-   * Ready, Progressing, Degraded, NodesPrepared, ComponentsAvailable, SchedulerExtenderConfigured.
+   * Ready, Progressing, Degraded, NodesPrepared, ComponentsAvailable, SchedulerExtenderConfigured, and StorageConfigWarnings (True when spec.storage forces a device by its kernel name; never Degraded).
    *
    * @maxItems 32
    */
@@ -699,6 +699,10 @@ export interface NodeCounts {
  */
 export interface NodeStatus {
   name: string;
+  /**
+   * The Node's metadata.uid this entry describes. A Node deleted and created again under the same name has another uid and is prepared again as a new node.
+   */
+  uid?: string;
   phase: 'Pending' | 'Preparing' | 'Ready' | 'Failed';
   reason?: string;
   message?: string;
@@ -708,7 +712,11 @@ export interface NodeStatus {
   configHash?: string;
   attempts?: number;
   /**
-   * The node's boot ID when it was last prepared; mount points are mounted again after a reboot.
+   * When a Failed node is retried (a timestamp, not a countdown, so the status changes only when the state does). Nodes never tried start before retries.
+   */
+  retryAt?: string;
+  /**
+   * The node's boot ID when it was last prepared. A new boot ID runs prepare-vg again: it re-verifies the volume groups (a no-op when they exist) and mounts the mount points again.
    */
   bootID?: string;
   lastTransitionTime?: string;

@@ -22,8 +22,9 @@ export interface CleanupPlan {
  * The RemoveVolumeGroups cleanup on deletion: one `prepare-vg --remove` Job per node that open-local prepared
  * (it has a configHash) and that still exists, at most `concurrency` at a time. prepare-vg itself refuses a VG
  * that holds LVs or is not open-local's; a refusal is reported, never retried, and never blocks the deletion.
+ * A node where prepare-vg still runs (`busy`) gets its cleanup Job only after that run ended: one prepare-vg per node.
  */
-export function planCleanup(previous: readonly NodeStatus[], existing: ReadonlySet<string>, jobs: readonly JobFacts[], concurrency: number): CleanupPlan {
+export function planCleanup(previous: readonly NodeStatus[], existing: ReadonlySet<string>, jobs: readonly JobFacts[], concurrency: number, busy: ReadonlySet<string> = new Set()): CleanupPlan {
   const targets = previous.filter((n) => n.configHash !== undefined && existing.has(n.name)).map((n) => n.name).sort();
   const byNode = new Map(jobs.map((j) => [j.node, j]));
   let running = jobs.filter((j) => j.state === 'Active').length;
@@ -33,16 +34,17 @@ export function planCleanup(previous: readonly NodeStatus[], existing: ReadonlyS
     const job = byNode.get(node);
     if (job?.state === 'Succeeded' || job?.state === 'Failed') {
       outcomes.push(outcome(node, job));
-    } else if (!job && running < concurrency) {
+    } else if (!job && !busy.has(node) && running < concurrency) {
       running++;
       start.push(node);
     }
   }
+  const waiting = targets.filter((n) => !byNode.has(n) && busy.has(n));
   return {
     start,
     outcomes,
     done: outcomes.length === targets.length,
-    progress: `removing volume groups: ${outcomes.length} of ${targets.length} nodes done`,
+    progress: `removing volume groups: ${outcomes.length} of ${targets.length} nodes done${waiting.length > 0 ? `; waiting for prepare-vg to finish on ${waiting.join(', ')}` : ''}`,
   };
 }
 

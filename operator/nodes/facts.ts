@@ -1,10 +1,21 @@
 import type { KubeObject } from '../../lib/kube-object.js';
 import { STORAGE_READY_LABEL } from '../../synth/names.js';
 import { CONFIG_HASH_ANNOTATION, NODE_NAME_ANNOTATION } from '../../synth/stack/prepare-vg-job.js';
-import type { PodStatus } from '../caches.js';
+import type { PrepareVgPod } from '../caches.js';
 import type { JobFacts, NodeFacts } from './plan.js';
 
-type Node = KubeObject & { metadata: { labels?: Record<string, string> }; status?: { nodeInfo?: { bootID?: string } } };
+/** The Node UID and boot ID a prepare-VG Job was started for (set by the operator when it creates the Job). */
+export const NODE_UID_ANNOTATION = 'csi.aliyun.com/node-uid';
+export const NODE_BOOT_ID_ANNOTATION = 'csi.aliyun.com/node-boot-id';
+
+/** The labels the Job controller puts on its pods: the Job's UID (a name can be reused, a UID cannot). */
+const CONTROLLER_UID_LABELS = ['batch.kubernetes.io/controller-uid', 'controller-uid'] as const;
+
+type Node = KubeObject & {
+  metadata: { labels?: Record<string, string> };
+  spec?: { unschedulable?: boolean };
+  status?: { nodeInfo?: { bootID?: string }; conditions?: { type: string; status: string }[] };
+};
 interface JobStatus {
   active?: number;
   succeeded?: number;
@@ -12,33 +23,73 @@ interface JobStatus {
   conditions?: { type: string; status: string; reason?: string; lastTransitionTime?: string }[];
 }
 
+/** Only what planning reads: the Ready condition's status, never its heartbeat timestamps. */
 export function nodeFacts(node: Node): NodeFacts {
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
   return {
     name: node.metadata.name ?? '',
+    ...(node.metadata.uid ? { uid: node.metadata.uid } : {}),
     labels: node.metadata.labels ?? {},
     deleting: node.metadata.deletionTimestamp !== undefined,
     markedReady: node.metadata.labels?.[STORAGE_READY_LABEL] === 'true',
     ...(node.status?.nodeInfo?.bootID ? { bootId: node.status.nodeInfo.bootID } : {}),
+    ...(node.spec?.unschedulable === true ? { unschedulable: true } : {}),
+    ...(ready === 'True' || ready === 'False' || ready === 'Unknown' ? { ready } : {}),
   };
 }
 
-/** A prepare-VG Job's state and its pod's termination message (the prepare-vg result). */
-export function jobFacts(job: KubeObject & { status?: JobStatus }, pods: readonly (KubeObject & { status?: PodStatus })[]): JobFacts | undefined {
+const podUid = (pod: PrepareVgPod): string | undefined => CONTROLLER_UID_LABELS.map((l) => pod.metadata?.labels?.[l]).find((v) => v !== undefined);
+
+/** A prepare-VG Job's state and its own pod's (matched by the Job's UID) state and termination message. */
+export function jobFacts(job: KubeObject & { status?: JobStatus }, pods: readonly PrepareVgPod[]): JobFacts | undefined {
   const node = job.metadata?.annotations?.[NODE_NAME_ANNOTATION];
   const name = job.metadata?.name;
+  const uid = job.metadata?.uid;
   if (!node || !name) return undefined;
   const s = job.status ?? {};
   const done = (s.conditions ?? []).find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
   const state: JobFacts['state'] = job.metadata?.deletionTimestamp ? 'Deleting' : done?.type === 'Complete' ? 'Succeeded' : done?.type === 'Failed' ? 'Failed' : 'Active';
-  const pod = pods.find((p) => p.metadata?.labels?.['job-name'] === name || p.metadata?.labels?.['batch.kubernetes.io/job-name'] === name);
-  const message = pod?.status?.containerStatuses?.find((c) => c.name === 'prepare-vg')?.state?.terminated?.message;
+  const pod = uid === undefined ? undefined : pods.find((p) => podUid(p) === uid);
+  const container = pod?.status?.containerStatuses?.find((c) => c.name === 'prepare-vg');
+  const message = container?.state?.terminated?.message;
+  const phase = pod === undefined ? undefined : podPhase(pod);
+  const waiting = phase === 'Pending' ? pod?.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False')?.message ?? container?.state?.waiting?.reason : undefined;
+  const annotations = job.metadata?.annotations ?? {};
   return {
     name,
     node,
-    configHash: job.metadata?.annotations?.[CONFIG_HASH_ANNOTATION] ?? '',
+    configHash: annotations[CONFIG_HASH_ANNOTATION] ?? '',
     state,
+    ...(job.metadata?.creationTimestamp ? { createdAt: job.metadata.creationTimestamp } : {}),
     ...(done?.lastTransitionTime ? { finishedAt: done.lastTransitionTime } : {}),
     ...(done?.type === 'Failed' && done.reason ? { failureReason: done.reason } : {}),
     ...(message ? { resultText: message.trim() } : {}),
+    ...(phase ? { pod: phase } : {}),
+    ...(waiting ? { podWaiting: waiting } : {}),
+    ...(annotations[NODE_UID_ANNOTATION] ? { nodeUid: annotations[NODE_UID_ANNOTATION] } : {}),
+    ...(annotations[NODE_BOOT_ID_ANNOTATION] ? { bootId: annotations[NODE_BOOT_ID_ANNOTATION] } : {}),
   };
+}
+
+/** Pending until a container started; Unknown (node lost) counts as running: prepare-vg may still be at work. */
+function podPhase(pod: PrepareVgPod): NonNullable<JobFacts['pod']> {
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') return 'Finished';
+  if (phase === 'Pending' || phase === undefined) return 'Pending';
+  return 'Running';
+}
+
+/**
+ * Nodes where a prepare-vg pod still runs although no Job of that UID exists any more (deleted in the
+ * background, by hand or by an older operator): node name → pod name. A new Job there would run a second
+ * prepare-vg beside it.
+ */
+export function strayPods(pods: readonly PrepareVgPod[], jobUids: ReadonlySet<string>): Map<string, string> {
+  const stray = new Map<string, string>();
+  for (const pod of pods) {
+    const node = pod.spec?.nodeName;
+    const uid = podUid(pod);
+    if (node && (uid === undefined || !jobUids.has(uid)) && podPhase(pod) !== 'Finished') stray.set(node, pod.metadata?.name ?? '');
+  }
+  return stray;
 }

@@ -1,4 +1,5 @@
 import type { ComponentStatus, Condition, NodeStatus, OpenLocalClusterStatus } from '../../api/generated/types.js';
+import type { StorageWarning } from './storage-warnings.js';
 
 export const ConditionType = {
   Ready: 'Ready',
@@ -7,7 +8,11 @@ export const ConditionType = {
   NodesPrepared: 'NodesPrepared',
   ComponentsAvailable: 'ComponentsAvailable',
   SchedulerExtenderConfigured: 'SchedulerExtenderConfigured',
+  StorageConfigWarnings: 'StorageConfigWarnings',
 } as const;
+
+/** Conditions whose True status is the abnormal one (their events are Warnings). */
+export const ABNORMAL_WHEN_TRUE: ReadonlySet<string> = new Set([ConditionType.Degraded, ConditionType.StorageConfigWarnings]);
 
 /** Everything one reconcile observed, from which the status is folded. */
 export interface Observation {
@@ -24,6 +29,8 @@ export interface Observation {
   readonly nodes: readonly NodeStatus[];
   readonly components: readonly ComponentStatus[];
   readonly extenderEnabled: boolean;
+  /** Risky but valid settings in spec.storage (storageWarnings): reported, never Degraded. */
+  readonly storageWarnings: readonly StorageWarning[];
 }
 
 type Cond = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
@@ -93,7 +100,12 @@ export function computeStatus(o: Observation, previous: OpenLocalClusterStatus |
       ? cond(ConditionType.Ready, false, blocker.reason, blocker.message)
       : cond(ConditionType.Ready, true, 'Ready', `${o.nodes.length} nodes ready, ${o.components.length} components available`);
 
-  conditions.push(ready, progressing, degraded, nodesPrepared, componentsAvailable, extender);
+  // A warning never blocks Ready nor degrades: the config is valid, only riskier than it needs to be.
+  const warnings = o.storageWarnings.length > 0
+    ? cond(ConditionType.StorageConfigWarnings, true, 'KernelDeviceNameForced', list(o.storageWarnings.map((w) => w.message), 3))
+    : cond(ConditionType.StorageConfigWarnings, false, 'NoWarnings', 'every forced device is named by a stable name');
+
+  conditions.push(ready, progressing, degraded, nodesPrepared, componentsAvailable, extender, warnings);
   const phase = o.deleting ? 'Deleting' : degraded.status === 'True' ? 'Degraded' : ready.status === 'True' ? 'Ready' : progressing.status === 'True' ? 'Progressing' : 'Pending';
   return finish(o, previous, now, conditions, phase);
 }

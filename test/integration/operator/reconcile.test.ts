@@ -95,6 +95,17 @@ describe('operator reconcile on a real API server', function () {
       expect(node?.metadata?.labels?.[STORAGE_READY_LABEL], n).to.equal(ready ? 'true' : undefined);
     }
 
+    // While node-c waits out its retry backoff, reconciling again writes nothing (retryAt, not a countdown).
+    expect(nodeC?.retryAt).to.be.a('string');
+    await op.controller.queue.idle();
+    const quiet = await writes();
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 600));
+      op.controller.queue.add('open-local');
+      await op.controller.queue.idle();
+    }
+    expect(await writes()).to.equal(quiet);
+
     // The admin fixes node-c's disk (drops it from the config); the operator re-runs its Job.
     await api.request('DELETE', '/api/v1/nodes/node-c');
     for (const kind of ['Deployment', 'DaemonSet']) {
@@ -131,10 +142,18 @@ describe('operator reconcile on a real API server', function () {
       const metric = op.registry.getSingleMetric('open_local_operator_reconcile_duration_seconds') as Gauge | undefined;
       return ((await metric?.get())?.values ?? []).filter((v) => (v as { metricName?: string }).metricName?.endsWith('_count')).reduce((n, v) => n + v.value, 0);
     };
+    const heartbeat = async (at: Date) => {
+      const t = at.toISOString().replace(/\.\d+Z$/, 'Z');
+      await api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a' } }, { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'ok', lastHeartbeatTime: t, lastTransitionTime: '2026-01-01T00:00:00Z' }] } }, 'status');
+    };
+    // The first report of Ready=True is a change the planner reads; the heartbeats after it are not.
+    await op.controller.queue.idle();
+    const first = await reconciles();
+    await heartbeat(new Date());
+    await eventually('a reconcile after the node turned Ready', async () => ((await reconciles()) > first ? true : undefined));
     await op.controller.queue.idle();
     const before = await reconciles();
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    await api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-a' } }, { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'ok', lastHeartbeatTime: now, lastTransitionTime: now }] } }, 'status');
+    await heartbeat(new Date(Date.now() + 10_000));
     await new Promise((r) => setTimeout(r, 500));
     await op.controller.queue.idle();
     expect(await reconciles()).to.equal(before);

@@ -37,4 +37,11 @@ describe('operator/nodes/cleanup-plan', () => {
   it('has nothing to do when no node was ever prepared', () => {
     expect(planCleanup([{ name: 'a', phase: 'Pending' }], new Set(['a']), [], 5)).to.include({ done: true });
   });
+
+  it('waits for a prepare-vg still running on a node before starting its cleanup Job there', () => {
+    const p = planCleanup([prepared('a'), prepared('b')], new Set(['a', 'b']), [], 5, new Set(['a']));
+    expect(p.start).to.deep.equal(['b']);
+    expect(p.done).to.equal(false);
+    expect(p.progress).to.equal('removing volume groups: 0 of 2 nodes done; waiting for prepare-vg to finish on a');
+  });
 });

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import type { ComponentStatus, NodeStatus } from '../../../api/generated/types.js';
+import { transitionEvents } from '../../../operator/events.js';
 import { computeStatus, type Observation } from '../../../operator/status/conditions.js';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const readyNode = (name: string): NodeStatus => ({ name, phase: 'Ready' });
 const up = (name: string): ComponentStatus => ({ name, ready: true });
-const base: Observation = { generation: 3, deleting: false, specErrors: [], applyErrors: [], nodes: [readyNode('a'), readyNode('b')], components: [up('x'), up('y')], extenderEnabled: true };
+const base: Observation = { generation: 3, deleting: false, specErrors: [], applyErrors: [], nodes: [readyNode('a'), readyNode('b')], components: [up('x'), up('y')], extenderEnabled: true, storageWarnings: [] };
 const get = (o: Observation, type: string) => computeStatus(o, undefined, now).conditions?.find((c) => c.type === type);
 
 describe('operator/status/conditions', () => {
@@ -53,5 +54,21 @@ describe('operator/status/conditions', () => {
     expect(s.observedGeneration).to.equal(3);
     expect(s.conditions?.every((c) => c.observedGeneration === 3)).to.equal(true);
     expect(s.nodeCounts).to.deep.equal({ total: 2, ready: 2, failed: 0 });
+  });
+
+  it('reports a forced kernel device name as StorageConfigWarnings, a Warning event on transition, never Degraded', () => {
+    const warned = { ...base, storageWarnings: [{ field: 'spec.storage.globalConfig.resourceToBeInited.vgs[0].forceDevices[0]', message: 'spec.storage.globalConfig.resourceToBeInited.vgs[0].forceDevices[0]: /dev/sdb is forced by its kernel name' }] };
+    const s = computeStatus(warned, undefined, now);
+    expect(s.phase).to.equal('Ready');
+    expect(get(warned, 'Degraded')).to.include({ status: 'False' });
+    expect(get(warned, 'StorageConfigWarnings')).to.include({ status: 'True', reason: 'KernelDeviceNameForced' });
+    expect(get(warned, 'StorageConfigWarnings')?.message).to.include('forceDevices[0]: /dev/sdb');
+    expect(get(base, 'StorageConfigWarnings')).to.include({ status: 'False', reason: 'NoWarnings' });
+
+    const quiet = computeStatus(base, undefined, now);
+    const events = transitionEvents(quiet.conditions, s.conditions ?? [], quiet.phase, s.phase ?? '');
+    expect(events).to.deep.equal([{ type: 'Warning', reason: 'KernelDeviceNameForced', message: `StorageConfigWarnings=True: ${get(warned, 'StorageConfigWarnings')?.message ?? ''}` }]);
+    expect(transitionEvents(s.conditions, computeStatus(warned, s, new Date(now.getTime() + 60_000)).conditions ?? [], s.phase, s.phase ?? '')).to.deep.equal([]);
+    expect(transitionEvents(s.conditions, quiet.conditions ?? [], s.phase, quiet.phase ?? '')).to.deep.equal([{ type: 'Normal', reason: 'NoWarnings', message: 'StorageConfigWarnings=False: every forced device is named by a stable name' }]);
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { NodeStatus } from '../../../api/generated/types.js';
 import { initConfigHash } from '../../../lib/storage-config.js';
-import { planNodes, retryBackoffMs, type JobFacts, type NodeFacts, type PlanInput } from '../../../operator/nodes/plan.js';
+import { planNodes, podStartTimeoutMs, retryBackoffMs, type JobFacts, type NodeFacts, type PlanInput } from '../../../operator/nodes/plan.js';
 import { formatResult } from '../../../node-agent/prepare-vg/result.js';
 import { resolveSpec } from '../../../synth/resolved-spec.js';
 import { loadExample, withField } from '../../fixtures/examples.js';
@@ -130,8 +130,139 @@ describe('operator/nodes/plan after a reboot', () => {
     expect(same.actions).to.deep.equal([]);
   });
 
-  it('does not re-run a node without mount points after a reboot (volume groups activate by themselves)', () => {
+  it('re-verifies a node with only volume groups after a reboot too (prepare-vg is a no-op when they exist)', () => {
     const p = planNodes({ spec, nodes: [node('a', { markedReady: true, bootId: 'boot-2' })], jobs: [], previous: [{ name: 'a', phase: 'Ready', configHash: hash, bootID: 'boot-1' }], now });
+    expect(p.actions).to.deep.equal([{ type: 'createJob', node: 'a', labels: {} }]);
+  });
+
+  it('does not trust a finished Job started before the current boot, even when the status missed the reboot', () => {
+    const p = planNodes({ spec, nodes: [node('a', { bootId: 'boot-2' })], jobs: [job('a', 'Succeeded', { bootId: 'boot-1', resultText: ok('a') })], previous: [], now });
+    expect(p.actions).to.deep.equal([{ type: 'deleteJob', name: 'prepare-vg-a' }]);
+    expect(p.statuses[0]).to.include({ phase: 'Preparing', reason: 'NodeRebooted' });
+  });
+});
+
+describe('operator/nodes/plan for a Node deleted and created again under the same name', () => {
+  const ready: NodeStatus = { name: 'a', uid: 'uid-1', phase: 'Ready', reason: 'VolumeGroupsReady', configHash: hash, attempts: 0, bootID: 'boot-1' };
+
+  it('prepares the new Node as a new node and keys its status by the new UID', () => {
+    const p = plan({ nodes: [node('a', { uid: 'uid-2', bootId: 'boot-1' })], previous: [ready] });
+    expect(p.actions).to.deep.equal([{ type: 'createJob', node: 'a', labels: {} }]);
+    expect(p.statuses[0]).to.include({ uid: 'uid-2', phase: 'Preparing', reason: 'JobCreated', attempts: 1 });
+    expect(p.statuses[0]?.configHash).to.equal(undefined);
+  });
+
+  it('retires a Job started for the old Node, whatever its state, instead of reading its result', () => {
+    for (const state of ['Succeeded', 'Active'] as const) {
+      const p = plan({ nodes: [node('a', { uid: 'uid-2' })], jobs: [job('a', state, { nodeUid: 'uid-1', resultText: ok('a') })], previous: [ready] });
+      expect(p.actions, state).to.deep.equal([{ type: 'deleteJob', name: 'prepare-vg-a' }]);
+      expect(p.statuses[0], state).to.include({ uid: 'uid-2', phase: 'Preparing', reason: 'NodeRecreated' });
+    }
+  });
+
+  it('adds the UID to a status written before UIDs were recorded, and then stays steady', () => {
+    const old: NodeStatus = { name: 'a', phase: 'Ready', configHash: hash, attempts: 0 };
+    const first = plan({ nodes: [node('a', { uid: 'uid-1', markedReady: true })], previous: [old] });
+    expect(first.statuses).to.deep.equal([{ ...old, uid: 'uid-1' }]);
+    const second = plan({ nodes: [node('a', { uid: 'uid-1', markedReady: true })], previous: first.statuses });
+    expect(second.statuses).to.deep.equal(first.statuses);
+    expect(second.actions).to.deep.equal([]);
+  });
+});
+
+describe('operator/nodes/plan fairness at scale', () => {
+  const many = (n: number, prefix: string, extra: Partial<NodeFacts> = {}) => Array.from({ length: n }, (_, i) => node(`${prefix}-${String(i).padStart(4, '0')}`, extra));
+  const created = (p: ReturnType<typeof planNodes>) => p.actions.filter((a) => a.type === 'createJob').map((a) => ('node' in a ? a.node : ''));
+
+  it('5 cordoned nodes holding pending Jobs + 995 healthy nodes at the defaults: the healthy ones get the 5 slots', () => {
+    const cordoned = many(5, 'a', { unschedulable: true });
+    const healthy = many(995, 'b');
+    const stuck = cordoned.map((n) => job(n.name, 'Active', { createdAt: new Date(now.getTime() - 5_000).toISOString(), pod: 'Pending', podWaiting: '0/1000 nodes are available: 1 node(s) were unschedulable' }));
+    const p = plan({ nodes: [...cordoned, ...healthy], jobs: stuck });
+    expect(created(p)).to.deep.equal(healthy.slice(0, 5).map((n) => n.name));
+    expect(p.actions.filter((a) => a.type === 'deleteJob')).to.have.length(5);
+    expect(p.statuses.find((s) => s.name === 'a-0000')).to.include({ phase: 'Pending', reason: 'NodeUnschedulable' });
+  });
+
+  it('starts no Job on cordoned or NotReady nodes, and an unknown Ready state does not block', () => {
+    const p = plan({ nodes: [node('a', { unschedulable: true }), node('b', { ready: 'False' }), node('c', { ready: 'Unknown' }), node('d'), node('e', { ready: 'True' })] });
+    expect(created(p)).to.deep.equal(['d', 'e']);
+    expect(p.statuses.map((s) => [s.name, s.phase, s.reason])).to.deep.equal([
+      ['a', 'Pending', 'NodeUnschedulable'],
+      ['b', 'Pending', 'NodeNotReady'],
+      ['c', 'Pending', 'NodeNotReady'],
+      ['d', 'Preparing', 'JobCreated'],
+      ['e', 'Preparing', 'JobCreated'],
+    ]);
+  });
+
+  it('keeps a started Job on a node that turned NotReady (prepare-vg may be at work there)', () => {
+    const p = plan({ nodes: [node('a', { ready: 'False' })], jobs: [job('a', 'Active', { pod: 'Running', createdAt: now.toISOString() })] });
     expect(p.actions).to.deep.equal([]);
+    expect(p.statuses[0]).to.include({ reason: 'JobRunning' });
+  });
+
+  it('frees the slot of a Job whose pod did not start within the start timeout, as a failed attempt with a retry time', () => {
+    const limited = resolveSpec(withField(loadExample('minimal.yaml'), 'spec.prepareVolumeGroups.concurrency', 1));
+    const timeout = podStartTimeoutMs(limited);
+    expect(timeout).to.equal(300_000);
+    const pending = job('a', 'Active', { createdAt: new Date(now.getTime() - timeout).toISOString(), pod: 'Pending', podWaiting: 'ImagePullBackOff' });
+    const p = planNodes({ spec: limited, nodes: [node('a'), node('b')], jobs: [pending], previous: [{ name: 'a', phase: 'Preparing', attempts: 1 }], now });
+    expect(p.actions).to.deep.equal([{ type: 'deleteJob', name: 'prepare-vg-a' }, { type: 'createJob', node: 'b', labels: {} }]);
+    expect(p.statuses[0]).to.include({ phase: 'Failed', reason: 'PodNotStarted', attempts: 1, retryAt: new Date(now.getTime() + retryBackoffMs(1)).toISOString() });
+    expect(p.statuses[0]?.message).to.include('300s').and.include('ImagePullBackOff');
+
+    const early = planNodes({ spec: limited, nodes: [node('a'), node('b')], jobs: [{ ...pending, createdAt: new Date(now.getTime() - 1_000).toISOString() }], previous: [], now });
+    expect(early.actions).to.deep.equal([]);
+    expect(early.requeueAfterMs).to.equal(timeout - 1_000);
+  });
+
+  it('gives slots to nodes never tried before retries, and to the longest-waiting retry first', () => {
+    const limited = resolveSpec(withField(loadExample('minimal.yaml'), 'spec.prepareVolumeGroups.concurrency', 2));
+    const due = (name: string, ago: number): NodeStatus => ({ name, phase: 'Failed', reason: 'DeviceRefused', attempts: 1, retryAt: new Date(now.getTime() - ago).toISOString() });
+    const p = planNodes({ spec: limited, nodes: [node('a'), node('b'), node('c'), node('z')], jobs: [], previous: [due('a', 1_000), due('b', 9_000), due('c', 5_000)], now });
+    expect(created(p)).to.deep.equal(['z', 'b']);
+    expect(p.statuses.find((s) => s.name === 'a')).to.deep.equal(due('a', 1_000));
+  });
+
+  it('waits for retryAt before retrying a node whose failed Job is gone', () => {
+    const failed: NodeStatus = { name: 'a', phase: 'Failed', reason: 'PodNotStarted', attempts: 1, retryAt: new Date(now.getTime() + 20_000).toISOString() };
+    const p = plan({ nodes: [node('a')], previous: [failed] });
+    expect(p.actions).to.deep.equal([]);
+    expect(p.statuses).to.deep.equal([failed]);
+    expect(p.requeueAfterMs).to.equal(20_000);
+  });
+});
+
+describe('operator/nodes/plan one prepare-vg per node', () => {
+  it('starts no Job beside a prepare-vg pod whose Job is gone, and counts that pod against the limit', () => {
+    const limited = resolveSpec(withField(loadExample('minimal.yaml'), 'spec.prepareVolumeGroups.concurrency', 1));
+    const p = planNodes({ spec: limited, nodes: [node('a'), node('b')], jobs: [], previous: [], now, strayPods: new Map([['a', 'prepare-vg-a-old']]) });
+    expect(p.actions).to.deep.equal([]);
+    expect(p.statuses.map((s) => [s.name, s.reason])).to.deep.equal([['a', 'WaitingForOldPod'], ['b', 'WaitingForSlot']]);
+  });
+
+  it('keeps a node Failed (with its retry time) or Pending (cordoned) while its Job is deleted in the foreground', () => {
+    const failed: NodeStatus = { name: 'a', phase: 'Failed', reason: 'DeviceRefused', attempts: 1, retryAt: now.toISOString() };
+    const p = plan({ nodes: [node('a')], jobs: [job('a', 'Deleting')], previous: [failed] });
+    expect(p.statuses).to.deep.equal([failed]);
+    expect(p.actions).to.deep.equal([]);
+    const cordoned = plan({ nodes: [node('a', { unschedulable: true })], jobs: [job('a', 'Active', { pod: 'Pending' })] });
+    const deleting = plan({ nodes: [node('a', { unschedulable: true })], jobs: [job('a', 'Deleting')], previous: cordoned.statuses, now: new Date(now.getTime() + 1_000) });
+    const gone = plan({ nodes: [node('a', { unschedulable: true })], previous: deleting.statuses, now: new Date(now.getTime() + 2_000) });
+    expect(deleting.statuses).to.deep.equal(cordoned.statuses);
+    expect(gone.statuses).to.deep.equal(cordoned.statuses);
+  });
+});
+
+describe('operator/nodes/plan status churn', () => {
+  it('stores the retry time, not a countdown: two plans inside one backoff give byte-identical statuses', () => {
+    const finishedAt = new Date(now.getTime() - 10_000).toISOString();
+    const input = { nodes: [node('a')], jobs: [job('a', 'Failed', { finishedAt, resultText: refused('a') })], previous: [{ name: 'a', phase: 'Preparing' as const, attempts: 1 }] };
+    const first = plan(input);
+    const second = plan({ ...input, previous: first.statuses, now: new Date(now.getTime() + 7_000) });
+    expect(JSON.stringify(second.statuses)).to.equal(JSON.stringify(first.statuses));
+    expect(first.statuses[0]).to.include({ retryAt: new Date(Date.parse(finishedAt) + retryBackoffMs(1)).toISOString() });
+    expect(first.statuses[0]?.message).to.not.match(/retrying in/);
   });
 });
