@@ -167,6 +167,9 @@ export class OpenLocalClusterController {
       heldNodes: guarded.held.length > 0 ? describeHeld(guarded.held) : undefined,
     };
     await this.writeStatus(cluster, computeStatus(observation, cluster.status, this.now()), log);
+    // Failed applies are retried with the queue's backoff (status already tells why); nothing else may bring
+    // us back, e.g. when a write was refused until the operator's new RoleBinding reached the authorizer.
+    if (applied.retry) throw new Error(`apply failed, retrying: ${applied.errors.join('; ')}`);
   }
 
   /** Open-local volumes (PersistentVolumes of its driver, LocalVolumes) on each node, from the caches. */

@@ -12,6 +12,8 @@ export interface ApplyOutcome {
   readonly adoptionRequired: string[];
   /** Applies the API server refused as invalid (immutable fields): not retried until something changes. */
   readonly invalid: string[];
+  /** A request failed for a reason that may pass (403 until a new RoleBinding reaches the authorizer, 5xx). */
+  retry: boolean;
 }
 
 /** An apply refused as invalid, remembered with what it was judged on. */
@@ -41,7 +43,7 @@ export class OperandApplier {
   }
 
   async apply(desired: readonly KubeObject[], log: Logger): Promise<ApplyOutcome> {
-    const out: ApplyOutcome = { applied: [], errors: [], adoptionRequired: [], invalid: [] };
+    const out: ApplyOutcome = { applied: [], errors: [], adoptionRequired: [], invalid: [], retry: false };
     for (const obj of desired) {
       const kind = obj.kind ?? '';
       const name = obj.metadata?.name ?? '';
@@ -90,6 +92,7 @@ export class OperandApplier {
       } catch (err) {
         const reason = err instanceof KubeApiError ? `${err.reason}: ${err.message}` : err instanceof Error ? err.message : String(err);
         out.errors.push(`${id}: ${reason}`);
+        out.retry = true;
         log.warn({ object: id, err }, 'apply failed');
       }
     }

@@ -30,6 +30,7 @@ describe('adoption of same-name objects open-local did not create', function () 
   const condition = (c: OpenLocalCluster | undefined, type: string) => c?.status?.conditions?.find((x) => x.type === type);
   const storageClass = () => api.get<Managed>('storage.k8s.io/v1', 'StorageClass', 'open-local-lvm');
   const csiDriver = () => api.get<Managed>('storage.k8s.io/v1', 'CSIDriver', 'local.csi.aliyun.com');
+  const snapshotClass = () => api.get<Managed>('snapshot.storage.k8s.io/v1', 'VolumeSnapshotClass', 'open-local-lvm');
   const requests = async (filter: (labels: Partial<Record<string, string | number>>) => boolean): Promise<number> => {
     const metric = op.registry.getSingleMetric('open_local_kube_requests_total') as Counter | undefined;
     return ((await metric?.get())?.values ?? []).filter((v) => filter(v.labels)).reduce((n, v) => n + v.value, 0);
@@ -46,10 +47,13 @@ describe('adoption of same-name objects open-local did not create', function () 
     await installCrds(rawApi(cp), [...crdManifests, volumeSnapshotClassCrd]);
     api = new KubeApi(loadKubeConfig(cp.kubeconfigPath));
     await createNode(api, 'node-a');
-    // What a Helm install of Open-Local left: its StorageClass (other parameters) and its CSIDriver (same spec).
+    // What a Helm install of Open-Local left: its StorageClass (other parameters), its CSIDriver and
+    // VolumeSnapshotClass (same content).
     const rendered = renderStack(loadExample('minimal.yaml'));
     const driver = rendered.find((o) => o.kind === 'CSIDriver');
     await api.request('POST', '/apis/storage.k8s.io/v1/csidrivers', { body: { ...driver, metadata: { name: 'local.csi.aliyun.com', labels: HELM } } });
+    const snapshotClass = rendered.find((o) => o.kind === 'VolumeSnapshotClass');
+    await api.request('POST', '/apis/snapshot.storage.k8s.io/v1/volumesnapshotclasses', { body: { ...snapshotClass, metadata: { name: 'open-local-lvm', labels: HELM } } });
     await api.request('POST', '/apis/storage.k8s.io/v1/storageclasses', {
       body: { apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'open-local-lvm', labels: HELM }, provisioner: 'local.csi.aliyun.com', parameters: { volumeType: 'LVM', vgName: 'helm-pool' }, volumeBindingMode: 'WaitForFirstConsumer' },
     });
@@ -72,7 +76,7 @@ describe('adoption of same-name objects open-local did not create', function () 
     const message = condition(c, 'AdoptionRequired')?.message ?? '';
     expect(condition(c, 'AdoptionRequired')).to.include({ status: 'True', reason: 'ObjectExists' });
     expect(message).to.include('StorageClass/open-local-lvm exists and was not created by open-local (managed by Helm)').and.include('kubectl label --overwrite storageclass open-local-lvm app.kubernetes.io/managed-by=open-local-operator');
-    expect(message).to.include('CSIDriver/local.csi.aliyun.com');
+    expect(message).to.include('CSIDriver/local.csi.aliyun.com').and.include('VolumeSnapshotClass/open-local-lvm');
     expect(condition(c, 'Degraded')).to.include({ status: 'True', reason: 'AdoptionRequired' });
     for (const [before, after] of [[scBefore, await storageClass()], [driverBefore, await csiDriver()]]) {
       expect(after?.metadata?.resourceVersion, after?.kind).to.equal(before?.metadata?.resourceVersion);
@@ -98,12 +102,12 @@ describe('adoption of same-name objects open-local did not create', function () 
     expect(managers(adopted)).to.include('open-local-operator');
 
     await api.mergePatch({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: 'open-local-lvm' } }, { metadata: { labels: HAND_OVER } });
-    const refused = await eventually('ChangeRefused', async () => {
+    const refused = await eventually('the refused change reported', async () => {
       const got = await cluster();
-      return condition(got, 'Degraded')?.reason === 'ChangeRefused' ? got : undefined;
+      return (condition(got, 'Degraded')?.message ?? '').includes('StorageClass/open-local-lvm: the API server refuses the change') ? got : undefined;
     });
-    expect(condition(refused, 'AdoptionRequired')).to.equal(undefined);
-    expect(condition(refused, 'Degraded')?.message).to.include('StorageClass/open-local-lvm').and.include('parameters').and.include('delete the object');
+    expect(condition(refused, 'AdoptionRequired')?.message).to.not.include('StorageClass/open-local-lvm');
+    expect(condition(refused, 'Degraded')?.message).to.include('parameters').and.include('delete the object');
     const refusals = () => requests((l) => l.verb === 'PATCH' && l.code === '422');
     await settle();
     const before = await refusals();
@@ -118,13 +122,24 @@ describe('adoption of same-name objects open-local did not create', function () 
       return sc?.metadata?.ownerReferences?.some((r) => r.kind === 'OpenLocalCluster') ? sc : undefined;
     });
     expect(recreated.parameters?.vgName).to.not.equal('helm-pool');
-    await eventually('no longer degraded', async () => (condition(await cluster(), 'Degraded')?.status === 'False' ? true : undefined));
+    await eventually('the refusal cleared', async () => ((condition(await cluster(), 'Degraded')?.message ?? '').includes('StorageClass/open-local-lvm') ? undefined : true));
+  });
+
+  it('never prunes an adopted object the spec no longer renders', async function () {
+    await api.mergePatch({ apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshotClass', metadata: { name: 'open-local-lvm' } }, { metadata: { labels: HAND_OVER } });
+    await eventually('VolumeSnapshotClass adopted', async () => ((await snapshotClass())?.metadata?.annotations?.['csi.aliyun.com/adopted'] === 'true' ? true : undefined));
+    await api.mergePatch({ apiVersion: GV, kind: 'OpenLocalCluster', metadata: { name: 'open-local' } }, { spec: { csi: { snapshots: { enabled: false } }, extender: { enabled: false } } });
+    // Pruning ran in the same reconcile: the extender Deployment (open-local's own) is gone.
+    await eventually('extender pruned', async () => ((await api.get('apps/v1', 'Deployment', 'open-local-scheduler-extender', 'open-local')) === undefined ? true : undefined));
+    await op.controller.queue.idle();
+    expect(await snapshotClass()).to.not.equal(undefined);
   });
 
   it('never deletes the adopted object with the cluster; deletes what it created', async function () {
     await api.delete({ apiVersion: GV, kind: 'OpenLocalCluster', metadata: { name: 'open-local' } });
     await eventually('cluster gone', async () => ((await cluster()) === undefined ? true : undefined));
     expect(await csiDriver()).to.not.equal(undefined);
+    expect(await snapshotClass()).to.not.equal(undefined);
     expect(await storageClass()).to.equal(undefined);
   });
 });
