@@ -173,7 +173,7 @@ export const operatorRules: ComponentRules = {
     r(['snapshot.storage.k8s.io'], ['volumesnapshotclasses'], [...READ, ...WRITE], 'the default VolumeSnapshotClass, created at run time for the same reason'),
     r(['rbac.authorization.k8s.io'], ['clusterrolebindings', 'rolebindings'], [...READ, 'create'], 'binds the shipped component roles (and its own operand rights in the operand namespace); create cannot be limited by name'),
     r(['rbac.authorization.k8s.io'], ['clusterrolebindings'], ['update', 'patch', 'delete'], 'changes and removes only the component bindings it renders', namesWithCluster),
-    r(['rbac.authorization.k8s.io'], ['rolebindings'], ['update', 'patch', 'delete'], 'changes and removes only the bindings it renders in the operand namespace', [...namesWithNamespaced, names.operator]),
+    r(['rbac.authorization.k8s.io'], ['rolebindings'], ['update', 'patch', 'delete'], 'changes and removes only the bindings it renders in the operand namespace', [...namesWithNamespaced, OPERATOR_OPERANDS_ROLE]),
     r(
       ['rbac.authorization.k8s.io'],
       ['clusterroles'],

@@ -52,10 +52,11 @@ export function operatorOperandBinding(namespace: string, instance: string, oper
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'RoleBinding',
-    metadata: { name: names.operator, namespace, labels: componentLabels(names.operator, instance) },
+    // Not named like the install's own RoleBinding: the operand namespace may be the operator's.
+    metadata: { name: OPERATOR_OPERANDS_ROLE, namespace, labels: componentLabels(names.operator, instance) },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: OPERATOR_OPERANDS_ROLE },
     subjects: [{ kind: 'ServiceAccount', name: names.operator, namespace: operatorNamespace }],
   };
 }
 
-export const isOperatorOperandBinding = (o: { kind?: string; metadata?: { name?: string } }): boolean => o.kind === 'RoleBinding' && o.metadata?.name === names.operator;
+export const isOperatorOperandBinding = (o: { kind?: string; metadata?: { name?: string } }): boolean => o.kind === 'RoleBinding' && o.metadata?.name === OPERATOR_OPERANDS_ROLE;

@@ -74,7 +74,7 @@ describe('the operator with least privilege (its own ServiceAccount token)', fun
     });
     expect(ready.status?.conditions?.find((c) => c.type === 'Degraded')?.status).to.equal('False');
     for (const [apiVersion, kind, name, ns] of [
-      ['rbac.authorization.k8s.io/v1', 'RoleBinding', names.operator, 'open-local'],
+      ['rbac.authorization.k8s.io/v1', 'RoleBinding', `${names.operator}-operands`, 'open-local'],
       ['rbac.authorization.k8s.io/v1', 'RoleBinding', names.csiController, 'open-local'],
       ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', names.node, undefined],
       ['storage.k8s.io/v1', 'CSIDriver', 'local.csi.aliyun.com', undefined],
@@ -101,7 +101,7 @@ describe('the operator with least privilege (its own ServiceAccount token)', fun
       ['apps/v1', 'DaemonSet', names.node, 'open-local'],
       ['apps/v1', 'Deployment', names.csiController, 'open-local'],
       ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', names.node, undefined],
-      ['rbac.authorization.k8s.io/v1', 'RoleBinding', names.operator, 'open-local'],
+      ['rbac.authorization.k8s.io/v1', 'RoleBinding', `${names.operator}-operands`, 'open-local'],
     ] as const) {
       expect(await admin.get(apiVersion, kind, name, ns), `${kind}/${name}`).to.equal(undefined);
     }

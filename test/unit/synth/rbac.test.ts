@@ -161,6 +161,11 @@ describe('synth RBAC', () => {
     expect(missing).to.deep.equal([]);
   });
 
+  it("names the operator's operand RoleBinding unlike any install RoleBinding (the operand namespace may be the operator's)", () => {
+    const own = operatorOperandBinding('open-local-system', 'open-local', 'open-local-system');
+    expect(ofKind(install, 'RoleBinding').map((b) => `${b.metadata?.namespace ?? ''}/${b.metadata?.name ?? ''}`)).to.not.include(`open-local-system/${own.metadata.name}`);
+  });
+
   it('lets no component read Secrets', () => {
     const readers = roles(install).flatMap(({ id, rules }) =>
       rules.flatMap(grants).filter((g) => /^\/secrets:(get|list|watch)$/.test(g)).map((g) => `${id}: ${g}`),
