@@ -117,9 +117,9 @@ export function buildCsv(inputs: CsvInputs): Csv {
       install: {
         strategy: 'deployment',
         spec: {
-          // Cluster-wide: its own rules plus every operand's (RBAC forbids granting what one does not hold).
+          // Cluster-wide: its own rules, with `bind` on the component roles the bundle ships (it does not hold them).
           clusterPermissions: [{ serviceAccountName: OPERATOR_NAME, rules: plain(toPolicyRules(operatorClusterRules())) }],
-          // In its own namespace: the leader-election Lease.
+          // In its own namespace: its leader-election Lease (by name).
           permissions: [{ serviceAccountName: OPERATOR_NAME, rules: plain(toPolicyRules(operatorRules.namespaced)) }],
           deployments: [
             {

@@ -6,16 +6,18 @@ import type { KubeApi } from '../lib/kube-api.js';
 import type { KubeObject } from '../lib/kube-object.js';
 import type { Logger } from '../lib/log.js';
 import { MANAGED_BY, names } from '../synth/names.js';
+import { nodeOfPersistentVolume, type VolumeObject } from './nodes/volume-guard.js';
 
-/** Every kind the operator renders, with its API version: the caches it needs for skip, prune and status. */
+/**
+ * Every kind the operator renders, with its API version: the caches it needs for skip, prune and status.
+ * No ClusterRole or Role: the install ships those and the operator only binds them (synth/rbac-rules.ts).
+ */
 export const OWNED_KINDS: Readonly<Record<string, string>> = {
   Namespace: 'v1',
   ServiceAccount: 'v1',
   ConfigMap: 'v1',
   Service: 'v1',
-  ClusterRole: 'rbac.authorization.k8s.io/v1',
   ClusterRoleBinding: 'rbac.authorization.k8s.io/v1',
-  Role: 'rbac.authorization.k8s.io/v1',
   RoleBinding: 'rbac.authorization.k8s.io/v1',
   CSIDriver: 'storage.k8s.io/v1',
   StorageClass: 'storage.k8s.io/v1',
@@ -36,6 +38,13 @@ export class Caches {
   readonly clusters: Informer<OpenLocalCluster>;
   readonly nodes: Informer<KubeObject & { metadata: { labels?: Record<string, string> }; spec?: { unschedulable?: boolean }; status?: { nodeInfo?: { bootID?: string }; conditions?: { type: string; status: string }[] } }>;
   readonly prepareVgPods: Informer<PrepareVgPod>;
+  /** Every PersistentVolume (a field selector cannot select by CSI driver); only open-local's raise events. */
+  readonly persistentVolumes: Informer<VolumeObject>;
+  /** LocalVolumes; undefined when the API server does not serve the kind. */
+  localVolumes: Informer<VolumeObject> | undefined;
+  /** Per-name watches of same-name objects open-local did not create (not in the owned caches), by objectKey. */
+  private readonly foreign = new Map<string, Informer<KubeObject>>();
+  private notify: ChangeHandler = () => undefined;
   private readonly owned = new Map<string, Informer<KubeObject>>();
   /** Kinds the API server does not serve (e.g. VolumeSnapshotClass without the snapshot CRDs). */
   readonly unserved = new Set<string>();
@@ -50,6 +59,7 @@ export class Caches {
     this.clusters = new Informer(kc, api, { apiVersion: API_GROUP_VERSION, kind: 'OpenLocalCluster' }, log);
     this.nodes = new Informer(kc, api, { apiVersion: 'v1', kind: 'Node' }, log);
     this.prepareVgPods = new Informer(kc, api, { apiVersion: 'v1', kind: 'Pod', labelSelector: `app.kubernetes.io/component=${names.prepareVg}` }, log);
+    this.persistentVolumes = new Informer(kc, api, { apiVersion: 'v1', kind: 'PersistentVolume' }, log);
   }
 
   /** Starts every cache; `onChange` is called only after all have synced (then once per change). */
@@ -58,10 +68,22 @@ export class Caches {
     const notify: ChangeHandler = (kind, obj) => {
       if (synced) onChange(kind, obj);
     };
-    const all: Pick<Informer<KubeObject>, 'start' | 'synced'>[] = [this.clusters, this.nodes, this.prepareVgPods];
+    this.notify = notify;
+    const all: Pick<Informer<KubeObject>, 'start' | 'synced'>[] = [this.clusters, this.nodes, this.prepareVgPods, this.persistentVolumes];
     this.clusters.onEvent((_e, obj) => { notify('OpenLocalCluster', obj); });
     this.nodes.onEvent((_e, obj) => { notify('Node', obj); });
     this.prepareVgPods.onEvent((_e, obj) => { notify('Pod', obj); });
+    this.persistentVolumes.onEvent((_e, obj) => {
+      if (nodeOfPersistentVolume(obj) !== undefined) notify('PersistentVolume', obj);
+    });
+    try {
+      await this.api.collectionPath(API_GROUP_VERSION, 'LocalVolume');
+      this.localVolumes = new Informer<VolumeObject>(this.kc, this.api, { apiVersion: API_GROUP_VERSION, kind: 'LocalVolume' }, this.log);
+      this.localVolumes.onEvent((_e, obj) => { notify('LocalVolume', obj); });
+      all.push(this.localVolumes);
+    } catch (err) {
+      this.log.warn({ err }, 'LocalVolume not served by the API server; only PersistentVolumes hold nodes and deletion');
+    }
     for (const [kind, apiVersion] of Object.entries(OWNED_KINDS)) {
       try {
         await this.api.collectionPath(apiVersion, kind, 'default');
@@ -82,7 +104,27 @@ export class Caches {
   }
 
   get synced(): boolean {
-    return this.clusters.hasSynced && this.nodes.hasSynced && [...this.owned.values()].every((i) => i.hasSynced);
+    return this.clusters.hasSynced && this.nodes.hasSynced && this.persistentVolumes.hasSynced && (this.localVolumes?.hasSynced ?? true) && [...this.owned.values()].every((i) => i.hasSynced);
+  }
+
+  /**
+   * A rendered object that is not in the owned caches (it lacks the managed-by label): undefined when absent.
+   * The first time one is found, a watch on its name starts, so its hand-over (label) or deletion triggers a
+   * reconcile and later reconciles read it without a request.
+   */
+  async foreignObject(obj: KubeObject): Promise<KubeObject | undefined> {
+    const name = obj.metadata?.name ?? '';
+    const namespace = obj.metadata?.namespace;
+    const key = `${obj.apiVersion ?? ''}/${obj.kind ?? ''}/${namespace ?? ''}/${name}`;
+    const watching = this.foreign.get(key);
+    if (watching?.hasSynced) return watching.get(name, namespace);
+    const live = await this.api.get(obj.apiVersion ?? '', obj.kind ?? '', name, namespace);
+    if (!live || live.metadata?.labels?.['app.kubernetes.io/managed-by'] === MANAGED_BY || watching) return live;
+    const informer = new Informer<KubeObject>(this.kc, this.api, { apiVersion: obj.apiVersion ?? '', kind: obj.kind ?? '', namespace, fieldSelector: `metadata.name=${name}` }, this.log);
+    informer.onEvent((_e, o) => { this.notify(obj.kind ?? '', o); });
+    this.foreign.set(key, informer);
+    await informer.start();
+    return live;
   }
 
   ownedCache(kind: string): Informer<KubeObject> | undefined {
@@ -94,7 +136,8 @@ export class Caches {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.clusters, this.nodes, this.prepareVgPods, ...this.owned.values()].map((i) => i.stop()));
+    const all = [this.clusters, this.nodes, this.prepareVgPods, this.persistentVolumes, ...(this.localVolumes ? [this.localVolumes] : []), ...this.owned.values(), ...this.foreign.values()];
+    await Promise.all(all.map((i) => i.stop()));
   }
 }
 

@@ -11,6 +11,8 @@ export interface OperatorConfig {
   readonly leaseNamespace: string;
   readonly identity: string;
   readonly logLevel: LogLevel;
+  /** Namespace of the operator's own ServiceAccount when it runs in a pod ($POD_NAMESPACE). */
+  readonly operatorNamespace?: string;
 }
 
 export const operatorUsage = `Usage: open-local operator [flags]
@@ -43,5 +45,6 @@ export function parseOperatorFlags(argv: readonly string[]): OperatorConfig | un
     leaseNamespace: values['lease-namespace'] ?? process.env.POD_NAMESPACE ?? 'open-local-system',
     identity: process.env.POD_NAME ?? `operator-${process.pid}`,
     logLevel: parseLogLevel('operator', values['log-level']),
+    operatorNamespace: process.env.POD_NAMESPACE,
   };
 }

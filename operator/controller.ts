@@ -6,19 +6,21 @@ import { canonicalJson } from '../lib/storage-config.js';
 import { WorkQueue } from '../lib/work-queue.js';
 import { renderPrepareVgJob, renderStack } from '../synth/render.js';
 import { InvalidClusterError, resolveSpec, type ResolvedSpec } from '../synth/resolved-spec.js';
-import { STORAGE_READY_LABEL } from '../synth/names.js';
+import { names, STORAGE_READY_LABEL } from '../synth/names.js';
 import type { Caches } from './caches.js';
 import { removeStack } from './deletion.js';
 import { recordEvents, transitionEvents } from './events.js';
-import { applyDesired, pruneStale } from './operands/apply.js';
-import { withOwnership } from './operands/desired.js';
+import { OperandApplier, pruneStale } from './operands/apply.js';
+import { withOperatorBinding, withOwnership } from './operands/desired.js';
 import { jobFacts, NODE_BOOT_ID_ANNOTATION, NODE_UID_ANNOTATION, nodeFacts, strayPods } from './nodes/facts.js';
 import { planNodes, type JobFacts, type NodeAction } from './nodes/plan.js';
 import { planCleanup, type CleanupPlan } from './nodes/cleanup-plan.js';
+import { boundedList, describeHeld, guardUnmarks, volumesByNode } from './nodes/volume-guard.js';
 import { MODE_ANNOTATION, type PrepareVgMode } from '../synth/stack/prepare-vg-job.js';
+import { isOperatorOperandBinding } from '../synth/stack/rbac.js';
 import { componentStatuses } from './status/components.js';
 import type { OperatorMetrics } from './metrics.js';
-import { computeStatus, type Observation } from './status/conditions.js';
+import { ConditionType, computeStatus, type Observation } from './status/conditions.js';
 import { storageWarnings } from './status/storage-warnings.js';
 
 export const FINALIZER = 'csi.aliyun.com/open-local-operator';
@@ -31,6 +33,11 @@ export interface ControllerOptions {
   readonly instance: string;
   readonly metrics: OperatorMetrics;
   readonly now?: () => Date;
+  /**
+   * Namespace of the operator's own ServiceAccount (open-local-operator), when it runs as one: it then binds
+   * itself its write rights in the operand namespace (it holds none there otherwise; synth/rbac-rules.ts).
+   */
+  readonly operatorNamespace?: string;
 }
 
 /**
@@ -45,10 +52,12 @@ export class OpenLocalClusterController {
   private readonly nodesSeen = new Map<string, string>();
   /** The last render, keyed by the cluster's uid and spec: node and Job events do not re-render the stack. */
   private rendered: { key: string; spec: ResolvedSpec; desired: KubeObject[] } | undefined;
+  private readonly applier: OperandApplier;
 
   constructor(options: ControllerOptions) {
     this.o = options;
     this.now = options.now ?? (() => new Date());
+    this.applier = new OperandApplier(options.api, options.caches);
     this.queue = new WorkQueue(async (key) => {
       const end = options.metrics.reconcileSeconds.startTimer();
       try {
@@ -93,6 +102,7 @@ export class OpenLocalClusterController {
     const log = this.o.log.child({ cluster: name, generation: cluster.metadata?.generation });
     if (cluster.metadata?.deletionTimestamp) {
       if (cluster.metadata.finalizers?.includes(FINALIZER)) {
+        if (await this.deletionBlockedByVolumes(cluster, log)) return; // volume events bring us back
         let progress = 'removing the stack';
         if (cluster.spec.cleanup?.policy === 'RemoveVolumeGroups') {
           const cleanup = await this.cleanupVolumeGroups(cluster, log);
@@ -122,7 +132,8 @@ export class OpenLocalClusterController {
     const renderKey = `${cluster.metadata.uid ?? ''}/${canonicalJson(cluster.spec)}`;
     if (this.rendered?.key !== renderKey) {
       try {
-        this.rendered = { key: renderKey, spec: resolveSpec(cluster), desired: withOwnership(renderStack(cluster), cluster) };
+        const spec = resolveSpec(cluster);
+        this.rendered = { key: renderKey, spec, desired: withOwnership(withOperatorBinding(renderStack(cluster), spec, this.o.operatorNamespace), cluster) };
       } catch (err) {
         if (!(err instanceof InvalidClusterError)) throw err;
         await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster), specErrors: err.errors }, cluster.status, this.now()), log);
@@ -131,14 +142,16 @@ export class OpenLocalClusterController {
     }
     const { spec, desired } = this.rendered;
 
-    const applied = await applyDesired(this.o.api, this.o.caches, desired, log);
+    const applied = await this.applier.apply(desired, log);
     for (const id of applied.applied) this.o.metrics.applied.inc({ kind: id.split('/')[0] });
     const pruneErrors = await pruneStale(this.o.api, this.o.caches, desired, cluster.metadata.uid ?? '', log);
 
     const jobs = this.jobFacts(cluster, spec.namespace, 'prepare');
     const nodes = this.o.caches.nodes.list().map(nodeFacts);
     const plan = planNodes({ spec, nodes, jobs, previous: cluster.status?.nodes ?? [], now: this.now(), strayPods: this.strayPods(spec.namespace) });
-    const actionErrors = await this.execute(plan.actions, cluster, spec, log);
+    const guarded = guardUnmarks(plan.actions, this.volumesByNode());
+    if (guarded.held.length > 0) log.warn({ held: guarded.held }, 'nodes hold volumes: their node plugins stay although the selector no longer matches them');
+    const actionErrors = await this.execute(guarded.actions, cluster, spec, log);
     if (plan.requeueAfterMs !== undefined) this.queue.addAfter(name, plan.requeueAfterMs);
 
     const components = componentStatuses(desired, (kind, ns, n) => this.o.caches.ownedCache(kind)?.get(n, ns));
@@ -151,8 +164,38 @@ export class OpenLocalClusterController {
       components,
       extenderEnabled: spec.extender.enabled,
       storageWarnings: storageWarnings(cluster.spec.storage),
+      adoptionRequired: applied.adoptionRequired,
+      invalidApplies: applied.invalid,
+      heldNodes: guarded.held.length > 0 ? describeHeld(guarded.held) : undefined,
     };
     await this.writeStatus(cluster, computeStatus(observation, cluster.status, this.now()), log);
+    // Failed applies are retried with the queue's backoff (status already tells why); nothing else may bring
+    // us back, e.g. when a write was refused until the operator's new RoleBinding reached the authorizer.
+    if (applied.retry) throw new Error(`apply failed, retrying: ${applied.errors.join('; ')}`);
+  }
+
+  /** Open-local volumes (PersistentVolumes of its driver, LocalVolumes) on each node, from the caches. */
+  private volumesByNode(): Map<string, string[]> {
+    return volumesByNode(this.o.caches.persistentVolumes.list(), this.o.caches.localVolumes?.list() ?? []);
+  }
+
+  /**
+   * Deletion waits while open-local volumes exist: removing the stack would leave them with no node plugin to
+   * unmount or delete them. Reports a condition and, when the set of volumes changes, a Warning event.
+   */
+  private async deletionBlockedByVolumes(cluster: OpenLocalCluster, log: Logger): Promise<boolean> {
+    const byNode = this.volumesByNode();
+    if (byNode.size === 0) return false;
+    const count = [...byNode.values()].reduce((n, v) => n + v.length, 0);
+    const held = [...byNode].map(([node, volumes]) => ({ node, volumes }));
+    const message =
+      `${count} open-local volume${count === 1 ? '' : 's'} still exist${count === 1 ? 's' : ''} on ${boundedList(held.map((h) => h.node), 3)}: ${describeHeld(held)}. ` +
+      `Deletion waits: delete their PersistentVolumeClaims (and LocalVolumes) first, or remove the finalizer ${FINALIZER} knowingly (the volumes are then left without node plugins).`;
+    const before = cluster.status?.conditions?.find((c) => c.type === ConditionType.DeletionBlocked)?.message;
+    await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster), deleting: true, deletingMessage: 'waiting for open-local volumes to be deleted', deletionBlocked: message }, cluster.status, this.now()), log);
+    if (before !== message) await recordEvents(this.o.api, cluster, [{ type: 'Warning', reason: 'DeletionBlocked', message }], this.o.instance, log);
+    log.warn({ volumes: count }, 'deletion waits for open-local volumes');
+    return true;
   }
 
   /** Nodes where a prepare-vg pod runs whose Job is gone (node → pod). */
@@ -180,6 +223,10 @@ export class OpenLocalClusterController {
     const preparing = this.jobFacts(cluster, spec.namespace, 'prepare').filter((j) => j.state === 'Active' || j.pod === 'Running').map((j) => j.node);
     const busy = new Set([...preparing, ...this.strayPods(spec.namespace).keys()]);
     const plan = planCleanup(cluster.status?.nodes ?? [], new Set(nodes.keys()), this.jobFacts(cluster, spec.namespace, 'remove'), spec.prepareVolumeGroups.concurrency, busy);
+    if (plan.start.length > 0) {
+      const waiting = await this.ensureJobNamespace(cluster, spec.namespace);
+      if (waiting) return { ...plan, start: [], progress: waiting };
+    }
     for (const node of plan.start) {
       const [job] = withOwnership([renderPrepareVgJob(cluster, node, nodes.get(node) ?? {}, 'remove')], cluster);
       if (job) await this.o.api.createIfAbsent(job);
@@ -190,6 +237,21 @@ export class OpenLocalClusterController {
       await recordEvents(this.o.api, cluster, events, this.o.instance, log);
     }
     return plan;
+  }
+
+  /**
+   * The cleanup Jobs run in the operand namespace, which may be gone already (deleted with the manifests that
+   * created the cluster): re-create what a Job needs there (the namespace and the prepare-vg ServiceAccount).
+   * Returns why to wait instead (the namespace is still terminating; its deletion event brings us back).
+   */
+  private async ensureJobNamespace(cluster: OpenLocalCluster, namespace: string): Promise<string | undefined> {
+    const ns = this.o.caches.ownedCache('Namespace')?.get(namespace) ?? (await this.o.api.get('v1', 'Namespace', namespace));
+    if (ns?.metadata?.deletionTimestamp) return `waiting for namespace ${namespace} to finish terminating before starting the cleanup Jobs`;
+    // In apply order: the namespace, the operator's own rights there, then the Job's ServiceAccount.
+    const stack = withOperatorBinding(renderStack(cluster), resolveSpec(cluster), this.o.operatorNamespace);
+    const needed = stack.filter((o) => o.kind === 'Namespace' || isOperatorOperandBinding(o) || (o.kind === 'ServiceAccount' && o.metadata.name === names.prepareVg));
+    for (const obj of withOwnership(needed, cluster)) await this.o.api.createIfAbsent(obj);
+    return undefined;
   }
 
   /** The oldest live cluster is the one in charge; later ones are duplicates. */

@@ -4,6 +4,7 @@ import type { Logger } from '../lib/log.js';
 import { STORAGE_READY_LABEL } from '../synth/names.js';
 import type { Caches } from './caches.js';
 import { CREATE_ONLY_KINDS } from './operands/desired.js';
+import { isOperatorOperandBinding } from '../synth/stack/rbac.js';
 
 /**
  * Removes what the cluster created: node marks first (node plugins stop being scheduled), then every owned
@@ -16,12 +17,10 @@ export async function removeStack(api: KubeApi, caches: Caches, cluster: OpenLoc
     await api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: node.metadata.name } }, { metadata: { labels: { [STORAGE_READY_LABEL]: null } } });
   }
   const uid = cluster.metadata?.uid;
-  for (const kind of caches.ownedKinds()) {
-    if (CREATE_ONLY_KINDS.has(kind)) continue;
-    for (const obj of caches.ownedCache(kind)?.list() ?? []) {
-      if (!obj.metadata?.ownerReferences?.some((r) => r.uid === uid)) continue;
-      await api.delete(obj, 'Background');
-    }
-  }
+  const owned = caches.ownedKinds().filter((k) => !CREATE_ONLY_KINDS.has(k)).flatMap((k) => caches.ownedCache(k)?.list() ?? []);
+  // Adopted objects carry no owner reference: they were handed over, not created, and stay.
+  const ours = owned.filter((o) => o.metadata?.ownerReferences?.some((r) => r.uid === uid));
+  // The operator's own RoleBinding in the operand namespace goes last: it is what lets it delete the rest there.
+  for (const obj of [...ours.filter((o) => !isOperatorOperandBinding(o)), ...ours.filter(isOperatorOperandBinding)]) await api.delete(obj, 'Background');
   log.info({ cleanupPolicy: cluster.spec.cleanup?.policy ?? 'Keep' }, 'operands removed; data on disks kept');
 }

@@ -9,8 +9,10 @@ import { InvalidClusterError } from './resolved-spec.js';
 export const synthUsage = `Usage: open-local synth [flags]
 
 Prints Kubernetes manifests as YAML.
-  (no -f)              the operator's own install: namespace, CRDs, RBAC, Deployment
-  -f, --file FILE      every operand of the OpenLocalCluster in FILE ("-" = stdin)
+  (no -f)              the operator's own install: namespace, CRDs, RBAC (with every component's
+                       ClusterRole), Deployment
+  -f, --file FILE      every operand of the OpenLocalCluster in FILE ("-" = stdin); its RBAC binds the
+                       ClusterRoles of the install, so apply the install first
   --node NAME          with -f: also the prepare-VG Job for node NAME
   --node-labels K=V,.. with --node: that node's labels (they select its nodesConfig entry)
   -o, --output DIR     write one file per object into DIR instead of printing

@@ -3,6 +3,8 @@ import type { OpenLocalCluster } from '../../api/generated/types.js';
 import type { KubeObject } from '../../lib/kube-object.js';
 import { contentHash } from '../../lib/storage-config.js';
 import type { KubeObject as RenderedObject } from '../../synth/render.js';
+import type { ResolvedSpec } from '../../synth/resolved-spec.js';
+import { operatorOperandBinding } from '../../synth/stack/rbac.js';
 
 export const FIELD_MANAGER = 'open-local-operator';
 /** Hash of what the operator last applied to an object: equal hash = nothing to send (zero writes when steady). */
@@ -33,4 +35,14 @@ export function withOwnership(rendered: readonly RenderedObject[], cluster: Open
 /** A stable identity for matching desired and live objects. */
 export function objectKey(o: KubeObject): string {
   return `${o.apiVersion ?? ''}/${o.kind ?? ''}/${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+}
+
+/**
+ * The rendered stack plus, when the operator runs as its ServiceAccount, the RoleBinding that grants it write
+ * rights in the operand namespace: placed right after the Namespace, before anything it lets the operator create.
+ */
+export function withOperatorBinding(rendered: readonly RenderedObject[], spec: ResolvedSpec, operatorNamespace: string | undefined): RenderedObject[] {
+  if (operatorNamespace === undefined) return [...rendered];
+  const at = rendered.findIndex((o) => o.kind === 'Namespace') + 1;
+  return [...rendered.slice(0, at), operatorOperandBinding(spec.namespace, spec.name, operatorNamespace), ...rendered.slice(at)];
 }

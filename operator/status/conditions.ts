@@ -9,10 +9,22 @@ export const ConditionType = {
   ComponentsAvailable: 'ComponentsAvailable',
   SchedulerExtenderConfigured: 'SchedulerExtenderConfigured',
   StorageConfigWarnings: 'StorageConfigWarnings',
+  /** Present only while a rendered name is taken by an object open-local did not create. */
+  AdoptionRequired: 'AdoptionRequired',
+  /** Present only while volumes keep nodes the selector no longer matches marked. */
+  NodeRemovalBlocked: 'NodeRemovalBlocked',
+  /** Present only while volumes keep the OpenLocalCluster from being deleted. */
+  DeletionBlocked: 'DeletionBlocked',
 } as const;
 
 /** Conditions whose True status is the abnormal one (their events are Warnings). */
-export const ABNORMAL_WHEN_TRUE: ReadonlySet<string> = new Set([ConditionType.Degraded, ConditionType.StorageConfigWarnings]);
+export const ABNORMAL_WHEN_TRUE: ReadonlySet<string> = new Set([
+  ConditionType.Degraded,
+  ConditionType.StorageConfigWarnings,
+  ConditionType.AdoptionRequired,
+  ConditionType.NodeRemovalBlocked,
+  ConditionType.DeletionBlocked,
+]);
 
 /** Everything one reconcile observed, from which the status is folded. */
 export interface Observation {
@@ -31,6 +43,14 @@ export interface Observation {
   readonly extenderEnabled: boolean;
   /** Risky but valid settings in spec.storage (storageWarnings): reported, never Degraded. */
   readonly storageWarnings: readonly StorageWarning[];
+  /** Same-name objects open-local did not create, each with how to hand it over. */
+  readonly adoptionRequired?: readonly string[];
+  /** Applies the API server refused as invalid (immutable fields), remembered until something changes. */
+  readonly invalidApplies?: readonly string[];
+  /** Nodes kept marked because they hold volumes, as "node (volumes)". */
+  readonly heldNodes?: string;
+  /** Why deletion waits (volumes that still exist, and what to do). */
+  readonly deletionBlocked?: string;
 }
 
 type Cond = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
@@ -80,6 +100,8 @@ export function computeStatus(o: Observation, previous: OpenLocalClusterStatus |
 
   const degradedBy: [string, string][] = [
     ...o.specErrors.map((e): [string, string] => ['InvalidSpec', e]),
+    ...(o.adoptionRequired ?? []).map((e): [string, string] => ['AdoptionRequired', e]),
+    ...(o.invalidApplies ?? []).map((e): [string, string] => ['ChangeRefused', e]),
     ...o.applyErrors.map((e): [string, string] => ['ApplyFailed', e]),
     ...(failed.length > 0 ? [[failed[0]?.reason ?? 'PreparationFailed', nodesPrepared.message] as [string, string]] : []),
   ];
@@ -106,6 +128,9 @@ export function computeStatus(o: Observation, previous: OpenLocalClusterStatus |
     : cond(ConditionType.StorageConfigWarnings, false, 'NoWarnings', 'every forced device is named by a stable name');
 
   conditions.push(ready, progressing, degraded, nodesPrepared, componentsAvailable, extender, warnings);
+  if (o.adoptionRequired?.length) conditions.push(cond(ConditionType.AdoptionRequired, true, 'ObjectExists', list(o.adoptionRequired, 3)));
+  if (o.heldNodes) conditions.push(cond(ConditionType.NodeRemovalBlocked, true, 'VolumesExist', `kept the node plugins on nodes the selector no longer matches, because they hold volumes: ${o.heldNodes}; delete those PersistentVolumeClaims to release the nodes`));
+  if (o.deletionBlocked) conditions.push(cond(ConditionType.DeletionBlocked, true, 'VolumesExist', o.deletionBlocked));
   const phase = o.deleting ? 'Deleting' : degraded.status === 'True' ? 'Degraded' : ready.status === 'True' ? 'Ready' : progressing.status === 'True' ? 'Progressing' : 'Pending';
   return finish(o, previous, now, conditions, phase);
 }

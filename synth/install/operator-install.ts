@@ -4,8 +4,8 @@ import { k8s } from 'cdk8s-plus-33';
 import { crdManifests } from '../../api/generated/crds.js';
 import { componentLabels, names, selectorLabels } from '../names.js';
 import { env, healthProbes, HTTP_PORT, resources, restrictedContainer, restrictedPod } from '../pod-parts.js';
-import { operatorClusterRules, operatorRules } from '../rbac-rules.js';
-import { toPolicyRules } from '../stack/rbac.js';
+import { componentClusterRoles, OPERATOR_OPERANDS_ROLE, operatorClusterRules, operatorOperandRules, operatorRules } from '../rbac-rules.js';
+import { ruleReasons, toPolicyRules } from '../stack/rbac.js';
 
 export interface InstallOptions {
   /** Namespace of the operator itself (operands go where each OpenLocalCluster says). @default open-local-system */
@@ -33,6 +33,18 @@ export function defaultOpenLocalImage(): string {
   return image;
 }
 
+/**
+ * The ClusterRoles the operator hands out but does not hold (it has `bind` on their names): the components'
+ * roles and its own operand-namespace rights. The OLM bundle ships the same objects.
+ */
+export function shippedClusterRoles(): k8s.KubeClusterRoleProps[] {
+  const labels = componentLabels(names.operator, names.operator);
+  return [...componentClusterRoles(), { name: OPERATOR_OPERANDS_ROLE, rules: operatorOperandRules }].map((role) => ({
+    metadata: { name: role.name, labels, annotations: ruleReasons(role.rules) },
+    rules: toPolicyRules(role.rules),
+  }));
+}
+
 /** Everything `kubectl apply` needs to run the operator: namespace, CRDs, ServiceAccount, RBAC, Deployment. */
 export function addOperatorInstall(chart: Chart, options: InstallOptions): void {
   const namespace = options.namespace ?? DEFAULT_OPERATOR_NAMESPACE;
@@ -42,13 +54,14 @@ export function addOperatorInstall(chart: Chart, options: InstallOptions): void 
   for (const crd of crdManifests) new ApiObject(chart, crd.metadata.name, structuredClone(crd));
   const subject = { kind: 'ServiceAccount', name: names.operator, namespace };
   new k8s.KubeServiceAccount(chart, 'sa', { metadata: { name: names.operator, namespace, labels } });
-  new k8s.KubeClusterRole(chart, 'clusterrole', { metadata: { name: names.operator, labels }, rules: toPolicyRules(operatorClusterRules()) });
+  new k8s.KubeClusterRole(chart, 'clusterrole', { metadata: { name: names.operator, labels, annotations: ruleReasons(operatorClusterRules()) }, rules: toPolicyRules(operatorClusterRules()) });
   new k8s.KubeClusterRoleBinding(chart, 'clusterrolebinding', {
     metadata: { name: names.operator, labels },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: names.operator },
     subjects: [subject],
   });
-  new k8s.KubeRole(chart, 'role', { metadata: { name: names.operator, namespace, labels }, rules: toPolicyRules(operatorRules.namespaced) });
+  for (const role of shippedClusterRoles()) new k8s.KubeClusterRole(chart, `clusterrole-${role.metadata?.name ?? ''}`, role);
+  new k8s.KubeRole(chart, 'role', { metadata: { name: names.operator, namespace, labels, annotations: ruleReasons(operatorRules.namespaced) }, rules: toPolicyRules(operatorRules.namespaced) });
   new k8s.KubeRoleBinding(chart, 'rolebinding', {
     metadata: { name: names.operator, namespace, labels },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: names.operator },

@@ -40,9 +40,7 @@ function kindsOf(yamlText: string): string[] {
 const OPERAND_KINDS = [
   'Namespace',
   'ServiceAccount',
-  'ClusterRole',
   'ClusterRoleBinding',
-  'Role',
   'RoleBinding',
   'ConfigMap',
   'Service',

@@ -4,6 +4,7 @@ import { basename } from 'node:path';
 import { expect } from 'chai';
 import { renderInstall, renderStack, type KubeObject } from '../../../synth/render.js';
 import { names } from '../../../synth/names.js';
+import { operatorOperandBinding } from '../../../synth/stack/rbac.js';
 import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
 import { exampleFiles, loadExample } from '../../fixtures/examples.js';
 import { rawApi, tokenOf, waitEstablished, type RawApi } from '../support/raw-api.js';
@@ -13,12 +14,16 @@ interface Access {
   readonly resource: string;
   readonly group?: string;
   readonly subresource?: string;
-  /** Namespace of the request; `operand` = the stack's namespace, absent = cluster-wide. */
-  readonly namespace?: 'operand' | 'kube-system';
+  /** Namespace of the request; `operand` = the stack's, `operator` = the operator's own, absent = cluster-wide. */
+  readonly namespace?: 'operand' | 'operator' | 'kube-system' | 'default';
+  /** The object's name (rules restricted by resourceNames match only named requests). */
+  readonly name?: string;
 }
 
 const a = (verb: string, resource: string, group = '', extra: Partial<Access> = {}): Access => ({ verb, resource, group, ...extra });
 const ol = 'csi.aliyun.com';
+const rbac = 'rbac.authorization.k8s.io';
+const operand = { namespace: 'operand' } as const;
 
 /** What each component must be able to do, and a few things it must never do. */
 const expectations: Record<string, { allowed: Access[]; denied: Access[] }> = {
@@ -47,9 +52,27 @@ const expectations: Record<string, { allowed: Access[]; denied: Access[] }> = {
     allowed: [a('create', 'volumesnapshotcontents', 'snapshot.storage.k8s.io'), a('update', 'volumesnapshots', 'snapshot.storage.k8s.io', { subresource: 'status' })],
     denied: [a('list', 'secrets'), a('create', 'persistentvolumes'), a('list', 'localvolumes', ol)],
   },
+  // Everything a reconcile needs, and nothing it only hands out: writes in the operand namespace only (through
+  // the RoleBinding it gives itself there), component roles bound by name without holding their rules.
   [names.operator]: {
-    allowed: [a('create', 'daemonsets', 'apps', { namespace: 'operand' }), a('create', 'jobs', 'batch', { namespace: 'operand' }), a('patch', 'nodes'), a('create', 'csidrivers', 'storage.k8s.io'), a('create', 'clusterroles', 'rbac.authorization.k8s.io'), a('update', 'openlocalclusters', ol, { subresource: 'status' })],
-    denied: [a('list', 'secrets'), a('escalate', 'clusterroles', 'rbac.authorization.k8s.io'), a('bind', 'clusterroles', 'rbac.authorization.k8s.io'), a('impersonate', 'users'), a('create', 'customresourcedefinitions', 'apiextensions.k8s.io'), a('delete', 'nodes')],
+    allowed: [
+      ...['create', 'patch', 'delete'].flatMap((v) => [a(v, 'daemonsets', 'apps', operand), a(v, 'deployments', 'apps', operand), a(v, 'jobs', 'batch', operand), a(v, 'serviceaccounts', '', operand), a(v, 'configmaps', '', operand), a(v, 'services', '', operand)]),
+      a('watch', 'deployments', 'apps'), a('list', 'jobs', 'batch'), a('watch', 'pods'), a('list', 'persistentvolumes'), a('watch', 'localvolumes', ol),
+      a('patch', 'nodes'), a('create', 'namespaces'), a('create', 'csidrivers', 'storage.k8s.io'), a('patch', 'storageclasses', 'storage.k8s.io'), a('patch', 'nodelocalstorageinitconfigs', ol),
+      a('create', 'clusterrolebindings', rbac), a('patch', 'clusterrolebindings', rbac, { name: names.node }), a('create', 'rolebindings', rbac, operand), a('patch', 'rolebindings', rbac, { ...operand, name: `${names.operator}-operands` }),
+      a('bind', 'clusterroles', rbac, { name: names.csiController }), a('bind', 'clusterroles', rbac, { name: `${names.csiController}-namespaced` }), a('bind', 'clusterroles', rbac, { name: `${names.operator}-operands` }),
+      a('update', 'openlocalclusters', ol, { subresource: 'status' }), a('patch', 'openlocalclusters', ol), a('update', 'openlocalclusters', ol, { subresource: 'finalizers' }), a('create', 'events', '', { namespace: 'default' }),
+      a('create', 'leases', 'coordination.k8s.io', { namespace: 'operator' }), a('update', 'leases', 'coordination.k8s.io', { namespace: 'operator', name: names.operator }),
+    ],
+    denied: [
+      a('list', 'secrets'), a('escalate', 'clusterroles', rbac), a('bind', 'clusterroles', rbac), a('bind', 'clusterroles', rbac, { name: 'cluster-admin' }), a('create', 'clusterroles', rbac), a('update', 'clusterroles', rbac, { name: names.node }), a('create', 'roles', rbac, operand),
+      a('impersonate', 'users'), a('create', 'customresourcedefinitions', 'apiextensions.k8s.io'), a('delete', 'nodes'), a('delete', 'namespaces'), a('delete', 'persistentvolumes'),
+      a('create', 'deployments', 'apps', { namespace: 'kube-system' }), a('create', 'daemonsets', 'apps', { namespace: 'default' }), a('delete', 'jobs', 'batch', { namespace: 'kube-system' }), a('create', 'configmaps', '', { namespace: 'kube-system' }),
+      a('patch', 'rolebindings', rbac, { namespace: 'kube-system', name: 'system:controller:bootstrap-signer' }), a('delete', 'clusterrolebindings', rbac, { name: 'cluster-admin' }),
+      a('update', 'leases', 'coordination.k8s.io', { namespace: 'kube-system', name: 'kube-scheduler' }), a('update', 'leases', 'coordination.k8s.io', { namespace: 'operator', name: 'someone-else' }), a('list', 'leases', 'coordination.k8s.io', { namespace: 'operator' }),
+      // The component rules it only hands out.
+      a('create', 'localvolumes', ol), a('update', 'nodelocalstorages', ol), a('create', 'persistentvolumes'), a('create', 'csistoragecapacities', 'storage.k8s.io', operand), a('update', 'volumesnapshotcontents', 'snapshot.storage.k8s.io'), a('create', 'leases', 'coordination.k8s.io', operand),
+    ],
   },
 };
 
@@ -67,7 +90,8 @@ describe('RBAC of every rendered ServiceAccount', function () {
   before(async function () {
     cp = await startControlPlane();
     admin = rawApi(cp);
-    const objects: KubeObject[] = [...install, ...stack].filter((o) => rbacKinds.has(o.kind));
+    // The stack as the operator applies it: with the RoleBinding that gives the operator its operand rights.
+    const objects: KubeObject[] = [...install, ...stack, operatorOperandBinding(operandNs, 'open-local', operatorNs)].filter((o) => rbacKinds.has(o.kind));
     for (const o of objects) {
       const r = await admin.apply(o);
       expect(r.status, `${o.kind} ${o.metadata.name}: ${r.text}`).to.be.oneOf([200, 201]);
@@ -93,7 +117,8 @@ describe('RBAC of every rendered ServiceAccount', function () {
               group: x.group ?? '',
               resource: x.resource,
               ...(x.subresource ? { subresource: x.subresource } : {}),
-              ...(x.namespace ? { namespace: x.namespace === 'operand' ? operandNs : x.namespace } : {}),
+              ...(x.name ? { name: x.name } : {}),
+              ...(x.namespace ? { namespace: x.namespace === 'operand' ? operandNs : x.namespace === 'operator' ? operatorNs : x.namespace } : {}),
             },
           },
         });

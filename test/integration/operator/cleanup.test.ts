@@ -68,3 +68,52 @@ describe('cleanup policy RemoveVolumeGroups', function () {
     expect(events.find((e) => e.reason === 'VolumeGroupsKept')).to.include({ type: 'Warning', message: 'node-b: kept open-local-pool-0 (holds 1 logical volume: local-1; delete their PersistentVolumes first)' });
   });
 });
+
+describe('cleanup policy RemoveVolumeGroups with the operand namespace already gone', function () {
+  let cp: ControlPlane;
+  let api: KubeApi;
+  let op: RunningOperator;
+  const jobs = async (prefix: string) => (await api.list<Job>('batch/v1', 'Job', { namespace: 'open-local' })).items.filter((j) => j.metadata?.name?.startsWith(prefix) && !j.metadata.deletionTimestamp);
+
+  before(async function () {
+    // The namespace controller empties and removes a deleted namespace, as in a real cluster.
+    cp = await startControlPlane({ withControllerManager: { controllers: ['namespace-controller'] } });
+    await installCrds(rawApi(cp), [...crdManifests, volumeSnapshotClassCrd]);
+    api = new KubeApi(loadKubeConfig(cp.kubeconfigPath));
+    for (const n of ['node-a', 'node-b']) await createNode(api, n);
+    op = await startOperator({ kubeconfig: cp.kubeconfigPath, httpAddress: '127.0.0.1:0', leaderElect: false, leaseNamespace: 'default', identity: 'test', logLevel: 'warn' });
+  });
+
+  after(async function () {
+    await (op as RunningOperator | undefined)?.stop();
+    await (cp as ControlPlane | undefined)?.stop();
+  });
+
+  it('re-creates the namespace and what a cleanup Job needs there, runs the cleanup, then deletes the cluster', async function () {
+    const cluster = withField(loadExample('minimal.yaml'), 'spec.cleanup', { policy: 'RemoveVolumeGroups', confirm: 'remove-volume-groups-on-every-node' });
+    await api.request('POST', `/apis/${GV}/openlocalclusters`, { body: cluster });
+    const prepare = await eventually('2 prepare Jobs', async () => ((await jobs('prepare-vg-')).length === 2 ? jobs('prepare-vg-') : undefined));
+    for (const j of prepare) {
+      const node = j.metadata?.annotations?.['csi.aliyun.com/node-name'] ?? '';
+      await finishPrepareVgJob(api, j, prepareResult(node, j.metadata?.annotations?.['csi.aliyun.com/storage-config-hash'] ?? ''), true);
+    }
+    await eventually('nodes ready', async () => ((await api.get<OpenLocalCluster>(GV, 'OpenLocalCluster', 'open-local'))?.status?.nodeCounts?.ready === 2 ? true : undefined));
+
+    // `kubectl delete -f` of a file holding both: the namespace goes first, the cluster right after.
+    await api.delete({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'open-local' } });
+    await api.delete({ apiVersion: GV, kind: 'OpenLocalCluster', metadata: { name: 'open-local' } });
+    const cleanup = await eventually('2 cleanup Jobs in the re-created namespace', async () => ((await jobs('remove-vg-')).length === 2 ? jobs('remove-vg-') : undefined), 120_000);
+    const ns = await api.get('v1', 'Namespace', 'open-local');
+    expect(ns?.metadata?.deletionTimestamp).to.equal(undefined);
+    // finishPrepareVgJob creates the Job's pod: admission refuses it unless the Job's ServiceAccount exists.
+    for (const j of cleanup) {
+      const node = j.metadata?.annotations?.['csi.aliyun.com/node-name'] ?? '';
+      const hash = j.metadata?.annotations?.['csi.aliyun.com/storage-config-hash'] ?? '';
+      const vg = { name: 'open-local-pool-0', state: 'Removed' as const, devices: ['/dev/vdb'], message: '' };
+      await finishPrepareVgJob(api, j, JSON.parse(formatResult({ version: 1, node, configHash: hash, volumeGroups: [vg], mountPoints: [] })) as Parameters<typeof finishPrepareVgJob>[2], true);
+    }
+    await eventually('cluster gone', async () => ((await api.get(GV, 'OpenLocalCluster', 'open-local')) === undefined ? true : undefined));
+    const events = (await api.list<KubeObject & { reason?: string; message?: string }>('v1', 'Event', { namespace: 'default' })).items;
+    expect(events.filter((e) => e.reason === 'VolumeGroupsRemoved').map((e) => e.message).sort()).to.deep.equal(['node-a: removed open-local-pool-0', 'node-b: removed open-local-pool-0']);
+  });
+});

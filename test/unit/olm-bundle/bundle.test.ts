@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { parse } from 'yaml';
 import { ALLOWED_MANIFEST_KINDS, renderBundle } from '../../../olm-bundle/bundle.js';
 import { readBundleInputs } from '../../../olm-bundle/io.js';
+import { shippedClusterRoles } from '../../../synth/install/operator-install.js';
 import { isJsonObject, repoRoot } from '../../fixtures/examples.js';
 import { at, committed, committedCsv, generatedFiles, manifests } from './committed.js';
 
@@ -57,8 +58,11 @@ describe('olm-bundle: the committed bundle', () => {
     expect(noOutput.stderr).to.contain('-o DIR is required');
   });
 
-  it('holds the CSV, the four CRDs, metadata/annotations.yaml and bundle.Dockerfile, nothing else', () => {
+  it('holds the CSV, the four CRDs, the ClusterRoles the operator binds, metadata/annotations.yaml and bundle.Dockerfile, nothing else', () => {
+    const roles = shippedClusterRoles().map((r) => `manifests/${r.metadata?.name ?? ''}_rbac.authorization.k8s.io_v1_clusterrole.yaml`);
+    expect(roles).to.include('manifests/open-local-operator-operands_rbac.authorization.k8s.io_v1_clusterrole.yaml');
     expect([...committed.keys()].sort()).to.deep.equal([
+      ...roles,
       'bundle.Dockerfile',
       'manifests/csi.aliyun.com_localvolumes.yaml',
       'manifests/csi.aliyun.com_nodelocalstorageinitconfigs.yaml',
@@ -66,7 +70,7 @@ describe('olm-bundle: the committed bundle', () => {
       'manifests/csi.aliyun.com_openlocalclusters.yaml',
       'manifests/open-local-operator.clusterserviceversion.yaml',
       'metadata/annotations.yaml',
-    ]);
+    ].sort());
   });
 
   it('has only kinds a registry+v1 bundle may hold in manifests/ (no CSIDriver, StorageClass, DaemonSet)', () => {

@@ -414,7 +414,6 @@ describe('synth/render', () => {
 
     it('extender.enabled=false removes the extender Deployment, Service, ConfigMap, ServiceAccount and RBAC', () => {
       expect(extenderObjects(renderStack(minimal)).sort()).to.deep.equal([
-        'ClusterRole/open-local-scheduler-extender',
         'ClusterRoleBinding/open-local-scheduler-extender',
         'ConfigMap/open-local-scheduler-config',
         'Deployment/open-local-scheduler-extender',
