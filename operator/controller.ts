@@ -1,5 +1,5 @@
 import type { OpenLocalCluster, OpenLocalClusterStatus } from '../api/generated/types.js';
-import type { KubeApi } from '../lib/kube-api.js';
+import { isNotFound, type KubeApi } from '../lib/kube-api.js';
 import type { KubeObject } from '../lib/kube-object.js';
 import type { Logger } from '../lib/log.js';
 import { canonicalJson } from '../lib/storage-config.js';
@@ -101,21 +101,12 @@ export class OpenLocalClusterController {
     if (!cluster) return;
     const log = this.o.log.child({ cluster: name, generation: cluster.metadata?.generation });
     if (cluster.metadata?.deletionTimestamp) {
-      if (cluster.metadata.finalizers?.includes(FINALIZER)) {
-        if (await this.deletionBlockedByVolumes(cluster, log)) return; // volume events bring us back
-        let progress = 'removing the stack';
-        if (cluster.spec.cleanup?.policy === 'RemoveVolumeGroups') {
-          const cleanup = await this.cleanupVolumeGroups(cluster, log);
-          if (!cleanup.done) {
-            await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster), deleting: true, deletingMessage: cleanup.progress }, cluster.status, this.now()), log);
-            return; // the cleanup Jobs' events bring us back
-          }
-          progress = cleanup.progress;
-        }
-        const latest = await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster), deleting: true, deletingMessage: progress }, cluster.status, this.now()), log);
-        await removeStack(this.o.api, this.o.caches, cluster, log);
-        await this.o.api.mergePatch(cluster, { metadata: { finalizers: (cluster.metadata.finalizers ?? []).filter((f) => f !== FINALIZER), resourceVersion: latest.metadata?.resourceVersion } });
-        log.info('stack removed; finalizer released');
+      try {
+        await this.finishDeletion(cluster, log);
+      } catch (err) {
+        // Our cache can lag the finalizer release by a moment; a cluster that is already gone has nothing left to do.
+        if (!isNotFound(err)) throw err;
+        log.debug('cluster already gone');
       }
       return;
     }
@@ -172,6 +163,28 @@ export class OpenLocalClusterController {
     // Failed applies are retried with the queue's backoff (status already tells why); nothing else may bring
     // us back, e.g. when a write was refused until the operator's new RoleBinding reached the authorizer.
     if (applied.retry) throw new Error(`apply failed, retrying: ${applied.errors.join('; ')}`);
+  }
+
+  /**
+   * Deletion: waits while open-local volumes exist, runs the RemoveVolumeGroups cleanup when asked, removes the
+   * stack, then releases the finalizer.
+   */
+  private async finishDeletion(cluster: OpenLocalCluster, log: Logger): Promise<void> {
+    if (!cluster.metadata?.finalizers?.includes(FINALIZER)) return;
+    if (await this.deletionBlockedByVolumes(cluster, log)) return; // volume events bring us back
+    let progress = 'removing the stack';
+    if (cluster.spec.cleanup?.policy === 'RemoveVolumeGroups') {
+      const cleanup = await this.cleanupVolumeGroups(cluster, log);
+      if (!cleanup.done) {
+        await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster), deleting: true, deletingMessage: cleanup.progress }, cluster.status, this.now()), log);
+        return; // the cleanup Jobs' events bring us back
+      }
+      progress = cleanup.progress;
+    }
+    const latest = await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster), deleting: true, deletingMessage: progress }, cluster.status, this.now()), log);
+    await removeStack(this.o.api, this.o.caches, cluster, log);
+    await this.o.api.mergePatch(cluster, { metadata: { finalizers: (cluster.metadata.finalizers ?? []).filter((f) => f !== FINALIZER), resourceVersion: latest.metadata?.resourceVersion } });
+    log.info('stack removed; finalizer released');
   }
 
   /** Open-local volumes (PersistentVolumes of its driver, LocalVolumes) on each node, from the caches. */
