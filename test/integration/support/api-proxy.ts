@@ -68,6 +68,8 @@ export async function startApiProxy(cp: ControlPlane, dir: string): Promise<ApiP
           upRes.pipe(res);
           return;
         }
+        // The API server answers a watch's headers at once; so does the proxy, not with the first event.
+        res.flushHeaders();
         // Forward whole lines only, so injected events never split one of the server's.
         let partial = '';
         upRes.setEncoding('utf8');
