@@ -72,8 +72,9 @@ describe('Lease leader election on a real API server', function () {
 
   describe('with 20 s of clock skew between candidates', function () {
     const SKEW_MS = 20_000;
-    const DURATION_S = 2;
-    const PERIOD_MS = 200;
+    // Long enough that a loaded machine renews well within the renew deadline (2.7 s).
+    const DURATION_S = 4;
+    const PERIOD_MS = 400;
     const skewed = (offsetMs: number) => () => new Date(Date.now() + offsetMs);
     /** A candidate on its own client, counting its GETs of the lease (one per attempt). */
     const candidate = (kubeApi: KubeApi, lease: string, identity: string, offsetMs: number) =>
@@ -94,7 +95,7 @@ describe('Lease leader election on a real API server', function () {
       const b = candidate(kubeApi, 'skew-renewed', 'b', SKEW_MS);
       let bLeads = false;
       void b.run(() => undefined).then(() => (bLeads = true));
-      // Attempts are at least a retry period apart: 15 of them span well over the 2 s lease duration.
+      // Attempts are at least a retry period apart: 15 of them span well over the 4 s lease duration.
       await until('15 attempts of the standby', () => counter.gets >= 15, 60_000);
       expect({ aLeads: a.isLeader, aLost, bLeads }).to.deep.equal({ aLeads: true, aLost: false, bLeads: false });
       await a.release();
