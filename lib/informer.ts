@@ -34,8 +34,7 @@ const HEALTHY_WATCH_MS = 10_000;
  * re-LIST replaces the map; the old one is released).
  */
 export class Informer<T extends KubeObject> {
-  /** namespace ('' for cluster-scoped) → name → object */
-  private store = new Map<string, Map<string, T>>();
+  private store: Store<T> = new Map();
   private resourceVersion = '';
   private readonly handlers: ((event: InformerEvent, obj: T) => void)[] = [];
   private stopped = false;
@@ -135,23 +134,8 @@ export class Informer<T extends KubeObject> {
     const { apiVersion, kind, namespace, labelSelector, fieldSelector } = this.options;
     const list = await this.api.list<T>(apiVersion, kind, { namespace, labelSelector, fieldSelector });
     if (this.stopped) return;
-    const previous = this.store;
-    const next = new Map<string, Map<string, T>>();
-    const changes: [InformerEvent, T][] = [];
-    for (const obj of list.items) {
-      const ns = obj.metadata?.namespace ?? '';
-      const name = obj.metadata?.name ?? '';
-      let names = next.get(ns);
-      if (!names) next.set(ns, (names = new Map<string, T>()));
-      names.set(name, obj);
-      const before = previous.get(ns)?.get(name);
-      if (!before) changes.push(['add', obj]);
-      else if (before.metadata?.resourceVersion !== obj.metadata?.resourceVersion) changes.push(['update', obj]);
-    }
-    for (const [ns, names] of previous) {
-      for (const [name, obj] of names) if (!next.get(ns)?.has(name)) changes.push(['delete', obj]);
-    }
-    this.store = next;
+    const { store, changes } = storeFromList(this.store, list.items);
+    this.store = store;
     this.resourceVersion = list.metadata.resourceVersion;
     this.attempt = 0;
     if (!this.isSynced) {
@@ -265,6 +249,32 @@ export class Informer<T extends KubeObject> {
       };
     });
   }
+}
+
+/** namespace ('' for cluster-scoped) → name → object */
+export type Store<T> = Map<string, Map<string, T>>;
+
+/**
+ * The cache a LIST makes, and what changed against the cache before it: objects new to it are adds, ones with
+ * another resourceVersion updates, ones it no longer holds deletes (with their last known state).
+ */
+export function storeFromList<T extends KubeObject>(previous: Store<T>, items: readonly T[]): { store: Store<T>; changes: [InformerEvent, T][] } {
+  const store: Store<T> = new Map();
+  const changes: [InformerEvent, T][] = [];
+  for (const obj of items) {
+    const ns = obj.metadata?.namespace ?? '';
+    const name = obj.metadata?.name ?? '';
+    let names = store.get(ns);
+    if (!names) store.set(ns, (names = new Map<string, T>()));
+    names.set(name, obj);
+    const before = previous.get(ns)?.get(name);
+    if (!before) changes.push(['add', obj]);
+    else if (before.metadata?.resourceVersion !== obj.metadata?.resourceVersion) changes.push(['update', obj]);
+  }
+  for (const [ns, names] of previous) {
+    for (const [name, obj] of names) if (!store.get(ns)?.has(name)) changes.push(['delete', obj]);
+  }
+  return { store, changes };
 }
 
 /** client-node's Watch reports a non-2xx answer as an Error with statusCode; give it the API client's shape. */
