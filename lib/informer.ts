@@ -38,10 +38,12 @@ export class Informer<T extends KubeObject> {
   private resourceVersion = '';
   private readonly handlers: ((event: InformerEvent, obj: T) => void)[] = [];
   private stopped = false;
+  /** Aborts a LIST in flight when stop() is called, so shutdown never waits for a slow API server. */
+  private readonly stopping = new AbortController();
   private attempt = 0;
   private abortWatch: (() => void) | undefined;
   private wakeSleep: (() => void) | undefined;
-  private loop: Promise<void> | undefined;
+  private releaseStart: (() => void) | undefined;
   private isSynced = false;
   private syncedResolve!: () => void;
   /** Resolves once the first LIST is stored in the cache (and its add events raised). */
@@ -77,22 +79,27 @@ export class Informer<T extends KubeObject> {
     return this.store.get(namespace ?? '')?.get(name);
   }
 
-  /** Starts listing and watching; resolves after the first LIST attempt (stored or failed and being retried). */
+  /** Starts listing and watching; resolves after the first LIST attempt (stored, or failed and being retried). */
   async start(): Promise<void> {
-    let firstAttempt!: () => void;
-    const attempted = new Promise<void>((resolve) => (firstAttempt = resolve));
-    this.loop = this.run(firstAttempt);
+    const attempted = new Promise<void>((resolve) => (this.releaseStart = resolve));
+    void this.run();
     await attempted;
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops at once: aborts the LIST or watch in flight and raises no event after this. A request stuck before it
+   * could be aborted (discovery on a hung server) ends with its own timeout, and its result is dropped.
+   */
+  stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     this.abortWatch?.();
     this.wakeSleep?.();
-    await this.loop;
+    this.releaseStart?.();
+    return Promise.resolve();
   }
 
-  private async run(firstAttempt: () => void): Promise<void> {
+  private async run(): Promise<void> {
     const { apiVersion, kind, namespace } = this.options;
     while (!this.stopped) {
       try {
@@ -100,7 +107,7 @@ export class Informer<T extends KubeObject> {
           try {
             await this.relist();
           } finally {
-            firstAttempt();
+            this.releaseStart?.();
           }
         }
         const path = await this.api.collectionPath(apiVersion, kind, namespace);
@@ -116,6 +123,7 @@ export class Informer<T extends KubeObject> {
         if (outcome === 'events' || Date.now() - startedAt >= HEALTHY_WATCH_MS) this.attempt = 0;
         else await this.sleep((this.options.backoff ?? defaultBackoff)(this.attempt++));
       } catch (err) {
+        if (this.stopping.signal.aborted) break;
         if (err instanceof KubeApiError && err.status === 410) {
           this.resourceVersion = '';
           continue;
@@ -132,7 +140,7 @@ export class Informer<T extends KubeObject> {
   /** Replaces the cache with a fresh LIST and raises what changed against what it held. */
   private async relist(): Promise<void> {
     const { apiVersion, kind, namespace, labelSelector, fieldSelector } = this.options;
-    const list = await this.api.list<T>(apiVersion, kind, { namespace, labelSelector, fieldSelector });
+    const list = await this.api.list<T>(apiVersion, kind, { namespace, labelSelector, fieldSelector, signal: this.stopping.signal });
     if (this.stopped) return;
     const { store, changes } = storeFromList(this.store, list.items);
     this.store = store;

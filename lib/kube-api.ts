@@ -145,9 +145,9 @@ export class KubeApi {
     });
   }
 
-  async list<T extends KubeObject>(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {}): Promise<KubeList<T>> {
+  async list<T extends KubeObject>(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string; fieldSelector?: string; signal?: AbortSignal } = {}): Promise<KubeList<T>> {
     const path = await this.collectionPath(apiVersion, kind, options.namespace);
-    const list = await this.request<KubeList<T>>('GET', path, { query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector } });
+    const list = await this.request<KubeList<T>>('GET', path, { query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector }, signal: options.signal });
     // The API server omits apiVersion/kind on list items; restore them so every object is self-describing.
     return { metadata: list.metadata, items: list.items.map((i) => ({ ...i, apiVersion, kind })) };
   }

@@ -128,4 +128,30 @@ describe('informer on a real API server', function () {
     await until('the watch still delivers', () => events.length === 1);
     expect(events).to.deep.equal([['add', 'after-bookmark']]);
   });
+
+  it('stops at once while its LIST hangs on an API server that does not answer', async function () {
+    const hung = await startApiProxy(cp, dir);
+    try {
+      hung.blackhole();
+      const kc = hung.kubeConfig();
+      const inf = new Informer<ConfigMap>(kc, new KubeApi(kc), { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default' }, log);
+      const started = inf.start();
+      await until('discovery or the LIST sent', () => hung.listCount('/api/v1/namespaces/default/configmaps') + hung.listCount('/api/v1') > 0);
+      // The request itself would time out after 60 s; stopping must not wait for that.
+      const stopped = inf.stop().then(() => 'stopped');
+      const outcome = await Promise.race([
+        stopped,
+        new Promise((r) => {
+          setTimeout(() => {
+            r('still waiting after 30 s');
+          }, 30_000).unref();
+        }),
+      ]);
+      expect(outcome).to.equal('stopped');
+      await started;
+      expect(inf.hasSynced).to.equal(false);
+    } finally {
+      await hung.close();
+    }
+  });
 });

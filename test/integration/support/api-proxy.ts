@@ -18,7 +18,7 @@ export interface ApiProxy {
   kubeConfig(): KubeConfig;
   /** Answers the next LISTs (not watches) of `collection` (e.g. `/api/v1/nodes`) with these statuses, one each. */
   failLists(collection: string, statuses: readonly number[]): void;
-  /** How many LISTs of `collection` the proxy saw (failed ones included). */
+  /** How many GETs of `collection` (not watches) the proxy saw, failed and unanswered ones included. */
   listCount(collection: string): number;
   /** The resourceVersion of every watch of `collection` opened through the proxy, in order. */
   watchVersions(collection: string): readonly string[];
@@ -97,12 +97,12 @@ export async function startApiProxy(cp: ControlPlane, dir: string): Promise<ApiP
   };
 
   const server = createServer((req, res) => {
-    if (hanging) return;
     const url = new URL(req.url ?? '/', 'http://proxy');
     const collection = url.pathname;
     const isWatch = url.searchParams.get('watch') === 'true';
     if (req.method === 'GET' && !isWatch) {
       lists.set(collection, (lists.get(collection) ?? 0) + 1);
+      if (hanging) return;
       const planned = failures.get(collection);
       const status = planned?.shift();
       if (status !== undefined) {
@@ -110,6 +110,7 @@ export async function startApiProxy(cp: ControlPlane, dir: string): Promise<ApiP
         return;
       }
     }
+    if (hanging) return;
     if (req.method === 'GET' && isWatch) {
       versions.set(collection, [...(versions.get(collection) ?? []), url.searchParams.get('resourceVersion') ?? '']);
       const watch: OpenWatch = {
