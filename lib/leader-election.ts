@@ -70,7 +70,9 @@ export class LeaderElector {
   /** Resolves once leadership is acquired; `onLost` runs if it is lost later. */
   async run(onLost: () => void): Promise<void> {
     for (;;) {
-      if ((await this.tryAcquireOrRenew(this.renewDeadlineMs)) === 'held') break;
+      // A standby's attempt needs no tight bound (it leads only once its write is answered); a slow API server
+      // must still let it through.
+      if ((await this.tryAcquireOrRenew(this.duration * 1000)) === 'held') break;
       await new Promise((r) => setTimeout(r, this.period));
     }
     this.log.info({ lease: this.options.name, identity: this.options.identity }, 'became leader');
