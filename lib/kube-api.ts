@@ -55,7 +55,8 @@ export class KubeApi {
     this.server = new URL(cluster.server);
   }
 
-  async request<T>(method: string, path: string, options: { body?: unknown; contentType?: string; query?: Record<string, string | undefined> } = {}): Promise<T> {
+  /** `signal` aborts the request (e.g. `AbortSignal.timeout(ms)` to bound it tighter than the 60 s idle timeout). */
+  async request<T>(method: string, path: string, options: { body?: unknown; contentType?: string; query?: Record<string, string | undefined>; signal?: AbortSignal } = {}): Promise<T> {
     const url = new URL(path, this.server);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -66,6 +67,7 @@ export class KubeApi {
         ...(payload === undefined ? {} : { 'content-type': options.contentType ?? 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
       },
       timeout: 60_000,
+      signal: options.signal,
     };
     await this.kc.applyToHTTPSOptions(opts);
     const send = url.protocol === 'http:' ? httpRequest : request;
@@ -143,9 +145,9 @@ export class KubeApi {
     });
   }
 
-  async list<T extends KubeObject>(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string; fieldSelector?: string } = {}): Promise<KubeList<T>> {
+  async list<T extends KubeObject>(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string; fieldSelector?: string; signal?: AbortSignal } = {}): Promise<KubeList<T>> {
     const path = await this.collectionPath(apiVersion, kind, options.namespace);
-    const list = await this.request<KubeList<T>>('GET', path, { query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector } });
+    const list = await this.request<KubeList<T>>('GET', path, { query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector }, signal: options.signal });
     // The API server omits apiVersion/kind on list items; restore them so every object is self-describing.
     return { metadata: list.metadata, items: list.items.map((i) => ({ ...i, apiVersion, kind })) };
   }

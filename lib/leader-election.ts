@@ -22,17 +22,30 @@ interface Lease {
 /** MicroTime as the API server wants it (RFC 3339 with microseconds). */
 const microTime = (d: Date): string => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
+/** What decides whether a lease changed: any new holder, renewal or write. */
+const recordKey = (lease: Lease): string => `${lease.spec.holderIdentity ?? ''}|${lease.spec.renewTime ?? ''}|${lease.spec.leaseDurationSeconds ?? ''}|${lease.metadata.resourceVersion ?? ''}`;
+
 /**
  * Lease-based leader election (coordination.k8s.io), as client-go does it: take the lease when it is free or
- * expired, renew it every retry period, and give up leadership (calling onLost) as soon as a renewal fails past
- * the lease duration, so two leaders never act at once. Optimistic concurrency (resourceVersion) decides races.
+ * expired, renew it every retry period, and give up leadership (calling onLost) as soon as renewing has failed
+ * for the renew deadline, so two leaders never act at once. Optimistic concurrency (resourceVersion) decides races.
+ *
+ * Expiry is judged on this process's clock only: a lease is expired when its record (holder, renewTime,
+ * resourceVersion) has not changed for its duration since we first saw it so (client-go's observedTime). The
+ * holder's renewTime comes from another machine's clock and is never compared with ours, so clock skew between
+ * candidates cannot make a standby take a live lease. Every request is bounded by what is left of the renew
+ * deadline, so a hung request cannot keep a leader believing it leads after its lease may have passed to another.
  */
 export class LeaderElector {
   private leader = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Local time (ms) of our last successful acquire or renew. */
   private lastRenew = 0;
+  /** The lease record as last seen, and the local time (ms) at which it was first seen so. */
+  private observed: { key: string; at: number } | undefined;
   private readonly duration: number;
   private readonly period: number;
+  private readonly renewDeadlineMs: number;
   private readonly now: () => Date;
 
   private readonly api: KubeApi;
@@ -45,6 +58,8 @@ export class LeaderElector {
     this.log = log;
     this.duration = options.leaseDurationSeconds ?? 15;
     this.period = options.retryPeriodMs ?? 5000;
+    // Like client-go's renew deadline: give up before the lease could expire for others, never after.
+    this.renewDeadlineMs = Math.floor((this.duration * 1000 * 2) / 3);
     this.now = options.now ?? (() => new Date());
   }
 
@@ -55,15 +70,16 @@ export class LeaderElector {
   /** Resolves once leadership is acquired; `onLost` runs if it is lost later. */
   async run(onLost: () => void): Promise<void> {
     for (;;) {
-      if ((await this.tryAcquireOrRenew()) === 'held') break;
+      // A standby's attempt needs no tight bound (it leads only once its write is answered); a slow API server
+      // must still let it through.
+      if ((await this.tryAcquireOrRenew(this.duration * 1000)) === 'held') break;
       await new Promise((r) => setTimeout(r, this.period));
     }
     this.log.info({ lease: this.options.name, identity: this.options.identity }, 'became leader');
-    // Like client-go's renew deadline: give up before the lease could expire for others, never after.
-    const renewDeadlineMs = (this.duration * 1000 * 2) / 3;
     const renew = async () => {
-      const outcome = await this.tryAcquireOrRenew();
-      const tooLate = outcome === 'failed' && this.now().getTime() - this.lastRenew > renewDeadlineMs;
+      const left = this.lastRenew + this.renewDeadlineMs - this.now().getTime();
+      const outcome = left > 0 ? await this.tryAcquireOrRenew(left) : 'failed';
+      const tooLate = outcome === 'failed' && this.now().getTime() - this.lastRenew >= this.renewDeadlineMs;
       if (outcome === 'taken' || tooLate) {
         this.leader = false;
         this.log.error({ lease: this.options.name, reason: outcome === 'taken' ? 'another holder has the lease' : 'could not renew in time' }, 'lost leadership');
@@ -80,32 +96,51 @@ export class LeaderElector {
     if (this.timer) clearTimeout(this.timer);
     if (!this.leader) return;
     this.leader = false;
-    const lease = await this.api.get<Lease>('coordination.k8s.io/v1', 'Lease', this.options.name, this.options.namespace).catch(() => undefined);
+    const signal = AbortSignal.timeout(this.renewDeadlineMs);
+    const lease = await this.getLease(signal).catch(() => undefined);
     if (lease?.spec.holderIdentity !== this.options.identity) return;
     lease.spec.holderIdentity = '';
     lease.spec.leaseDurationSeconds = 1;
-    await this.api.request('PUT', await this.api.objectPath(lease), { body: lease }).catch(() => undefined);
+    await this.api.request('PUT', await this.api.objectPath(lease), { body: lease, signal }).catch(() => undefined);
   }
 
-  /** held: we hold the lease now; taken: someone else holds a valid lease; failed: the API call failed. */
-  private async tryAcquireOrRenew(): Promise<'held' | 'taken' | 'failed'> {
-    const { namespace, name, identity } = this.options;
-    const now = this.now();
+  private async getLease(signal: AbortSignal): Promise<Lease | undefined> {
+    const { namespace, name } = this.options;
+    const path = `${await this.api.collectionPath('coordination.k8s.io/v1', 'Lease', namespace)}/${encodeURIComponent(name)}`;
     try {
-      const lease = await this.api.get<Lease>('coordination.k8s.io/v1', 'Lease', name, namespace);
+      return await this.api.request<Lease>('GET', path, { signal });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * held: we hold the lease now; taken: someone else holds a lease not yet expired; failed: the API call failed or
+   * took longer than `boundMs`.
+   */
+  private async tryAcquireOrRenew(boundMs: number): Promise<'held' | 'taken' | 'failed'> {
+    const { namespace, name, identity } = this.options;
+    const signal = AbortSignal.timeout(Math.max(1, Math.floor(boundMs)));
+    try {
+      const lease = await this.getLease(signal);
+      const now = this.now();
+      let written: Lease;
       if (!lease) {
-        await this.api.request('POST', await this.api.collectionPath('coordination.k8s.io/v1', 'Lease', namespace), {
+        written = await this.api.request<Lease>('POST', await this.api.collectionPath('coordination.k8s.io/v1', 'Lease', namespace), {
           body: {
             apiVersion: 'coordination.k8s.io/v1',
             kind: 'Lease',
             metadata: { name, namespace },
             spec: { holderIdentity: identity, leaseDurationSeconds: this.duration, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
           },
+          signal,
         });
       } else {
+        const key = recordKey(lease);
+        if (this.observed?.key !== key) this.observed = { key, at: now.getTime() };
         const held = lease.spec.holderIdentity;
-        const renewed = lease.spec.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;
-        const expired = renewed + (lease.spec.leaseDurationSeconds ?? this.duration) * 1000 < now.getTime();
+        const expired = this.observed.at + (lease.spec.leaseDurationSeconds ?? this.duration) * 1000 <= now.getTime();
         if (held && held !== identity && !expired) return 'taken';
         const takeover = held !== identity;
         lease.spec = {
@@ -115,15 +150,16 @@ export class LeaderElector {
           renewTime: microTime(now),
           ...(takeover ? { acquireTime: microTime(now), leaseTransitions: (lease.spec.leaseTransitions ?? 0) + 1 } : {}),
         };
-        await this.api.request('PUT', await this.api.objectPath(lease), { body: lease });
+        written = await this.api.request<Lease>('PUT', await this.api.objectPath(lease), { body: lease, signal });
       }
+      this.observed = { key: recordKey(written), at: now.getTime() };
       this.leader = true;
       this.lastRenew = now.getTime();
       return 'held';
     } catch (err) {
       // A conflict means another candidate wrote the lease first: it holds it now.
       if (isConflict(err)) return 'taken';
-      if (!isNotFound(err)) this.log.warn({ err }, 'leader election request failed');
+      this.log.warn({ err }, 'leader election request failed');
       return 'failed';
     }
   }

@@ -1,26 +1,44 @@
 import type { Logger } from './log.js';
 
+/** The clock and timers the queue schedules with (injected by tests to drive time explicitly). */
+export interface QueueTimers {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realTimers: QueueTimers = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => {
+    clearTimeout(handle as NodeJS.Timeout);
+  },
+};
+
 /**
  * A keyed work queue like client-go's: a key is processed by one worker at a time, adding a key that is
  * already queued is a no-op, a key added while it is being processed runs once more afterwards, and
- * `addAfter` schedules a retry without polling. Failures retry with per-key exponential backoff.
+ * `addAfter` schedules a retry without polling (the earliest pending deadline of a key wins, as in client-go's
+ * delaying queue). Failures retry with per-key exponential backoff.
  */
 export class WorkQueue {
   private readonly queued = new Set<string>();
   private readonly running = new Set<string>();
   private readonly dirty = new Set<string>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly scheduled = new Map<string, { readonly at: number; readonly handle: unknown }>();
   private readonly failures = new Map<string, number>();
   private draining = false;
   private stopped = false;
   private readonly process: (key: string) => Promise<void>;
   private readonly log: Logger;
   private readonly maxBackoffMs: number;
+  private readonly timers: QueueTimers;
 
-  constructor(process: (key: string) => Promise<void>, log: Logger, maxBackoffMs = 300_000) {
+  constructor(process: (key: string) => Promise<void>, log: Logger, maxBackoffMs = 300_000, timers: QueueTimers = realTimers) {
     this.process = process;
     this.log = log;
     this.maxBackoffMs = maxBackoffMs;
+    this.timers = timers;
   }
 
   add(key: string): void {
@@ -33,16 +51,21 @@ export class WorkQueue {
     this.drain();
   }
 
-  /** Adds `key` after `delayMs`; an earlier pending delay for the key wins. */
+  /**
+   * Adds `key` after `delayMs`. A key has at most one pending deadline, the earliest asked for: a short retry is
+   * never swallowed by a long requeue already pending (that one is dropped; the run it brings forward asks again).
+   */
   addAfter(key: string, delayMs: number): void {
-    if (this.stopped || this.timers.has(key)) return;
-    this.timers.set(
-      key,
-      setTimeout(() => {
-        this.timers.delete(key);
-        this.add(key);
-      }, delayMs),
-    );
+    if (this.stopped) return;
+    const at = this.timers.now() + delayMs;
+    const pending = this.scheduled.get(key);
+    if (pending && pending.at <= at) return;
+    if (pending) this.timers.clearTimeout(pending.handle);
+    const handle = this.timers.setTimeout(() => {
+      this.scheduled.delete(key);
+      this.add(key);
+    }, delayMs);
+    this.scheduled.set(key, { at, handle });
   }
 
   get length(): number {
@@ -51,12 +74,12 @@ export class WorkQueue {
 
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
+    for (const { handle } of this.scheduled.values()) this.timers.clearTimeout(handle);
+    this.scheduled.clear();
     this.queued.clear();
   }
 
-  /** Resolves when nothing is queued, running or scheduled (for tests and graceful shutdown). */
+  /** Resolves when nothing is queued or running; pending `addAfter` deadlines are not waited for (tests use it). */
   async idle(): Promise<void> {
     while (this.queued.size > 0 || this.running.size > 0) await new Promise((r) => setTimeout(r, 10));
   }

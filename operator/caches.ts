@@ -62,7 +62,10 @@ export class Caches {
     this.persistentVolumes = new Informer(kc, api, { apiVersion: 'v1', kind: 'PersistentVolume' }, log);
   }
 
-  /** Starts every cache; `onChange` is called only after all have synced (then once per change). */
+  /**
+   * Starts every cache; `onChange` is called only after all have stored their first LIST, then once per change.
+   * The LISTs' own add events come before that and are dropped: the first reconcile of every cluster covers them.
+   */
   async start(onChange: ChangeHandler): Promise<void> {
     let synced = false;
     const notify: ChangeHandler = (kind, obj) => {
@@ -104,7 +107,7 @@ export class Caches {
   }
 
   get synced(): boolean {
-    return this.clusters.hasSynced && this.nodes.hasSynced && this.persistentVolumes.hasSynced && (this.localVolumes?.hasSynced ?? true) && [...this.owned.values()].every((i) => i.hasSynced);
+    return this.clusters.hasSynced && this.nodes.hasSynced && this.prepareVgPods.hasSynced && this.persistentVolumes.hasSynced && (this.localVolumes?.hasSynced ?? true) && [...this.owned.values()].every((i) => i.hasSynced);
   }
 
   /**

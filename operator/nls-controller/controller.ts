@@ -42,7 +42,11 @@ export class NlsController {
     this.queue = new WorkQueue((node) => this.reconcile(node), log);
   }
 
-  /** Starts the caches and reconciles only once all three have synced, so no node is judged on half a view. */
+  /**
+   * Starts the caches and reconciles only once all three hold their first LIST, so no node is judged on half a
+   * view (an empty Node cache would delete every NodeLocalStorage). Changes before that need no handler: every
+   * node and NodeLocalStorage then in the caches is queued once.
+   */
   async start(): Promise<void> {
     await Promise.all([this.nodes.start(), this.nlss.start(), this.nlscs.start()]);
     await Promise.all([this.nodes.synced, this.nlss.synced, this.nlscs.synced]);

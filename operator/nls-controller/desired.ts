@@ -19,10 +19,12 @@ export type NlsAction =
 /**
  * What to do for one node: create its NodeLocalStorage when missing, bring the spec back to the init config
  * when it differs (Open-Local's UpdateNLS feature gate: manual spec edits are reverted), delete it when the
- * node is gone. Status is never touched: it belongs to the node's agent.
+ * node is gone. Status is never touched: it belongs to the node's agent. Without the init config (not created
+ * yet, or being replaced) nothing is created or rewritten: an absent config would empty every node's spec.
  */
 export function decideNls(node: NodeInfo | undefined, nodeName: string, nls: NodeLocalStorage | undefined, nlsc: NodeLocalStorageInitConfig | undefined, updateNls: boolean): NlsAction | undefined {
   if (!node) return nls && !nls.metadata?.deletionTimestamp ? { type: 'delete', node: nodeName } : undefined;
+  if (!nlsc) return undefined;
   const spec = desiredNlsSpec(nlsc, node);
   if (!nls) return { type: 'create', node: nodeName, spec };
   if (updateNls && canonicalJson(nls.spec ?? {}) !== canonicalJson(spec)) return { type: 'update', node: nodeName, spec };

@@ -1,11 +1,16 @@
 // Lease leader election against a real API server: one leader at a time, a standby takes over when the
-// leader releases the lease or stops renewing it.
+// leader releases the lease or stops renewing it, and 20 s of clock skew between candidates changes neither.
 import { expect } from 'chai';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { KubeApi } from '../../../lib/kube-api.js';
 import { loadKubeConfig } from '../../../lib/kube-config.js';
 import { LeaderElector } from '../../../lib/leader-election.js';
 import { createLogger } from '../../../lib/log.js';
 import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
+import { startApiProxy } from '../support/api-proxy.js';
+import { until } from '../support/until.js';
 
 describe('Lease leader election on a real API server', function () {
   let cp: ControlPlane;
@@ -24,17 +29,25 @@ describe('Lease leader election on a real API server', function () {
 
   it('lets exactly one of two candidates lead, and hands over at once on release', async function () {
     const a = elector('a');
-    const b = elector('b');
+    const gets = { n: 0 };
+    const b = new LeaderElector(
+      new KubeApi(loadKubeConfig(cp.kubeconfigPath), (verb, path) => {
+        if (verb === 'GET' && path.endsWith('/leases/election-test')) gets.n++;
+      }),
+      { namespace: 'default', name: 'election-test', identity: 'b', leaseDurationSeconds: 2, retryPeriodMs: 200 },
+      log,
+    );
     await a.run(() => undefined);
     let bLeads = false;
     const bRun = b.run(() => undefined).then(() => (bLeads = true));
-    await new Promise((r) => setTimeout(r, 1000));
+    await until('5 attempts of the standby', () => gets.n >= 5);
     expect([a.isLeader, bLeads]).to.deep.equal([true, false]);
-    const t0 = Date.now();
+    const attemptsBefore = gets.n;
     await a.release();
     await bRun;
     expect(b.isLeader).to.equal(true);
-    expect(Date.now() - t0).to.be.lessThan(2000);
+    // At once: the first attempt after the release (or the one in flight) takes the lease, not one after expiry.
+    expect(gets.n - attemptsBefore).to.be.at.most(2);
     await b.release();
   });
 
@@ -55,5 +68,68 @@ describe('Lease leader election on a real API server', function () {
     await b.run(() => undefined); // the intruder never renews: b gets it after expiry
     expect(b.isLeader).to.equal(true);
     await b.release();
+  });
+
+  describe('with 20 s of clock skew between candidates', function () {
+    const SKEW_MS = 20_000;
+    // Long enough that a loaded machine renews well within the renew deadline (2.7 s).
+    const DURATION_S = 4;
+    const PERIOD_MS = 400;
+    const skewed = (offsetMs: number) => () => new Date(Date.now() + offsetMs);
+    /** A candidate on its own client, counting its GETs of the lease (one per attempt). */
+    const candidate = (kubeApi: KubeApi, lease: string, identity: string, offsetMs: number) =>
+      new LeaderElector(kubeApi, { namespace: 'default', name: lease, identity, leaseDurationSeconds: DURATION_S, retryPeriodMs: PERIOD_MS, now: skewed(offsetMs) }, log);
+    const countingApi = (lease: string) => {
+      const counter = { gets: 0 };
+      const kubeApi = new KubeApi(loadKubeConfig(cp.kubeconfigPath), (verb, path) => {
+        if (verb === 'GET' && path.endsWith(`/leases/${lease}`)) counter.gets++;
+      });
+      return { kubeApi, counter };
+    };
+
+    it('a standby whose clock runs 20 s ahead never takes a lease that is being renewed', async function () {
+      const a = candidate(api, 'skew-renewed', 'a', 0);
+      let aLost = false;
+      await a.run(() => (aLost = true));
+      const { kubeApi, counter } = countingApi('skew-renewed');
+      const b = candidate(kubeApi, 'skew-renewed', 'b', SKEW_MS);
+      let bLeads = false;
+      void b.run(() => undefined).then(() => (bLeads = true));
+      // Attempts are at least a retry period apart: 15 of them span well over the 4 s lease duration.
+      await until('15 attempts of the standby', () => counter.gets >= 15, 60_000);
+      expect({ aLeads: a.isLeader, aLost, bLeads }).to.deep.equal({ aLeads: true, aLost: false, bLeads: false });
+      await a.release();
+      await until('the standby leads after release', () => bLeads);
+      await b.release();
+    });
+
+    it('a hung leader steps down before a skewed standby takes over, within the lease duration plus a retry period', async function () {
+      const dir = await mkdtemp(join(tmpdir(), 'election-test-'));
+      const proxy = await startApiProxy(cp, dir);
+      try {
+        const viaProxy = new KubeApi(proxy.kubeConfig());
+        const a = candidate(viaProxy, 'skew-hung', 'a', 0);
+        let aLost = false;
+        await a.run(() => (aLost = true));
+        const { kubeApi, counter } = countingApi('skew-hung');
+        const b = candidate(kubeApi, 'skew-hung', 'b', SKEW_MS);
+        let aAtTakeover: { aLeads: boolean; aLost: boolean } | undefined;
+        const bRun = b.run(() => undefined).then(() => (aAtTakeover = { aLeads: a.isLeader, aLost }));
+        await until('3 attempts of the standby', () => counter.gets >= 3, 60_000);
+        expect(aAtTakeover, 'b took a renewed lease').to.equal(undefined);
+        // The leader's API server stops answering: its renew requests hang.
+        proxy.blackhole();
+        const attemptsBefore = counter.gets;
+        await bRun;
+        expect(aAtTakeover).to.deep.equal({ aLeads: false, aLost: true });
+        // Attempts are at least a retry period apart, so the standby needed at most the lease duration plus a
+        // retry period once the lease stopped changing (one more for a renewal in flight at the blackhole).
+        expect(counter.gets - attemptsBefore).to.be.at.most((DURATION_S * 1000) / PERIOD_MS + 3);
+        await b.release();
+      } finally {
+        await proxy.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

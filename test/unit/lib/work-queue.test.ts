@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createLogger } from '../../../lib/log.js';
-import { WorkQueue } from '../../../lib/work-queue.js';
+import { WorkQueue, type QueueTimers } from '../../../lib/work-queue.js';
 
 const log = createLogger('test', 'silent');
 
@@ -50,4 +50,72 @@ describe('lib/work-queue', () => {
     expect((times[1] ?? 0) - (times[0] ?? 0)).to.be.at.least(450);
     expect((times[2] ?? 0) - (times[1] ?? 0)).to.be.at.least(950);
   });
+
+  it('keeps the earliest addAfter deadline: a pending 600 s requeue does not swallow a 500 ms retry', async () => {
+    const clock = manualClock();
+    const runs: number[] = [];
+    const q = new WorkQueue(() => {
+      runs.push(clock.now());
+      return Promise.resolve();
+    }, log, 300_000, clock);
+    q.addAfter('a', 600_000);
+    q.addAfter('a', 500);
+    q.addAfter('a', 30_000);
+    await clock.advance(499);
+    expect(runs).to.deep.equal([]);
+    await clock.advance(1);
+    expect(runs).to.deep.equal([500]);
+    await clock.advance(700_000);
+    expect(runs, 'the superseded deadlines never run').to.deep.equal([500]);
+    q.stop();
+  });
+
+  it('a later, longer addAfter leaves the pending shorter deadline alone', async () => {
+    const clock = manualClock();
+    const runs: number[] = [];
+    const q = new WorkQueue(() => {
+      runs.push(clock.now());
+      return Promise.resolve();
+    }, log, 300_000, clock);
+    q.addAfter('a', 1000);
+    await clock.advance(400);
+    q.addAfter('a', 5000);
+    await clock.advance(600);
+    await clock.advance(10_000);
+    expect(runs).to.deep.equal([1000]);
+    q.stop();
+  });
 });
+
+/** Timers driven by the test: advance() fires what falls due, in deadline order, and lets the queue run. */
+function manualClock(): QueueTimers & { advance(ms: number): Promise<void> } {
+  let now = 0;
+  let seq = 0;
+  const pending = new Map<number, { at: number; fn: () => void }>();
+  const settle = async () => {
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+  };
+  return {
+    now: () => now,
+    setTimeout: (fn, ms) => {
+      pending.set(++seq, { at: now + ms, fn });
+      return seq;
+    },
+    clearTimeout: (handle) => {
+      pending.delete(handle as number);
+    },
+    async advance(ms) {
+      const end = now + ms;
+      for (;;) {
+        const next = [...pending.entries()].filter(([, t]) => t.at <= end).sort((x, y) => x[1].at - y[1].at)[0];
+        if (!next) break;
+        pending.delete(next[0]);
+        now = next[1].at;
+        next[1].fn();
+        await settle();
+      }
+      now = end;
+      await settle();
+    },
+  };
+}

@@ -25,6 +25,9 @@ describe('operator/nls-controller/desired', () => {
     ['keeps a manual edit with UpdateNLS off', [node, 'n1', nls({ nodeName: 'n1' }), nlsc, false], undefined],
     ['deletes the NLS of a removed node', [undefined, 'n1', nls(want), nlsc, true], { type: 'delete', node: 'n1' }],
     ['does nothing for a removed node without NLS', [undefined, 'n1', undefined, nlsc, true], undefined],
+    ['does not empty a spec while the init config is absent', [node, 'n1', nls(want), undefined, true], undefined],
+    ['creates no NLS before the init config exists', [node, 'n1', undefined, undefined, true], undefined],
+    ['still deletes the NLS of a removed node without the init config', [undefined, 'n1', nls(want), undefined, true], { type: 'delete', node: 'n1' }],
   ];
   for (const [name, args, expected] of table) {
     it(name, () => {
