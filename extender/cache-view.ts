@@ -26,7 +26,7 @@ function nodeView(state: ClusterState, node: string): NodeCacheView {
   const exclusive = (r: { name: string; capacity: number; mediaType: string }) => ({ ...r, taken: usage.taken.has(r.name) });
   return {
     name: node,
-    volumeGroups: [...(storage?.vgs ?? [])].map(([name, capacity]) => ({ name, capacity, used: usage.vgUsed.get(name) ?? 0 })),
+    volumeGroups: (storage?.vgs ?? []).map(({ name, capacity }) => ({ name, capacity, used: usage.vgUsed.get(name) ?? 0 })),
     devices: (storage?.devices ?? []).map(exclusive),
     mountPoints: (storage?.mountPoints ?? []).map(exclusive),
     promised: usage.promised.map((c) => ({ claim: c.id, kind: c.kind, size: c.size })),

@@ -1,11 +1,11 @@
-import { fitNode } from './allocator/allocate.js';
+import { fitPrepared, prepareClaims } from './allocator/allocate.js';
 import { podClaims } from './allocator/claims.js';
 import type { Pod } from './allocator/kube-types.js';
 import type { AllocatorOptions, NodeFit } from './allocator/types.js';
 import type { ClusterState } from './state/cluster-state.js';
 
-/** How a pod fares on each node asked about, or why its claims cannot be evaluated at all. */
-export type PodVerdict = { readonly error: string } | { readonly fits: ReadonlyMap<string, NodeFit>; readonly hasClaims: boolean };
+/** How a pod fares on (at least) each node asked about, or why its claims cannot be evaluated at all. */
+export type PodVerdict = { readonly error: string } | { readonly fits: ReadonlyMap<string, NodeFit> };
 
 /** Recent pods remembered: kube-scheduler asks prioritize right after filter, for the same pod and fewer nodes. */
 const REMEMBERED_PODS = 16;
@@ -27,23 +27,18 @@ export class Evaluator {
   evaluate(pod: Pod, nodeNames: readonly string[]): PodVerdict {
     const resolved = podClaims(pod, this.state);
     if ('error' in resolved) return resolved;
-    const { claims } = resolved;
+    const claims = prepareClaims(resolved.claims);
     const uid = pod.metadata?.uid;
     let entry = uid === undefined ? undefined : this.recent.get(uid);
     if (!entry || entry.generation !== this.state.generation) {
       entry = { generation: this.state.generation, fits: new Map() };
       if (uid !== undefined) this.remember(uid, entry);
     }
-    const fits = new Map<string, NodeFit>();
+    const fits = entry.fits;
     for (const node of nodeNames) {
-      let fit = entry.fits.get(node);
-      if (!fit) {
-        fit = fitNode(this.state.storage(node), this.state.usage(node), claims, this.options);
-        entry.fits.set(node, fit);
-      }
-      fits.set(node, fit);
+      if (!fits.has(node)) fits.set(node, fitPrepared(this.state.storage(node), this.state.usage(node), claims, this.options));
     }
-    return { fits, hasClaims: claims.length > 0 };
+    return { fits };
   }
 
   private remember(uid: string, entry: { generation: number; fits: Map<string, NodeFit> }): void {

@@ -13,9 +13,10 @@ export function filter(evaluator: Evaluator, args: ExtenderArgs): ExtenderFilter
     for (const node of args.nodeNames) result.FailedAndUnresolvableNodes[node] = verdict.error;
     return result;
   }
-  for (const [node, fit] of verdict.fits) {
-    if (fit.fits) result.NodeNames.push(node);
-    else result.FailedAndUnresolvableNodes[node] = fit.reason;
+  for (const node of args.nodeNames) {
+    const fit = verdict.fits.get(node);
+    if (fit?.fits) result.NodeNames.push(node);
+    else if (fit) result.FailedAndUnresolvableNodes[node] = fit.reason;
   }
   return result;
 }
@@ -25,6 +26,9 @@ export function prioritize(evaluator: Evaluator, args: ExtenderArgs): HostPriori
   const verdict = evaluator.evaluate(args.pod, args.nodeNames);
   if ('error' in verdict) return args.nodeNames.map((Host) => ({ Host, Score: 0 }));
   const scores: HostPriority[] = [];
-  for (const [Host, fit] of verdict.fits) scores.push({ Host, Score: fit.fits ? fit.score : 0 });
+  for (const Host of args.nodeNames) {
+    const fit = verdict.fits.get(Host);
+    scores.push({ Host, Score: fit?.fits ? fit.score : 0 });
+  }
   return scores;
 }

@@ -26,12 +26,12 @@ export function extenderMetrics(registry: Registry, state: ClusterState): Extend
       },
     });
   gauge('local_volume_group_total', 'Allocatable bytes of a volume group', ['nodename', 'vgname'], (g) => {
-    for (const node of state.nodes()) for (const [vg, bytes] of state.storage(node)?.vgs ?? []) g.set({ nodename: node, vgname: vg }, bytes);
+    for (const node of state.nodes()) for (const vg of state.storage(node)?.vgs ?? []) g.set({ nodename: node, vgname: vg.name }, vg.capacity);
   });
   gauge('local_volume_group_used', 'Bytes of a volume group used by open-local volumes', ['nodename', 'vgname'], (g) => {
     for (const node of state.nodes()) {
       const used = state.usageIndex.vgUsed(node);
-      for (const vg of state.storage(node)?.vgs.keys() ?? []) g.set({ nodename: node, vgname: vg }, used.get(vg) ?? 0);
+      for (const vg of state.storage(node)?.vgs ?? []) g.set({ nodename: node, vgname: vg.name }, used.get(vg.name) ?? 0);
     }
   });
   for (const [prefix, pick] of [['device', 'devices'], ['mount_point', 'mountPoints']] as const) {

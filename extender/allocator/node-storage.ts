@@ -1,5 +1,5 @@
 import type { NodeLocalStorage } from '../../api/generated/types.js';
-import type { ExclusiveResource, NodeStorage } from './types.js';
+import type { ExclusiveResource, NodeStorage, VolumeGroup } from './types.js';
 
 /** Open-Local schedules only mount points with these filesystems. */
 const MOUNT_POINT_FS = new Set(['ext3', 'ext4', 'xfs']);
@@ -17,10 +17,11 @@ export function nodeStorageFromNls(nls: NodeLocalStorage): NodeStorage | undefin
   const vgNames = new Set(filtered.volumeGroups ?? []);
   const deviceNames = new Set(filtered.devices ?? []);
   const mountNames = new Set(filtered.mountPoints ?? []);
-  const vgs = new Map<string, number>();
+  const vgs: VolumeGroup[] = [];
   for (const vg of info.volumeGroups ?? []) {
-    if (vg.name && vgNames.has(vg.name)) vgs.set(vg.name, vg.allocatable ?? vg.total ?? 0);
+    if (vg.name && vgNames.has(vg.name)) vgs.push({ name: vg.name, capacity: vg.allocatable ?? vg.total ?? 0 });
   }
+  vgs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const mediaOf = new Map((info.deviceInfo ?? []).map((d) => [d.name ?? '', d.mediaType ?? '']));
   const devices: ExclusiveResource[] = [];
   for (const d of info.deviceInfo ?? []) {

@@ -22,11 +22,17 @@ export interface ExclusiveResource {
   readonly mediaType: string;
 }
 
+/** A volume group and the bytes open-local may allocate in it. */
+export interface VolumeGroup {
+  readonly name: string;
+  readonly capacity: number;
+}
+
 /** What one node offers the scheduler: its NodeLocalStorage status, filtered by its listConfig. */
 export interface NodeStorage {
   readonly name: string;
-  /** Allocatable bytes of each schedulable volume group. */
-  readonly vgs: ReadonlyMap<string, number>;
+  /** The schedulable volume groups, sorted by name (a list, not a map: it is scanned for every node of a request). */
+  readonly vgs: readonly VolumeGroup[];
   readonly devices: readonly ExclusiveResource[];
   readonly mountPoints: readonly ExclusiveResource[];
 }

@@ -97,7 +97,9 @@ export class ClusterState implements StorageView, ClaimSources {
   }
 
   usage(node: string): NodeUsage {
-    return { vgUsed: this.usageIndex.vgUsed(node), taken: this.usageIndex.taken(node), promised: this.promisedClaims(node) };
+    const base = this.usageIndex.usage(node);
+    const promised = this.promisedClaims(node);
+    return promised.length === 0 ? base : { ...base, promised };
   }
 
   pvc(namespace: string, name: string): PersistentVolumeClaim | undefined {

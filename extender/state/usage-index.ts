@@ -1,3 +1,4 @@
+import type { Claim, NodeUsage } from '../allocator/types.js';
 import type { VolumeUse } from '../allocator/volume-use.js';
 
 interface NodeTotals {
@@ -5,6 +6,8 @@ interface NodeTotals {
   /** Device/mount path → number of volumes on it (more than one only while objects disagree). */
   readonly taken: Map<string, number>;
   volumes: number;
+  /** The node's usage without promised claims, one object for the node's life, so a request allocates none. */
+  readonly usage: NodeUsage;
 }
 
 /**
@@ -41,6 +44,11 @@ export class UsageIndex {
     return this.pvs.has(name) || this.localVolumes.has(name);
   }
 
+  /** Bytes per VG and taken devices of a node, as a NodeUsage with nothing promised. */
+  usage(node: string): NodeUsage {
+    return this.nodes.get(node)?.usage ?? EMPTY_USAGE;
+  }
+
   vgUsed(node: string): ReadonlyMap<string, number> {
     return this.nodes.get(node)?.vgUsed ?? EMPTY_MAP;
   }
@@ -73,7 +81,9 @@ export class UsageIndex {
   private apply(use: VolumeUse, sign: 1 | -1): void {
     let totals = this.nodes.get(use.node);
     if (!totals) {
-      totals = { vgUsed: new Map(), taken: new Map(), volumes: 0 };
+      const vgUsed = new Map<string, number>();
+      const taken = new Map<string, number>();
+      totals = { vgUsed, taken, volumes: 0, usage: { vgUsed, taken, promised: NO_CLAIMS } };
       this.nodes.set(use.node, totals);
     }
     totals.volumes += sign;
@@ -84,6 +94,8 @@ export class UsageIndex {
 }
 
 const EMPTY_MAP: ReadonlyMap<string, number> = new Map();
+const NO_CLAIMS: readonly Claim[] = [];
+const EMPTY_USAGE: NodeUsage = { vgUsed: EMPTY_MAP, taken: EMPTY_MAP, promised: NO_CLAIMS };
 
 function addTo(map: Map<string, number>, key: string, delta: number): void {
   const value = (map.get(key) ?? 0) + delta;

@@ -5,7 +5,7 @@ import type { AllocatorOptions, Claim, ExclusiveResource, NodeFit, NodeStorage, 
 const Gi = 1024 ** 3;
 const node = (vgs: Record<string, number>, extra: Partial<NodeStorage> = {}): NodeStorage => ({
   name: 'n1',
-  vgs: new Map(Object.entries(vgs).map(([k, v]) => [k, v * Gi])),
+  vgs: Object.entries(vgs).map(([name, gi]) => ({ name, capacity: gi * Gi })).sort((a, b) => (a.name < b.name ? -1 : 1)),
   devices: [],
   mountPoints: [],
   ...extra,
