@@ -3,6 +3,7 @@ import { defaultBackoff, Informer } from '../lib/informer.js';
 import type { KubeApi, KubeObject } from '../lib/kube-api.js';
 import type { Logger } from '../lib/log.js';
 import type { ExtenderMetrics } from './metrics.js';
+import { trimForCache } from './trim.js';
 import type { ClusterState, StateEvent } from './state/cluster-state.js';
 
 interface Source {
@@ -78,6 +79,7 @@ export class StateFeed {
     if (this.stopped) return;
     const informer = new Informer<KubeObject>(this.kc, this.api, { apiVersion: source.apiVersion, kind: source.kind, fieldSelector: source.fieldSelector }, this.log);
     informer.onEvent((event, obj) => {
+      trimForCache(source.kind, obj);
       source.feed(this.state, event, obj as never);
     });
     try {

@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { crdManifests } from '../../api/generated/crds.js';
 import { KubeApi } from '../../lib/kube-api.js';
 import { loadKubeConfig } from '../../lib/kube-config.js';
+import { EXTENDER_MAX_HEAP_MB } from '../../synth/stack/extender.js';
 import { startControlPlane } from '../env/control-plane.js';
 import { freePorts, httpGet, waitFor } from '../env/net.js';
 import { installCrds, rawApi } from '../integration/support/raw-api.js';
@@ -130,7 +131,7 @@ try {
     console.log(`\n${size} nodes × 2 VGs, ${size * PVS_PER_NODE} bound PVs and PVCs (loaded in ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     const [port = 0] = await freePorts(1);
     const startedAt = Date.now();
-    extender = spawn(process.execPath, [cli, 'extender', `--port=${port}`, '--bind-address=127.0.0.1', `--kubeconfig=${cp.kubeconfigPath}`, '--strategy=binpack', '--log-level=warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    extender = spawn(process.execPath, [`--max-old-space-size=${EXTENDER_MAX_HEAP_MB}`, cli, 'extender', `--port=${port}`, '--bind-address=127.0.0.1', `--kubeconfig=${cp.kubeconfigPath}`, '--strategy=binpack', '--log-level=warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
     await waitFor('extender ready', async () => (await httpGet(`http://127.0.0.1:${port}/readyz`)).status === 200, { timeoutMs: 300_000, intervalMs: 50 });
     console.log(`  caches synced ${((Date.now() - startedAt) / 1000).toFixed(1)} s after the process started (node start-up included)`);
     for (const concurrency of [1, 4]) await measure(port, extender.pid ?? 0, size, concurrency);
