@@ -1,52 +1,67 @@
 import { fitPrepared, prepareClaims } from './allocator/allocate.js';
 import { podClaims } from './allocator/claims.js';
 import type { Pod } from './allocator/kube-types.js';
-import type { AllocatorOptions, NodeFit } from './allocator/types.js';
+import type { AllocatorOptions } from './allocator/types.js';
 import type { ClusterState } from './state/cluster-state.js';
 
-/** How a pod fares on (at least) each node asked about, or why its claims cannot be evaluated at all. */
-export type PodVerdict = { readonly error: string } | { readonly fits: ReadonlyMap<string, NodeFit> };
-
-/** Recent pods remembered: kube-scheduler asks prioritize right after filter, for the same pod and fewer nodes. */
-const REMEMBERED_PODS = 16;
+/** Filter's answer: the nodes that fit, and why the others do not; or why the pod cannot be evaluated at all. */
+export type FilterVerdict = { readonly error: string } | { readonly feasible: string[]; readonly failed: Record<string, string> };
+/** Prioritize's answer: a score per node asked (0 where the pod does not fit). */
+export type ScoreVerdict = { readonly error: string } | { readonly scores: number[] };
 
 /**
- * Runs the allocator for a pod over the nodes kube-scheduler asks about. The answer for a pod is kept while the
- * cluster state is unchanged (same generation), so prioritize reuses filter's work instead of repeating it.
+ * Runs the allocator for a pod over the nodes kube-scheduler asks about. Filter remembers the scores of the last
+ * pod it saw while the cluster state is unchanged (same generation): kube-scheduler asks prioritize right after
+ * filter, for the same pod and the nodes that passed, so prioritize looks scores up instead of placing again. Only
+ * numbers are kept, in one Map: per-node answers die young, which keeps garbage collection cheap at 5,000 nodes.
  */
 export class Evaluator {
   private readonly state: ClusterState;
   private readonly options: AllocatorOptions;
-  private readonly recent = new Map<string, { generation: number; fits: Map<string, NodeFit> }>();
+  private last: { uid: string; generation: number; scores: Map<string, number> } | undefined;
 
   constructor(state: ClusterState, options: AllocatorOptions) {
     this.state = state;
     this.options = options;
   }
 
-  evaluate(pod: Pod, nodeNames: readonly string[]): PodVerdict {
+  filter(pod: Pod, nodeNames: readonly string[]): FilterVerdict {
     const resolved = podClaims(pod, this.state);
     if ('error' in resolved) return resolved;
     const claims = prepareClaims(resolved.claims);
-    const uid = pod.metadata?.uid;
-    let entry = uid === undefined ? undefined : this.recent.get(uid);
-    if (!entry || entry.generation !== this.state.generation) {
-      entry = { generation: this.state.generation, fits: new Map() };
-      if (uid !== undefined) this.remember(uid, entry);
-    }
-    const fits = entry.fits;
+    const scores = new Map<string, number>();
+    const feasible: string[] = [];
+    const failed: Record<string, string> = {};
     for (const node of nodeNames) {
-      if (!fits.has(node)) fits.set(node, fitPrepared(this.state.storage(node), this.state.usage(node), claims, this.options));
+      const fit = fitPrepared(this.state.storage(node), this.state.usage(node), claims, this.options);
+      if (fit.fits) {
+        feasible.push(node);
+        scores.set(node, fit.score);
+      } else {
+        failed[node] = fit.reason;
+      }
     }
-    return { fits };
+    const uid = pod.metadata?.uid;
+    this.last = uid === undefined ? undefined : { uid, generation: this.state.generation, scores };
+    return { feasible, failed };
   }
 
-  private remember(uid: string, entry: { generation: number; fits: Map<string, NodeFit> }): void {
-    this.recent.delete(uid);
-    this.recent.set(uid, entry);
-    if (this.recent.size > REMEMBERED_PODS) {
-      const oldest = this.recent.keys().next().value;
-      if (oldest !== undefined) this.recent.delete(oldest);
+  score(pod: Pod, nodeNames: readonly string[]): ScoreVerdict {
+    const resolved = podClaims(pod, this.state);
+    if ('error' in resolved) return resolved;
+    const last = this.last;
+    const known = last && last.uid === pod.metadata?.uid && last.generation === this.state.generation ? last.scores : undefined;
+    let claims: ReturnType<typeof prepareClaims> | undefined;
+    const scores: number[] = [];
+    for (const node of nodeNames) {
+      let score = known?.get(node);
+      if (score === undefined) {
+        claims ??= prepareClaims(resolved.claims);
+        const fit = fitPrepared(this.state.storage(node), this.state.usage(node), claims, this.options);
+        score = fit.fits ? fit.score : 0;
+      }
+      scores.push(score);
     }
+    return { scores };
   }
 }

@@ -7,28 +7,18 @@ import type { ExtenderArgs, ExtenderFilterResult, HostPriority } from './wire.js
  * evaluated (a missing PVC, a bad StorageClass) fails every node with that reason, which its events then show.
  */
 export function filter(evaluator: Evaluator, args: ExtenderArgs): ExtenderFilterResult {
-  const verdict = evaluator.evaluate(args.pod, args.nodeNames);
-  const result: ExtenderFilterResult = { NodeNames: [], FailedNodes: {}, FailedAndUnresolvableNodes: {}, Error: '' };
+  const verdict = evaluator.filter(args.pod, args.nodeNames);
   if ('error' in verdict) {
-    for (const node of args.nodeNames) result.FailedAndUnresolvableNodes[node] = verdict.error;
-    return result;
+    const failed: Record<string, string> = {};
+    for (const node of args.nodeNames) failed[node] = verdict.error;
+    return { NodeNames: [], FailedNodes: {}, FailedAndUnresolvableNodes: failed, Error: '' };
   }
-  for (const node of args.nodeNames) {
-    const fit = verdict.fits.get(node);
-    if (fit?.fits) result.NodeNames.push(node);
-    else if (fit) result.FailedAndUnresolvableNodes[node] = fit.reason;
-  }
-  return result;
+  return { NodeNames: verdict.feasible, FailedNodes: {}, FailedAndUnresolvableNodes: verdict.failed, Error: '' };
 }
 
 /** Prioritize: 0..10 per node (see allocator/score.ts); nodes where the pod does not fit score 0. */
 export function prioritize(evaluator: Evaluator, args: ExtenderArgs): HostPriority[] {
-  const verdict = evaluator.evaluate(args.pod, args.nodeNames);
+  const verdict = evaluator.score(args.pod, args.nodeNames);
   if ('error' in verdict) return args.nodeNames.map((Host) => ({ Host, Score: 0 }));
-  const scores: HostPriority[] = [];
-  for (const Host of args.nodeNames) {
-    const fit = verdict.fits.get(Host);
-    scores.push({ Host, Score: fit?.fits ? fit.score : 0 });
-  }
-  return scores;
+  return args.nodeNames.map((Host, i) => ({ Host, Score: verdict.scores[i] ?? 0 }));
 }

@@ -107,12 +107,14 @@ async function measure(port: number, pid: number, nodes: number, concurrency: nu
   });
   const seconds = (Date.now() - started) / 1000;
   const after = processStats(pid);
+  const metrics = await httpGet(`http://127.0.0.1:${port}/metrics`);
+  const heapUsed = Number(/^nodejs_heap_size_used_bytes\{[^}]*\} (\d+)/m.exec(metrics.body)?.[1] ?? 0) / 2 ** 20;
   const cpuMsPerRequest = ((after.cpuSeconds - before.cpuSeconds) * 1000) / (2 * requestCount);
   for (const [verb, list] of [['filter', filterMs], ['prioritize', prioritizeMs]] as const) {
     const sorted = [...list].sort((a, b) => a - b);
     console.log(`  ${verb.padEnd(10)} c=${concurrency}  p50 ${fmt(quantile(sorted, 0.5))} ms  p99 ${fmt(quantile(sorted, 0.99))} ms  max ${fmt(sorted.at(-1) ?? 0)} ms`);
   }
-  console.log(`  ${requestCount} pods (filter + prioritize) in ${seconds.toFixed(2)} s: ${((2 * requestCount) / seconds).toFixed(0)} requests/s, extender CPU ${cpuMsPerRequest.toFixed(2)} ms/request, RSS ${after.rssMiB.toFixed(0)} MiB (peak ${after.peakRssMiB.toFixed(0)} MiB), ${feasible} feasible nodes`);
+  console.log(`  ${requestCount} pods (filter + prioritize) in ${seconds.toFixed(2)} s: ${((2 * requestCount) / seconds).toFixed(0)} requests/s, extender CPU ${cpuMsPerRequest.toFixed(2)} ms/request, RSS ${after.rssMiB.toFixed(0)} MiB (peak ${after.peakRssMiB.toFixed(0)} MiB, V8 heap used ${heapUsed.toFixed(0)} MiB), ${feasible} feasible nodes`);
 }
 
 const cp = await startControlPlane({ apiServerFlags: ['--max-requests-inflight=800', '--max-mutating-requests-inflight=400'] });
