@@ -6,10 +6,13 @@
  * latency, requests per second, extender CPU per request, RSS, and the time from start to every cache synced.
  * Runs at 500 nodes, then grows the same cluster to 5,000.
  *
- *   npm run bench:extender -- [--sizes 500,5000] [--requests 200]
+ *   npm run bench:extender -- [--sizes 500,5000] [--requests 200] [--compiled]
+ *
+ * `--compiled` runs the tsc output (`npm run build` first) instead of the image's tsx entry point, to show what the
+ * TypeScript loader costs in memory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,10 +26,11 @@ import { installCrds, rawApi } from '../integration/support/raw-api.js';
 import { volumeSnapshotCrd } from '../integration/extender/volume-snapshot-crd.js';
 import { lvmPv, nls, podWithClaims, pvc, storageClass } from '../unit/extender/objects.js';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '500,5000' }, requests: { type: 'string', default: '200' } } });
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '500,5000' }, requests: { type: 'string', default: '200' }, compiled: { type: 'boolean', default: false } } });
 const sizes = values.sizes.split(',').map(Number);
 const requestCount = Number(values.requests);
-const cli = resolve(import.meta.dirname, '..', '..', 'bin', 'open-local.js');
+const cli = values.compiled ? resolve(import.meta.dirname, '..', '..', 'dist', 'bin', 'open-local.js') : resolve(import.meta.dirname, '..', '..', 'bin', 'open-local.js');
+if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
 const NS = 'bench';
 const SC = 'open-local-lvm';
 const PVS_PER_NODE = 4;
