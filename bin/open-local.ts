@@ -18,7 +18,7 @@ const commands: Readonly<Record<string, { readonly summary: string; readonly run
   agent: { summary: 'node agent: discover storage, write NodeLocalStorage status', run: async (argv) => (await import('../node-agent/cli.js')).runAgent(argv) },
   'prepare-vg': { summary: "prepare this node's volume groups (the operator's Job)", run: async (argv) => (await import('../node-agent/prepare-vg/cli.js')).runPrepareVg(argv) },
   csi: { summary: 'CSI driver (controller or node mode)', run: notYet('csi', 'CSI driver') },
-  extender: { summary: 'kube-scheduler extender', run: notYet('extender', 'scheduler extender') },
+  extender: { summary: 'kube-scheduler extender: place pods where their local volumes fit', run: async (argv) => (await import('../extender/cli.js')).runExtender(argv) },
   synth: { summary: 'print the install manifest or the operands of an OpenLocalCluster', run: async (argv) => { (await import('../synth/cli.js')).runSynth(argv); } },
   bundle: { summary: 'write the OLM bundle (manifests/, metadata/, bundle.Dockerfile) into a folder', run: async (argv) => { (await import('../olm-bundle/cli.js')).runBundle(argv); } },
   version: { summary: 'print the version', run: () => { console.log(version); } },

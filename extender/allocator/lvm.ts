@@ -1,0 +1,44 @@
+import { formatBytes } from './bytes.js';
+import type { Claim, Placement, Strategy, VolumeGroup } from './types.js';
+
+/**
+ * Places LVM claims on a node's volume groups, in order, charging each to `used` (bytes per VG, same index as
+ * `vgs`; mutated). A claim with `vgName` goes to that VG; any other to the VG the strategy prefers among those with
+ * room: binpack the least free, spread the most free (ties: the first by name, as `vgs` is sorted, so every run
+ * answers the same). Returns the reason of the first claim that does not fit, naming the VG and how much is
+ * missing. Plain loops over arrays: this runs for every node of every request.
+ */
+export function placeLvm(vgs: readonly VolumeGroup[], used: number[], claims: readonly Claim[], strategy: Strategy, out: Placement[]): string | undefined {
+  for (const claim of claims) {
+    const index = claim.vgName === undefined ? pickVg(vgs, used, claim.size, strategy) : vgs.findIndex((vg) => vg.name === claim.vgName);
+    const vg = vgs[index];
+    if (!vg) return claim.vgName === undefined ? noVgFits(vgs, used, claim) : `volume group "${claim.vgName}" (vgName of ${claim.id}) is not on this node`;
+    const free = Math.max(vg.capacity - (used[index] ?? 0), 0);
+    if (free < claim.size) return `volume group "${vg.name}" has ${formatBytes(free)} free, ${claim.id} needs ${formatBytes(claim.size)} (${formatBytes(claim.size - free)} short)`;
+    used[index] = (used[index] ?? 0) + claim.size;
+    out.push({ claim: claim.id, kind: 'LVM', size: claim.size, vgName: vg.name });
+  }
+  return undefined;
+}
+
+function pickVg(vgs: readonly VolumeGroup[], used: readonly number[], size: number, strategy: Strategy): number {
+  let best = -1;
+  let bestFree = 0;
+  for (let i = 0; i < vgs.length; i++) {
+    const free = (vgs[i]?.capacity ?? 0) - (used[i] ?? 0);
+    if (free < size) continue;
+    if (best < 0 || (strategy === 'binpack' ? free < bestFree : free > bestFree)) {
+      best = i;
+      bestFree = free;
+    }
+  }
+  return best;
+}
+
+function noVgFits(vgs: readonly VolumeGroup[], used: readonly number[], claim: Claim): string {
+  if (vgs.length === 0) return `no volume group on this node for ${claim.id}`;
+  let largest = 0;
+  for (let i = 1; i < vgs.length; i++) if ((vgs[i]?.capacity ?? 0) - (used[i] ?? 0) > (vgs[largest]?.capacity ?? 0) - (used[largest] ?? 0)) largest = i;
+  const free = Math.max((vgs[largest]?.capacity ?? 0) - (used[largest] ?? 0), 0);
+  return `no volume group has ${formatBytes(claim.size)} free for ${claim.id}: the most free is "${vgs[largest]?.name ?? ''}" with ${formatBytes(free)} (${formatBytes(claim.size - free)} short)`;
+}

@@ -1,0 +1,114 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import { defaultBackoff, Informer } from '../lib/informer.js';
+import type { KubeApi, KubeObject } from '../lib/kube-api.js';
+import type { Logger } from '../lib/log.js';
+import type { ExtenderMetrics } from './metrics.js';
+import { trimForCache } from './trim.js';
+import type { ClusterState, StateEvent } from './state/cluster-state.js';
+
+interface Source {
+  readonly resource: string;
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly fieldSelector?: string;
+  /** Clusters without snapshot support have no VolumeSnapshot kind: the extender runs without it. */
+  readonly optional?: boolean;
+  readonly feed: (state: ClusterState, event: StateEvent, obj: never) => void;
+}
+
+const SOURCES: readonly Source[] = [
+  { resource: 'nodelocalstorages', apiVersion: 'csi.aliyun.com/v1alpha1', kind: 'NodeLocalStorage', feed: (s, e, o) => { s.onNodeLocalStorage(e, o); } },
+  { resource: 'localvolumes', apiVersion: 'csi.aliyun.com/v1alpha1', kind: 'LocalVolume', feed: (s, e, o) => { s.onLocalVolume(e, o); } },
+  { resource: 'persistentvolumes', apiVersion: 'v1', kind: 'PersistentVolume', feed: (s, e, o) => { s.onPersistentVolume(e, o); } },
+  { resource: 'persistentvolumeclaims', apiVersion: 'v1', kind: 'PersistentVolumeClaim', feed: (s, e, o) => { s.onPersistentVolumeClaim(e, o); } },
+  { resource: 'storageclasses', apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', feed: (s, e, o) => { s.onStorageClass(e, o); } },
+  // Only pods placed on a node can hold inline volumes; unscheduled ones (the bulk during a rollout) are skipped.
+  { resource: 'pods', apiVersion: 'v1', kind: 'Pod', fieldSelector: 'spec.nodeName!=', feed: (s, e, o) => { s.onPod(e, o); } },
+  { resource: 'volumesnapshots', apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshot', optional: true, feed: (s, e, o) => { s.onVolumeSnapshot(e, o); } },
+];
+
+/**
+ * Feeds the cluster state from one informer per resource: the extender's only input. Ready once every informer
+ * has listed; a resource the API server does not serve is left out only if it is optional.
+ */
+export class StateFeed {
+  private readonly informers = new Map<string, Informer<KubeObject>>();
+  private readonly skipped = new Set<string>();
+  private stopped = false;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  private readonly kc: KubeConfig;
+  private readonly api: KubeApi;
+  private readonly state: ClusterState;
+  private readonly metrics: ExtenderMetrics;
+  private readonly log: Logger;
+
+  constructor(kc: KubeConfig, api: KubeApi, state: ClusterState, metrics: ExtenderMetrics, log: Logger) {
+    this.kc = kc;
+    this.api = api;
+    this.state = state;
+    this.metrics = metrics;
+    this.log = log;
+  }
+
+  /** Starts every informer; returns at once (each keeps retrying until it lists). */
+  start(): void {
+    for (const source of SOURCES) {
+      this.metrics.setSynced(source.resource, false);
+      void this.startSource(source, 0);
+    }
+  }
+
+  /** undefined once every cache has synced, else the resources still listing. */
+  notReady(): string | undefined {
+    const missing = SOURCES.filter((s) => !this.skipped.has(s.resource) && !this.informers.get(s.resource)?.hasSynced).map((s) => s.resource);
+    return missing.length === 0 ? undefined : `waiting for the caches of ${missing.join(', ')}`;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    await Promise.all([...this.informers.values()].map((i) => i.stop()));
+  }
+
+  private isStopped(): boolean {
+    return this.stopped;
+  }
+
+  private async startSource(source: Source, attempt: number): Promise<void> {
+    if (this.stopped) return;
+    const informer = new Informer<KubeObject>(this.kc, this.api, { apiVersion: source.apiVersion, kind: source.kind, fieldSelector: source.fieldSelector }, this.log);
+    informer.onEvent((event, obj) => {
+      trimForCache(source.kind, obj);
+      source.feed(this.state, event, obj as never);
+    });
+    try {
+      await informer.start();
+    } catch (err) {
+      const unserved = err instanceof Error && err.message.includes('does not serve');
+      if (unserved && source.optional) {
+        this.skipped.add(source.resource);
+        this.log.warn({ resource: source.resource }, 'the API server does not serve this optional resource; snapshot restores are not pinned to their source node until the extender restarts');
+        return;
+      }
+      const delay = defaultBackoff(attempt);
+      this.log.warn({ err, resource: source.resource, delayMs: delay }, 'cannot start informer; retrying');
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        void this.startSource(source, attempt + 1);
+      }, delay);
+      this.timers.add(timer);
+      return;
+    }
+    // stop() may have run while the informer was starting.
+    if (this.isStopped()) {
+      await informer.stop();
+      return;
+    }
+    this.informers.set(source.resource, informer);
+    void informer.synced.then(() => {
+      this.metrics.setSynced(source.resource, true);
+      this.log.info({ resource: source.resource, objects: informer.list().length }, 'cache synced');
+    });
+  }
+}

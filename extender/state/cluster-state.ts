@@ -1,0 +1,134 @@
+import type { LocalVolume, NodeLocalStorage } from '../../api/generated/types.js';
+import type { StorageView } from '../allocator/allocate.js';
+import { claimOfPvc, type ClaimSources } from '../allocator/claims.js';
+import type { PersistentVolume, PersistentVolumeClaim, Pod, StorageClass, VolumeSnapshot } from '../allocator/kube-types.js';
+import { nodeStorageFromNls } from '../allocator/node-storage.js';
+import type { Claim, NodeStorage, NodeUsage } from '../allocator/types.js';
+import { inlineUsesOfPod, useOfLocalVolume, useOfPv } from '../allocator/volume-use.js';
+import { PromisedIndex } from './promised-index.js';
+import { UsageIndex } from './usage-index.js';
+
+export type StateEvent = 'add' | 'update' | 'delete';
+
+/**
+ * external-provisioner names a PV `<prefix>-<PVC UID>` (prefix `pvc` unless --volume-name-prefix says otherwise),
+ * and CreateVolume names the LocalVolume after it: how a promised PVC's volume is recognised once it exists.
+ */
+export const volumeNameOf = (pvc: PersistentVolumeClaim): string => `pvc-${pvc.metadata?.uid ?? ''}`;
+
+const key = (obj: { metadata?: { namespace?: string; name?: string } }): string => `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
+const NO_CLAIMS: readonly Claim[] = [];
+
+/**
+ * The extender's whole view of the cluster, fed only by informer events (`on*`) and indexed as they arrive, so a
+ * request costs O(nodes asked), never O(objects). Holds no I/O: the informers live in `informers.ts`.
+ */
+export class ClusterState implements StorageView, ClaimSources {
+  private readonly storages = new Map<string, NodeStorage>();
+  private readonly pvcs = new Map<string, PersistentVolumeClaim>();
+  private readonly pvs = new Map<string, PersistentVolume>();
+  private readonly classes = new Map<string, StorageClass>();
+  private readonly snapshots = new Map<string, VolumeSnapshot>();
+  private readonly podsWithInline = new Set<string>();
+  readonly usageIndex = new UsageIndex();
+  private readonly promised = new PromisedIndex();
+  /** Bumped by every change: answers computed at one generation stay valid while it holds. */
+  generation = 0;
+
+  onNodeLocalStorage(event: StateEvent, nls: NodeLocalStorage): void {
+    const name = nls.metadata?.name ?? '';
+    const storage = event === 'delete' ? undefined : nodeStorageFromNls(nls);
+    if (storage) this.storages.set(name, storage);
+    else this.storages.delete(name);
+    this.generation++;
+  }
+
+  onPersistentVolume(event: StateEvent, pv: PersistentVolume): void {
+    const name = pv.metadata?.name ?? '';
+    if (event === 'delete') this.pvs.delete(name);
+    else this.pvs.set(name, pv);
+    this.usageIndex.setPv(name, event === 'delete' ? undefined : useOfPv(pv));
+    this.generation++;
+  }
+
+  onLocalVolume(event: StateEvent, lv: LocalVolume): void {
+    this.usageIndex.setLocalVolume(lv.metadata?.name ?? '', event === 'delete' ? undefined : useOfLocalVolume(lv));
+    this.generation++;
+  }
+
+  onPersistentVolumeClaim(event: StateEvent, pvc: PersistentVolumeClaim): void {
+    if (event === 'delete') this.pvcs.delete(key(pvc));
+    else this.pvcs.set(key(pvc), pvc);
+    this.promised.set(pvc, event === 'delete');
+    this.generation++;
+  }
+
+  onPod(event: StateEvent, pod: Pod): void {
+    const podKey = key(pod);
+    const uses = event === 'delete' ? [] : inlineUsesOfPod(pod);
+    // Most pods have no inline open-local volume: skip them without touching the index.
+    if (uses.length === 0 && !this.podsWithInline.has(podKey)) return;
+    if (uses.length === 0) this.podsWithInline.delete(podKey);
+    else this.podsWithInline.add(podKey);
+    this.usageIndex.setInline(podKey, uses);
+    this.generation++;
+  }
+
+  onStorageClass(event: StateEvent, sc: StorageClass): void {
+    const name = sc.metadata?.name ?? '';
+    if (event === 'delete') this.classes.delete(name);
+    else this.classes.set(name, sc);
+    this.generation++;
+  }
+
+  onVolumeSnapshot(event: StateEvent, snapshot: VolumeSnapshot): void {
+    if (event === 'delete') this.snapshots.delete(key(snapshot));
+    else this.snapshots.set(key(snapshot), snapshot);
+    this.generation++;
+  }
+
+  storage(node: string): NodeStorage | undefined {
+    return this.storages.get(node);
+  }
+
+  /** Node names with open-local storage. */
+  nodes(): IterableIterator<string> {
+    return this.storages.keys();
+  }
+
+  usage(node: string): NodeUsage {
+    const base = this.usageIndex.usage(node);
+    const promised = this.promisedClaims(node);
+    return promised.length === 0 ? base : { ...base, promised };
+  }
+
+  pvc(namespace: string, name: string): PersistentVolumeClaim | undefined {
+    return this.pvcs.get(`${namespace}/${name}`);
+  }
+
+  pv(name: string): PersistentVolume | undefined {
+    return this.pvs.get(name);
+  }
+
+  storageClass(name: string): StorageClass | undefined {
+    return this.classes.get(name);
+  }
+
+  volumeSnapshot(namespace: string, name: string): VolumeSnapshot | undefined {
+    return this.snapshots.get(`${namespace}/${name}`);
+  }
+
+  /** Claims sent to this node whose volume does not exist yet. A PVC that cannot be resolved promises nothing. */
+  private promisedClaims(node: string): readonly Claim[] {
+    const keys = this.promised.on(node);
+    if (!keys) return NO_CLAIMS;
+    const claims: Claim[] = [];
+    for (const k of keys) {
+      const pvc = this.pvcs.get(k);
+      if (!pvc || this.usageIndex.hasVolume(volumeNameOf(pvc))) continue;
+      const result = claimOfPvc(pvc, this);
+      if ('claim' in result && result.claim) claims.push(result.claim);
+    }
+    return claims;
+  }
+}
