@@ -56,7 +56,7 @@ export async function startExtenderServer(options: ExtenderServerOptions): Promi
     const route = routeName(url.pathname);
     const send = ({ status, body }: Reply): void => {
       const text = typeof body === 'string' ? body : JSON.stringify(body);
-      // After a 413 the rest of the body is never read: close the connection instead of parsing it as a request.
+      // A 413 ends the connection: a client that sends that much is not one to keep talking to.
       res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', ...(status === 413 ? { connection: 'close' } : {}) }).end(text);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.observe(route, status, seconds);
@@ -145,29 +145,23 @@ async function serve(req: IncomingMessage, url: URL, o: ExtenderServerOptions): 
   return { status: 404, body: `no route ${path}\n` };
 }
 
-/** The request body as text; BadRequest 413 past `limit` bytes (the rest is not read). */
+/**
+ * The request body as text; BadRequest 413 past `limit` bytes. The rest of a too-large body is read and dropped
+ * before the 413 goes out: a client still writing when the connection closes sees EPIPE instead of the answer. The
+ * server's request timeout bounds how long a client may keep sending.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    const tooLarge = () => new BadRequest(`request body larger than ${limit} bytes`, 413);
-    if (declared > limit) {
-      reject(tooLarge());
-      return;
-    }
     const chunks: Buffer[] = [];
-    let size = 0;
+    let size = Number(req.headers['content-length'] ?? 0) > limit ? Infinity : 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.pause();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
+      if (size <= limit) chunks.push(chunk);
+      else chunks.length = 0;
     });
     req.on('end', () => {
-      resolve(Buffer.concat(chunks).toString('utf8'));
+      if (size > limit) reject(new BadRequest(`request body larger than ${limit} bytes`, 413));
+      else resolve(Buffer.concat(chunks).toString('utf8'));
     });
     req.on('error', reject);
   });

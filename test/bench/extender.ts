@@ -23,7 +23,7 @@ import { EXTENDER_MAX_HEAP_MB } from '../../synth/stack/extender.js';
 import { startControlPlane } from '../env/control-plane.js';
 import { freePorts, httpGet, waitFor } from '../env/net.js';
 import { installCrds, rawApi } from '../integration/support/raw-api.js';
-import { volumeSnapshotCrd } from '../integration/extender/volume-snapshot-crd.js';
+import { volumeSnapshotCrd } from '../integration/support/snapshot-crds.js';
 import { lvmPv, nls, podWithClaims, pvc, storageClass } from '../unit/extender/objects.js';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '500,5000' }, requests: { type: 'string', default: '200' }, compiled: { type: 'boolean', default: false } } });

@@ -2,10 +2,10 @@
 // scheduler sent to a node (selected-node annotation), it asks the extender's scheduling API for the VG, as
 // Open-Local's CSI does, and creates the PV pre-bound to the PVC, so kube-controller-manager binds them and the
 // scheduler binds the pod. The PV is what the extender then counts on that node.
-import { request } from 'node:http';
 import { CSI_DRIVER_NAME } from '../../../api/group.js';
 import type { PersistentVolumeClaim } from '../../../extender/allocator/kube-types.js';
 import type { KubeApi, KubeObject } from '../../../lib/kube-api.js';
+import { postJson } from '../support/http.js';
 
 export interface FakeProvisioner {
   /** Errors met so far (a test fails if the provisioner could not do its job). */
@@ -13,20 +13,6 @@ export interface FakeProvisioner {
   stop(): void;
 }
 
-function post(port: number, path: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, text });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 export function startFakeProvisioner(api: KubeApi, extenderPort: () => number): FakeProvisioner {
   const errors: string[] = [];
@@ -38,7 +24,7 @@ export function startFakeProvisioner(api: KubeApi, extenderPort: () => number): 
       const node = pvc.metadata.annotations?.['volume.kubernetes.io/selected-node'];
       const pvName = `pvc-${pvc.metadata.uid}`;
       if (!node || pvc.spec?.volumeName || done.has(pvName)) continue;
-      const answer = await post(extenderPort(), `/apis/scheduling/${pvc.metadata.namespace}/persistentvolumeclaims/${pvc.metadata.name}?nodeName=${node}`);
+      const answer = await postJson(extenderPort(), `/apis/scheduling/${pvc.metadata.namespace}/persistentvolumeclaims/${pvc.metadata.name}?nodeName=${node}`);
       if (answer.status !== 200) {
         errors.push(`scheduling API for ${pvc.metadata.namespace}/${pvc.metadata.name} on ${node}: ${answer.status} ${answer.text}`);
         continue;

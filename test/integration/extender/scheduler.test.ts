@@ -16,7 +16,7 @@ import { installCrds, rawApi } from '../support/raw-api.js';
 import { startExtender, type ExtenderProcess } from './extender-process.js';
 import { startFakeProvisioner, type FakeProvisioner } from './fake-provisioner.js';
 import { startServiceProxy, type ServiceProxy } from './service-proxy.js';
-import { volumeSnapshotCrd } from './volume-snapshot-crd.js';
+import { volumeSnapshotCrd } from '../support/snapshot-crds.js';
 
 const NS = 'extender-it';
 const SC = 'open-local-lvm';
