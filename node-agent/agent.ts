@@ -105,9 +105,12 @@ export class Agent {
     return this.informer.hasSynced && this.lastPassOk;
   }
 
+  /** The first pass waits for the NodeLocalStorage cache: an unsynced (empty) cache would read as "not created yet". */
   async start(): Promise<void> {
     await this.informer.start();
-    this.trigger('start');
+    void this.informer.synced.then(() => {
+      this.trigger('start');
+    });
   }
 
   async stop(): Promise<void> {
