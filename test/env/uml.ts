@@ -1,6 +1,6 @@
-// Runs a command inside a throw-away User-Mode Linux guest that has device-mapper (real LVM), sparse
-// virtual disks (/dev/ubda, /dev/ubdb, ...) and the host's own filesystem as its root (hostfs,
-// read-write), because the build machines' kernel has no device-mapper.
+// Runs a command inside a throw-away User-Mode Linux guest that has device-mapper (real LVM), virtual
+// disks (/dev/ubda, /dev/ubdb, ...: fresh sparse images, or existing image files the caller keeps) and
+// the host's own filesystem as its root (hostfs, read-write), because the build machines' kernel has no device-mapper.
 //
 // The guest runs the command as root with the cwd preserved, so host paths (the checkout, its
 // node_modules, a temp dir) work unchanged inside. It boots in ~2 s. Guest-private mounts keep LVM
@@ -53,12 +53,15 @@ function umlXstateShim(): Promise<string> {
   return xstateShim;
 }
 
-export interface UmlDisk {
-  /** Size as for truncate(1): '1G', '512M'. The file is sparse. */
-  readonly size: string;
+/**
+ * A virtual disk: `{ size }` is a fresh sparse image that runInUml creates and deletes; `{ file }` is an existing
+ * image file used read-write as is and never deleted, so a test can boot several guests over the same disks (in
+ * another order, to move their names).
+ */
+export type UmlDisk = ({ readonly size: string } | { readonly file: string }) & {
   /** Report the disk as rotational (HDD). @default false (UML reports SSD) */
   readonly rotational?: boolean;
-}
+};
 
 export interface UmlTap {
   /** Network namespace that holds the tap device; the guest runs inside it. */
@@ -204,6 +207,14 @@ export async function runInUml(opts: UmlOptions): Promise<UmlResult> {
       'con0=fd:0,fd:1', 'con=null',
     ];
     for (const [i, disk] of (opts.disks ?? []).entries()) {
+      if ('file' in disk) {
+        // UML reads a comma in ubdN= as "image,cow-file".
+        if (disk.file.includes(',')) throw new Error(`runInUml: disk image path must not contain a comma: ${disk.file}`);
+        await access(disk.file, constants.R_OK | constants.W_OK);
+        args.push(`ubd${i}=${disk.file}`);
+        continue;
+      }
+      // Size as for truncate(1): '1G', '512M'; the file is sparse and lives in the work dir (deleted below).
       const img = join(work, `disk${i}.img`);
       await writeFile(img, '');
       await truncate(img, parseSize(disk.size));
