@@ -1,5 +1,6 @@
 // One node-agent pass inside the UML guest (lifecycle.sh): real sysfs, real LVM, real findmnt, real lvextend. The
 // snapshot policy is fixed here (no API server in the guest): grow by 8Mi above 50%. Prints the outcome as JSON.
+import { writeFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { createExec } from '../../../../lib/exec.js';
 import { HostDiscovery } from '../../../../node-agent/discovery/source.js';
@@ -16,6 +17,9 @@ const spec = {
   resourceToBeInited: { vgs: [{ name: 'pool0', devices: ['/dev/disk/by-id/virtio-open-local-a', '/dev/ubdb', '/dev/ubdc'] as [string, ...string[]] }] },
 };
 const specDevices = spec.resourceToBeInited.vgs.flatMap((v) => v.devices);
+// UML's ubd driver resets queue/rotational to 0 when the disk is opened, and something in the guest may open ubdb
+// between lifecycle.sh and here (a run failed so): mark the rotational disk again right before discovery reads sysfs.
+writeFileSync('/sys/block/ubdb/queue/rotational', '1');
 const before = await discovery.discover(specDevices);
 const extended = await extendSnapshots(before.lvm.lvs, {
   policies: { policies: (names) => Promise.resolve(new Map(names.map((n) => [n, { threshold: 0.5, expansionBytes: 8 * 2 ** 20 }]))) },

@@ -38,9 +38,8 @@ lvm lvcreate -q -s -L 8M -n snap-test pool0/local-origin >/dev/null
 lvm lvcreate -q -s -L 8M -n mysnap pool0/local-origin >/dev/null
 dd if=/dev/urandom of=/dev/pool0/local-origin bs=1M count=6 oflag=direct status=none
 snapshot before-pass
-# UML's ubd driver resets queue/rotational to 0 whenever the disk is opened (LVM opened ubdb above), so the flag the
-# harness set at boot is gone: set it again right before the pass, whose first step reads sysfs before LVM runs.
-echo 1 >/sys/block/ubdb/queue/rotational
+# UML's ubd driver resets queue/rotational to 0 whenever the disk is opened (LVM opened ubdb above): agent-pass.ts
+# sets ubdb's flag again right before its first step, which reads sysfs before LVM runs.
 node --import tsx test/integration/node-agent/guest/agent-pass.ts /mnt/open-local >"$OUT/agent-pass.json" 2>"$OUT/agent-pass.log"
 echo $? >"$OUT/agent-pass.rc"
 snapshot after-pass
