@@ -21,6 +21,7 @@ export interface CrdManifest {
       readonly schema: { readonly openAPIV3Schema: Readonly<Record<string, unknown>> };
       readonly subresources?: { readonly status: Readonly<Record<string, never>> };
       readonly additionalPrinterColumns?: readonly Readonly<Record<string, unknown>>[];
+      readonly selectableFields?: readonly { readonly jsonPath: string }[];
     }[];
   };
 }

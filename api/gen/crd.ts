@@ -32,6 +32,7 @@ export function buildCrd(source: KindSource): CrdManifest {
           schema: { openAPIV3Schema: schema },
           ...(properties?.status ? { subresources: { status: {} } } : {}),
           ...(source.printerColumns.length > 0 ? { additionalPrinterColumns: [...source.printerColumns] } : {}),
+          ...(source.selectableFields?.length ? { selectableFields: source.selectableFields.map((jsonPath) => ({ jsonPath })) } : {}),
         },
       ],
     },

@@ -11,6 +11,8 @@ export interface KindSource {
   readonly shortNames: readonly string[];
   readonly scope: 'Cluster' | 'Namespaced';
   readonly printerColumns: readonly Record<string, unknown>[];
+  /** JSON paths a field selector may use (CRD selectableFields): lets a node plugin list only its node's objects. */
+  readonly selectableFields?: readonly string[];
   /** The object schema with every $ref inlined; fragments are shared objects so type generation dedupes them. */
   readonly schema: Record<string, unknown>;
   readonly file: string;

@@ -106,9 +106,45 @@ export const crdManifests: readonly CrdManifest[] = [
                       "default": "linear"
                     },
                     "snapshotOf": {
-                      "description": "For a snapshot, the source volume's ID (an LV in the same VG).",
+                      "description": "For a snapshot, the source volume's ID (an LV in the same VG). The snapshot LV is named after this object.",
                       "type": "string",
-                      "maxLength": 253
+                      "maxLength": 253,
+                      "x-kubernetes-validations": [
+                        {
+                          "rule": "self == oldSelf",
+                          "message": "snapshotOf is immutable"
+                        }
+                      ]
+                    },
+                    "source": {
+                      "description": "Where a new volume's data comes from. At most one field.",
+                      "type": "object",
+                      "properties": {
+                        "snapshot": {
+                          "description": "Restore from this read-only snapshot (a LocalVolume with snapshotOf); the volume is the snapshot LV itself, read-only, on the snapshot's node.",
+                          "type": "string",
+                          "maxLength": 253
+                        },
+                        "volume": {
+                          "description": "Clone this volume (LVM): a new LV on the source's node, filled with the source's bytes.",
+                          "type": "string",
+                          "maxLength": 253
+                        }
+                      },
+                      "x-kubernetes-validations": [
+                        {
+                          "rule": "!(has(self.snapshot) && has(self.volume))",
+                          "message": "source takes a snapshot or a volume, not both"
+                        },
+                        {
+                          "rule": "self == oldSelf",
+                          "message": "source is immutable"
+                        }
+                      ]
+                    },
+                    "adopt": {
+                      "description": "The LV already exists (a volume Open-Local itself provisioned); the node plugin records its identity and never creates it.",
+                      "type": "boolean"
                     },
                     "readOnly": {
                       "type": "boolean"
@@ -124,6 +160,14 @@ export const crdManifests: readonly CrdManifest[] = [
                     {
                       "rule": "self.volumeType != 'LVM' || (has(self.vgName) && has(self.size))",
                       "message": "LVM volumes need vgName and size"
+                    },
+                    {
+                      "rule": "!has(self.snapshotOf) || (self.volumeType == 'LVM' && !has(self.source))",
+                      "message": "a snapshot is an LVM snapshot of snapshotOf and has no source"
+                    },
+                    {
+                      "rule": "!has(self.source) || self.volumeType == 'LVM'",
+                      "message": "only LVM volumes are restored or cloned"
                     },
                     {
                       "rule": "self.volumeType == 'LVM' || has(self.device)",
@@ -155,7 +199,22 @@ export const crdManifests: readonly CrdManifest[] = [
                       ]
                     },
                     "devicePath": {
+                      "description": "The block device (LVM, Device) or directory (MountPoint) that holds the volume on its node.",
                       "type": "string"
+                    },
+                    "lvUUID": {
+                      "description": "LVM's UUID of the LV this volume owns, recorded when it was created or adopted; the node removes or resizes only the LV with this UUID.",
+                      "type": "string"
+                    },
+                    "deviceIdentity": {
+                      "description": "Device and MountPoint volumes, the identity (WWN, serial or filesystem UUID) of what was handed out; it is wiped on delete only if it still has this identity.",
+                      "type": "string"
+                    },
+                    "progress": {
+                      "description": "A long operation's progress in percent (the copy of a clone).",
+                      "type": "integer",
+                      "minimum": 0,
+                      "maximum": 100
                     },
                     "size": {
                       "description": "Actual size in bytes.",
@@ -212,6 +271,11 @@ export const crdManifests: readonly CrdManifest[] = [
               "type": "string",
               "priority": 1,
               "jsonPath": ".status.reason"
+            }
+          ],
+          "selectableFields": [
+            {
+              "jsonPath": ".spec.nodeName"
             }
           ]
         }

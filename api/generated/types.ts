@@ -23,19 +23,52 @@ export interface LocalVolumeSpec {
   size?: string;
   lvmType?: 'linear' | 'striping';
   /**
-   * For a snapshot, the source volume's ID (an LV in the same VG).
+   * For a snapshot, the source volume's ID (an LV in the same VG). The snapshot LV is named after this object.
    */
   snapshotOf?: string;
+  source?: LocalVolumeSource;
+  /**
+   * The LV already exists (a volume Open-Local itself provisioned); the node plugin records its identity and never creates it.
+   */
+  adopt?: boolean;
   readOnly?: boolean;
   /**
    * Device or MountPoint volumes, the exclusive device or directory (wiped on delete).
    */
   device?: string;
 }
+/**
+ * Where a new volume's data comes from. At most one field.
+ */
+export interface LocalVolumeSource {
+  /**
+   * Restore from this read-only snapshot (a LocalVolume with snapshotOf); the volume is the snapshot LV itself, read-only, on the snapshot's node.
+   */
+  snapshot?: string;
+  /**
+   * Clone this volume (LVM): a new LV on the source's node, filled with the source's bytes.
+   */
+  volume?: string;
+}
 export interface LocalVolumeStatus {
   observedGeneration?: number;
   phase?: 'Pending' | 'Ready' | 'Resizing' | 'Deleting' | 'Failed';
+  /**
+   * The block device (LVM, Device) or directory (MountPoint) that holds the volume on its node.
+   */
   devicePath?: string;
+  /**
+   * LVM's UUID of the LV this volume owns, recorded when it was created or adopted; the node removes or resizes only the LV with this UUID.
+   */
+  lvUUID?: string;
+  /**
+   * Device and MountPoint volumes, the identity (WWN, serial or filesystem UUID) of what was handed out; it is wiped on delete only if it still has this identity.
+   */
+  deviceIdentity?: string;
+  /**
+   * A long operation's progress in percent (the copy of a clone).
+   */
+  progress?: number;
   /**
    * Actual size in bytes.
    */
