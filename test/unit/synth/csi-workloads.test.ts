@@ -2,6 +2,7 @@
 // (csi-driver/cli.ts), its sockets, state, cgroup and probes.
 import type { V1Container } from '@kubernetes/client-node';
 import { expect } from 'chai';
+import { parseCsiFlags } from '../../../csi-driver/options.js';
 import { renderStack, type KubeObject } from '../../../synth/render.js';
 import { loadExample, withField } from '../../fixtures/examples.js';
 import { containers, one } from './objects.js';
@@ -60,6 +61,12 @@ describe('synth: CSI workloads', () => {
       'log-level': 'info',
     });
     expect(nodePlugin.env?.find((e) => e.name === 'NODE_NAME')?.valueFrom?.fieldRef?.fieldPath).to.equal('spec.nodeName');
+  });
+
+  it("is accepted by the driver's own flag parser (the kubelet expands $(NODE_NAME) from the env)", () => {
+    const argv = (c: V1Container) => (c.args ?? []).slice(1).map((a) => a.replace('$(NODE_NAME)', 'worker-1'));
+    expect(parseCsiFlags(argv(controllerPlugin), {})).to.include({ mode: 'controller', endpoint: 'unix:///csi/csi.sock', httpAddress: ':8081' });
+    expect(parseCsiFlags(argv(nodePlugin), {})).to.include({ mode: 'node', nodeId: 'worker-1', hostExec: 'nsenter', stateDir: '/var/lib/open-local/csi', cgroupRoot: '/sys/fs/cgroup', maxVolumesPerNode: 256 });
   });
 
   it('follows spec.csi.maxVolumesPerNode, spec.csi.kubeletDir and spec.logLevel', () => {
