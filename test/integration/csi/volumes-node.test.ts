@@ -1,0 +1,240 @@
+// The node plugin's LocalVolume reconciler on real LVM in a UML guest, against the real API server through the
+// guest's tap device with a ServiceAccount token (support/node-guest.ts): create → Ready with the LV's UUID → expand
+// → read-only snapshot → restore → clone with the same bytes → delete, LVs gone; the refusals that keep data (an LV
+// replaced behind our back, an LV with snapshots, a Device whose name now points at another disk) proven by sha256;
+// an LV laid out as Open-Local v0.7 makes it adopted, expanded and deleted; another node's volume never touched.
+import { expect } from 'chai';
+import { crdManifests } from '../../../api/generated/crds.js';
+import type { LocalVolume, LocalVolumeSpec } from '../../../api/generated/types.js';
+import { VOLUME_FINALIZER } from '../../../csi-driver/node/volumes/plan.js';
+import { KubeApi } from '../../../lib/kube-api.js';
+import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
+import { createNetns, type TestNetns } from '../../env/netns.js';
+import { eventually } from '../support/kubelet-play.js';
+import { installCrds, rawApi } from '../support/raw-api.js';
+import { startNodeGuest, type NodeGuest } from './support/node-guest.js';
+
+const GV = 'csi.aliyun.com/v1alpha1';
+const NODE = 'uml-node';
+const MIB = 1024 * 1024;
+const LEGACY = 'local-1f0c9a4e-6b1d-4c55-9d3e-2a7b8c9d0e1f';
+
+/** Disks: ubda VG vg0 (open-local's), ubdb VG yoda as Open-Local v0.7 left it, ubdc and ubdd exclusive disks. */
+const SETUP = `
+lvm pvcreate -q /dev/ubda && lvm vgcreate -q --addtag open-local vg0 /dev/ubda
+lvm pvcreate -q /dev/ubdb && lvm vgcreate -q yoda /dev/ubdb
+lvm lvcreate -q -n ${LEGACY} -L 32m -Wy -y yoda
+dd if=/dev/urandom of=/dev/yoda/${LEGACY} bs=1M count=32 conv=fsync status=none
+mkdir -p /dev/disk/by-id && ln -s ../../ubdc /dev/disk/by-id/virtio-disk-c && ln -s ../../ubdd /dev/disk/by-id/virtio-disk-d
+mkfs.ext4 -q /dev/ubdc && mkfs.ext4 -q /dev/ubdd
+`;
+
+describe('LocalVolume reconciler on real LVM (UML)', function () {
+  this.timeout(600_000);
+  let cp: ControlPlane | undefined;
+  let netns: TestNetns | undefined;
+  let api: KubeApi;
+  let guest: NodeGuest;
+  /** Set once the guest booted: what after() has to stop. */
+  let running: NodeGuest | undefined;
+
+  const get = (name: string) => api.get<LocalVolume>(GV, 'LocalVolume', name);
+  const create = (name: string, spec: Partial<LocalVolumeSpec>, nodeName = NODE) =>
+    api.request<LocalVolume>('POST', `/apis/${GV}/localvolumes`, {
+      body: { apiVersion: GV, kind: 'LocalVolume', metadata: { name, finalizers: [VOLUME_FINALIZER] }, spec: { nodeName, volumeType: 'LVM', vgName: 'vg0', ...spec } },
+    });
+  const until = (name: string, what: string, ok: (v: LocalVolume) => boolean, timeoutMs = 120_000) =>
+    eventually(`${name}: ${what}`, async () => {
+      const v = await get(name);
+      return v && ok(v) ? v : undefined;
+    }, timeoutMs);
+  const ready = (name: string) => until(name, 'Ready', (v) => v.status?.phase === 'Ready' && v.status.observedGeneration === v.metadata?.generation);
+  const gone = (name: string, timeoutMs = 120_000) => eventually(`${name} to be deleted`, async () => ((await get(name)) === undefined ? true : undefined), timeoutMs);
+  const remove = (name: string) => api.delete({ apiVersion: GV, kind: 'LocalVolume', metadata: { name } });
+  const releaseFinalizer = (name: string) => api.mergePatch({ apiVersion: GV, kind: 'LocalVolume', metadata: { name } }, { metadata: { finalizers: null } });
+  const lvUuid = async (lv: string) => (await guest.ok(`lvm lvs --noheadings -o lv_uuid ${lv} 2>/dev/null || true`)).trim();
+  const sha = async (path: string, bytes?: number) =>
+    (await guest.ok(bytes === undefined ? `sha256sum ${path} | cut -d' ' -f1` : `head -c ${bytes} ${path} | sha256sum | cut -d' ' -f1`)).trim();
+
+  before(async function () {
+    netns = await createNetns();
+    const plane = (cp = await startControlPlane({ extraSANs: [netns.hostIp] }));
+    await installCrds(rawApi(plane), crdManifests);
+    api = new KubeApi(plane.adminKubeConfig());
+    await api.apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'open-local-csi-node-volumes' },
+      rules: [
+        { apiGroups: ['csi.aliyun.com'], resources: ['localvolumes'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+        { apiGroups: ['csi.aliyun.com'], resources: ['localvolumes/status'], verbs: ['get', 'update', 'patch'] },
+      ],
+    }, 'test');
+    await api.apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'open-local-csi-node-volumes' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'open-local-csi-node-volumes' },
+      subjects: [{ kind: 'ServiceAccount', namespace: 'csi', name: 'node' }],
+    }, 'test');
+    running = guest = await startNodeGuest({
+      cp: plane,
+      netns,
+      disks: [{ size: '1G' }, { size: '256M' }, { size: '64M' }, { size: '64M' }],
+      setup: SETUP,
+      command: ['node', '--import', 'tsx', 'test/integration/csi/guest/volumes-node.ts'],
+      env: { NODE_NAME: NODE },
+      serviceAccount: { namespace: 'csi', name: 'node' },
+    });
+    await guest.started();
+    await eventually('the reconciler to sync', async () => ((await guest.log()).includes('volume reconciler synced') ? true : undefined), 180_000);
+  });
+
+  let anyFailed = false;
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') anyFailed = true;
+  });
+
+  after(async function () {
+    if (running) {
+      const r = await running.stop().catch((e: unknown) => e);
+      if (anyFailed) console.log(`--- node log (tail) ---\n${(await running.log()).split('\n').slice(-60).join('\n')}`, r);
+      await running.dispose();
+    }
+    await cp?.stop();
+    await netns?.destroy();
+  });
+
+  let dataSha = '';
+
+  it('creates the LV and goes Ready with its UUID, path and size', async () => {
+    await create('vol-a', { size: String(64 * MIB) });
+    const v = await ready('vol-a');
+    expect(v.status).to.include({ devicePath: '/dev/vg0/vol-a', size: String(64 * MIB) });
+    expect(v.status?.lvUUID).to.equal(await lvUuid('vg0/vol-a'));
+    expect(await guest.ok('lvm lvs --noheadings -o lv_tags vg0/vol-a')).to.include('open-local');
+    await guest.ok(`dd if=/dev/urandom of=/dev/vg0/vol-a bs=1M count=64 conv=fsync status=none`);
+    dataSha = await sha('/dev/vg0/vol-a');
+  });
+
+  it('expands the LV when spec.size grows, keeping the bytes', async () => {
+    await api.mergePatch({ apiVersion: GV, kind: 'LocalVolume', metadata: { name: 'vol-a' } }, { spec: { size: String(96 * MIB) } });
+    await until('vol-a', 'grown to 96 MiB', (v) => v.status?.size === String(96 * MIB) && v.status.phase === 'Ready');
+    expect((await guest.ok('lvm lvs --noheadings --units b --nosuffix -o lv_size vg0/vol-a')).trim()).to.equal(String(96 * MIB));
+    expect(await sha('/dev/vg0/vol-a', 64 * MIB)).to.equal(dataSha);
+  });
+
+  it('takes a read-only snapshot, and restores it as that snapshot LV with the same bytes', async () => {
+    await create('snap-a', { snapshotOf: 'vol-a', size: String(32 * MIB) });
+    const s = await ready('snap-a');
+    expect(s.status).to.include({ devicePath: '/dev/vg0/snap-a', size: String(96 * MIB) });
+    expect((await guest.ok('lvm lvs --noheadings -o origin,lv_attr vg0/snap-a')).trim()).to.match(/^vol-a\s+sr/);
+    await create('vol-r', { source: { snapshot: 'snap-a' }, readOnly: true, size: String(96 * MIB) });
+    const r = await ready('vol-r');
+    expect(r.status).to.include({ devicePath: '/dev/vg0/snap-a' });
+    expect(r.status?.lvUUID).to.equal(undefined);
+    expect(await sha('/dev/vg0/snap-a', 64 * MIB)).to.equal(dataSha);
+  });
+
+  it('clones into a new LV with the same bytes, through a snapshot it removes afterwards', async () => {
+    await create('vol-c', { source: { volume: 'vol-a' }, size: String(96 * MIB) });
+    const c = await ready('vol-c');
+    expect(c.status).to.include({ progress: 100, devicePath: '/dev/vg0/vol-c' });
+    expect(await sha('/dev/vg0/vol-c')).to.equal(await sha('/dev/vg0/vol-a'));
+    expect(await sha('/dev/vg0/vol-c', 64 * MIB)).to.equal(dataSha);
+    expect(await guest.ok('lvm lvs --noheadings -o lv_name,lv_tags vg0')).to.not.match(/clonesrc|open-local-copying/);
+  });
+
+  it('refuses to delete an LV that has snapshots, naming them, and keeps it', async () => {
+    await remove('vol-a');
+    const v = await until('vol-a', 'refused with HasSnapshots', (x) => x.status?.reason === 'HasSnapshots');
+    expect(v.status?.message).to.include('snap-a').and.include(NODE);
+    expect(v.status?.phase).to.equal('Ready');
+    expect(await sha('/dev/vg0/vol-a', 64 * MIB)).to.equal(dataSha);
+  });
+
+  it('deletes restore, snapshot, then the origin and the clone: their LVs are gone', async () => {
+    await remove('vol-r');
+    await gone('vol-r');
+    expect(await lvUuid('vg0/snap-a')).to.not.equal('');
+    await remove('snap-a');
+    await gone('snap-a');
+    // The origin is re-checked without an event of its own once its snapshot is gone.
+    await gone('vol-a', 180_000);
+    await remove('vol-c');
+    await gone('vol-c');
+    expect((await guest.ok('lvm lvs --noheadings -o lv_name vg0')).trim()).to.equal('');
+  });
+
+  it('never removes an LV that took the name of a volume behind its back (bytes intact)', async () => {
+    await create('vol-x', { size: String(16 * MIB) });
+    const v = await ready('vol-x');
+    await guest.ok('lvm lvrename -q vg0 vol-x vol-x-old && lvm lvcreate -q -n vol-x -L 16m -Wy -y vg0 && dd if=/dev/urandom of=/dev/vg0/vol-x bs=1M count=16 conv=fsync status=none');
+    const before = await sha('/dev/vg0/vol-x');
+    const newUuid = await lvUuid('vg0/vol-x');
+    await remove('vol-x');
+    const failed = await until('vol-x', 'Failed LVReplaced', (x) => x.status?.reason === 'LVReplaced');
+    expect(failed.status?.phase).to.equal('Failed');
+    expect(failed.status?.message).to.include(newUuid).and.include(v.status?.lvUUID ?? '?');
+    expect(failed.metadata?.finalizers).to.deep.equal([VOLUME_FINALIZER]);
+    expect(await sha('/dev/vg0/vol-x')).to.equal(before);
+    await releaseFinalizer('vol-x');
+    await gone('vol-x');
+  });
+
+  it('adopts an LV as Open-Local v0.7 made it (VG without our tag), expands and deletes it', async () => {
+    await create('local-missing', { vgName: 'yoda', adopt: true, size: String(32 * MIB) });
+    expect((await until('local-missing', 'Failed NotFound', (x) => x.status?.phase === 'Failed')).status?.reason).to.equal('NotFound');
+    const before = await sha(`/dev/yoda/${LEGACY}`);
+    await create(LEGACY, { vgName: 'yoda', adopt: true, size: String(32 * MIB) });
+    const a = await ready(LEGACY);
+    expect(a.status).to.include({ lvUUID: await lvUuid(`yoda/${LEGACY}`), devicePath: `/dev/yoda/${LEGACY}` });
+    expect(await sha(`/dev/yoda/${LEGACY}`)).to.equal(before);
+    await api.mergePatch({ apiVersion: GV, kind: 'LocalVolume', metadata: { name: LEGACY } }, { spec: { size: String(48 * MIB) } });
+    await until(LEGACY, 'grown to 48 MiB', (v) => v.status?.size === String(48 * MIB));
+    expect(await sha(`/dev/yoda/${LEGACY}`, 32 * MIB)).to.equal(before);
+    await remove(LEGACY);
+    await gone(LEGACY);
+    expect(await lvUuid(`yoda/${LEGACY}`)).to.equal('');
+    await remove('local-missing');
+    await gone('local-missing');
+  });
+
+  it('records a Device by identity and wipes it on delete', async () => {
+    await create('dev-c', { volumeType: 'Device', vgName: undefined, device: '/dev/ubdc' });
+    const d = await ready('dev-c');
+    expect(d.status).to.include({ devicePath: '/dev/ubdc', deviceIdentity: 'by-id /dev/disk/by-id/virtio-disk-c' });
+    expect((await guest.ok('blkid -p -o value -s TYPE /dev/ubdc')).trim()).to.equal('ext4');
+    await remove('dev-c');
+    await gone('dev-c');
+    expect((await guest.sh('blkid -p -o value -s TYPE /dev/ubdc')).output.trim()).to.equal('');
+  });
+
+  it('does not wipe a disk that took a Device volume\'s name (sha256 unchanged), and goes Failed naming both', async () => {
+    await create('dev-d', { volumeType: 'Device', vgName: undefined, device: '/dev/ubdd' });
+    await ready('dev-d');
+    // Another disk now answers to /dev/ubdd: its by-id name is not the one recorded.
+    await guest.ok('rm /dev/disk/by-id/virtio-disk-d && ln -s ../../ubdd /dev/disk/by-id/virtio-other-disk');
+    const before = await sha('/dev/ubdd');
+    await remove('dev-d');
+    const f = await until('dev-d', 'Failed DeviceChanged', (x) => x.status?.reason === 'DeviceChanged');
+    expect(f.status?.message).to.include('virtio-other-disk').and.include('virtio-disk-d');
+    expect(await sha('/dev/ubdd')).to.equal(before);
+    expect((await guest.ok('blkid -p -o value -s TYPE /dev/ubdd')).trim()).to.equal('ext4');
+    await releaseFinalizer('dev-d');
+    await gone('dev-d');
+  });
+
+  it('never acts on another node\'s volume (it lists only its own)', async () => {
+    await create('vol-elsewhere', { size: String(8 * MIB) }, 'other-node');
+    await create('vol-mine', { size: String(8 * MIB) });
+    await ready('vol-mine');
+    const other = await get('vol-elsewhere');
+    expect(other?.status).to.equal(undefined);
+    expect(await lvUuid('vg0/vol-elsewhere')).to.equal('');
+    await remove('vol-mine');
+    await gone('vol-mine');
+    await releaseFinalizer('vol-elsewhere');
+    await remove('vol-elsewhere');
+  });
+});
