@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { crdManifests } from '../../../api/generated/crds.js';
 import type { LocalVolume, LocalVolumeSpec } from '../../../api/generated/types.js';
-import { VOLUME_FINALIZER } from '../../../csi-driver/node/volumes/plan.js';
+import { COPYING_TAG, VOLUME_FINALIZER, cloneSourceSnapshot, ownerTag } from '../../../csi-driver/node/volumes/plan.js';
 import { KubeApi } from '../../../lib/kube-api.js';
 import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
 import { createNetns, type TestNetns } from '../../env/netns.js';
@@ -19,7 +19,10 @@ const NODE = 'uml-node';
 const MIB = 1024 * 1024;
 const LEGACY = 'local-1f0c9a4e-6b1d-4c55-9d3e-2a7b8c9d0e1f';
 
-/** Disks: ubda VG vg0 (open-local's), ubdb VG yoda as Open-Local v0.7 left it, ubdc and ubdd exclusive disks. */
+/**
+ * Disks: ubda VG vg0 (open-local's), ubdb VG yoda as Open-Local v0.7 left it, ubdc and ubdd exclusive disks, ubde
+ * a mount point's filesystem (with symlinks out of it).
+ */
 const SETUP = `
 lvm pvcreate -q /dev/ubda && lvm vgcreate -q --addtag open-local vg0 /dev/ubda
 lvm pvcreate -q /dev/ubdb && lvm vgcreate -q yoda /dev/ubdb
@@ -27,6 +30,9 @@ lvm lvcreate -q -n ${LEGACY} -L 32m -Wy -y yoda
 dd if=/dev/urandom of=/dev/yoda/${LEGACY} bs=1M count=32 conv=fsync status=none
 mkdir -p /dev/disk/by-id && ln -s ../../ubdc /dev/disk/by-id/virtio-disk-c && ln -s ../../ubdd /dev/disk/by-id/virtio-disk-d
 mkfs.ext4 -q /dev/ubdc && mkfs.ext4 -q /dev/ubdd
+mkfs.ext4 -q /dev/ubde && mkdir -p /mnt/mp1 /mnt/keep && mount /dev/ubde /mnt/mp1
+mkdir -p /mnt/mp1/dir/sub && head -c 100000 /dev/urandom >/mnt/mp1/dir/sub/data && head -c 100000 /dev/urandom >/mnt/keep/outside
+ln -s /mnt/keep /mnt/mp1/dir/link-to-dir && ln -s /mnt/keep/outside /mnt/mp1/link-to-file
 `;
 
 describe('LocalVolume reconciler on real LVM (UML)', function () {
@@ -80,7 +86,7 @@ describe('LocalVolume reconciler on real LVM (UML)', function () {
     running = guest = await startNodeGuest({
       cp: plane,
       netns,
-      disks: [{ size: '1G' }, { size: '256M' }, { size: '64M' }, { size: '64M' }],
+      disks: [{ size: '1G' }, { size: '256M' }, { size: '64M' }, { size: '64M' }, { size: '64M' }],
       setup: SETUP,
       command: ['node', '--import', 'tsx', 'test/integration/csi/guest/volumes-node.ts'],
       env: { NODE_NAME: NODE },
@@ -166,6 +172,33 @@ describe('LocalVolume reconciler on real LVM (UML)', function () {
     expect((await guest.ok('lvm lvs --noheadings -o lv_name vg0')).trim()).to.equal('');
   });
 
+  it('finishes a clone that a crash left half-copied (never Ready before every byte is there), across a restart', async () => {
+    await create('vol-s', { size: String(128 * MIB) });
+    await ready('vol-s');
+    await guest.ok('dd if=/dev/urandom of=/dev/vg0/vol-s bs=1M count=128 conv=fsync status=none');
+    const source = await sha('/dev/vg0/vol-s');
+    await guest.killNode();
+    const k = await create('vol-k', { source: { volume: 'vol-s' }, size: String(128 * MIB) });
+    const own = ownerTag(k.metadata?.uid ?? '?');
+    // What a crash in the middle of the copy leaves: the clone's LV tagged as copying with half the bytes, and the
+    // source snapshot the copy reads.
+    await guest.ok(
+      `lvm lvcreate -q -n vol-k -L 128m -Wy -y --addtag open-local --addtag ${own} --addtag ${COPYING_TAG} vg0 && ` +
+        `lvm lvcreate -q -s -pr -n ${cloneSourceSnapshot('vol-k')} -L 32m --addtag open-local --addtag ${own} vg0/vol-s && ` +
+        'dd if=/dev/vg0/vol-s of=/dev/vg0/vol-k bs=1M count=64 conv=fsync status=none',
+    );
+    expect(await sha('/dev/vg0/vol-k')).to.not.equal(source);
+    await guest.startNode();
+    const done = await ready('vol-k');
+    expect(done.status).to.include({ progress: 100, lvUUID: await lvUuid('vg0/vol-k') });
+    expect(await sha('/dev/vg0/vol-k')).to.equal(source);
+    expect(await guest.ok('lvm lvs --noheadings -o lv_name,lv_tags vg0')).to.not.match(/clonesrc|open-local-copying/);
+    await remove('vol-k');
+    await gone('vol-k');
+    await remove('vol-s');
+    await gone('vol-s');
+  });
+
   it('never removes an LV that took the name of a volume behind its back (bytes intact)', async () => {
     await create('vol-x', { size: String(16 * MIB) });
     const v = await ready('vol-x');
@@ -223,6 +256,18 @@ describe('LocalVolume reconciler on real LVM (UML)', function () {
     expect((await guest.ok('blkid -p -o value -s TYPE /dev/ubdd')).trim()).to.equal('ext4');
     await releaseFinalizer('dev-d');
     await gone('dev-d');
+  });
+
+  it('records a MountPoint by its filesystem UUID and empties it on delete, without following symlinks out', async () => {
+    const outside = await sha('/mnt/keep/outside');
+    await create('mp-1', { volumeType: 'MountPoint', vgName: undefined, device: '/mnt/mp1' });
+    const m = await ready('mp-1');
+    expect(m.status).to.include({ devicePath: '/mnt/mp1', deviceIdentity: `fs UUID ${(await guest.ok('blkid -p -o value -s UUID /dev/ubde')).trim()}` });
+    await remove('mp-1');
+    await gone('mp-1');
+    expect((await guest.ok('ls -A /mnt/mp1')).trim()).to.equal('');
+    expect((await guest.sh('mountpoint -q /mnt/mp1')).code).to.equal(0);
+    expect(await sha('/mnt/keep/outside')).to.equal(outside);
   });
 
   it('never acts on another node\'s volume (it lists only its own)', async () => {

@@ -4,8 +4,8 @@
 // command is up, and on stop collects the `lvs` report. Other CSI tests reuse it for their node plugins.
 //
 // Host ↔ guest channel: files in a host directory the guest sees through hostfs. The host writes cmd/<n>.sh
-// (atomically, by rename); the guest runs them in order and writes cmd/<n>.out and cmd/<n>.rc; the file `stop`
-// ends the node command and the guest.
+// (atomically, by rename); the guest runs them in order and writes cmd/<n>.out and cmd/<n>.rc; `kill-node` and
+// `start-node` crash and restart the node command; the file `stop` ends the node command and the guest.
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,10 @@ export interface NodeGuest {
   sh(script: string, timeoutMs?: number): Promise<{ code: number; output: string }>;
   /** Like sh, but throws with the output when the exit code is not 0. */
   ok(script: string, timeoutMs?: number): Promise<string>;
+  /** Kills the node command with SIGKILL (a crash: no cleanup of its own) and waits until it is gone. */
+  killNode(): Promise<void>;
+  /** Starts the node command again after killNode(); its output is appended to node.log. */
+  startNode(): Promise<void>;
   /** Stops the node command (SIGTERM), waits for the guest to halt, returns its result and the final `lvs`. */
   stop(): Promise<{ uml: UmlResult; nodeRc: number; lvs: unknown }>;
   /** The node command's log so far. */
@@ -60,11 +64,22 @@ export PATH="$NODE_BIN:$PATH"
 (
 ${opts.setup}
 ) >"$OUT/setup.log" 2>&1 || { echo "setup failed" >>"$OUT/setup.log"; exit 90; }
-${command} >"$OUT/node.log" 2>&1 &
+${command} >>"$OUT/node.log" 2>&1 &
 PID=$!
 touch "$OUT/started"
 n=0
 while :; do
+  if [ -e "$OUT/kill-node" ]; then
+    kill -KILL $PID 2>/dev/null; wait $PID 2>/dev/null
+    rm "$OUT/kill-node"
+    continue
+  fi
+  if [ -e "$OUT/start-node" ]; then
+    ${command} >>"$OUT/node.log" 2>&1 &
+    PID=$!
+    rm "$OUT/start-node"
+    continue
+  fi
   if [ -e "$OUT/cmd/$n.sh" ]; then
     sh "$OUT/cmd/$n.sh" >"$OUT/cmd/$n.out" 2>&1
     echo $? >"$OUT/cmd/$n.rc.tmp" && mv "$OUT/cmd/$n.rc.tmp" "$OUT/cmd/$n.rc"
@@ -128,8 +143,17 @@ export async function startNodeGuest(opts: NodeGuestOptions): Promise<NodeGuest>
     return { code: Number(rc.trim()), output: (await text(join('cmd', `${n}.out`))) ?? '' };
   };
 
+  /** Asks the guest loop for `request` and waits until it took it (it removes the file). */
+  const ask = async (request: string) => {
+    await writeFile(join(out, request), '');
+    const r = await eventually(`the guest to take ${request}`, async () => (halted !== undefined ? GONE : (await text(request)) === undefined ? true : undefined), 60_000);
+    if (r === GONE) await guestGone(request);
+  };
+
   return {
     out,
+    killNode: () => ask('kill-node'),
+    startNode: () => ask('start-node'),
     async started() {
       const r = await eventually('the guest to finish setup and start the node command', async () => (halted !== undefined ? GONE : await text('started')), 300_000);
       if (r === GONE) await guestGone('setting up');
