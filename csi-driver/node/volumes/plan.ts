@@ -7,10 +7,10 @@
  */
 import type { LocalVolume, LocalVolumeStatus } from '../../../api/generated/types.js';
 import { OPEN_LOCAL_TAG } from '../../../node-agent/lvm/commands.js';
+import { LOCAL_VOLUME_FINALIZER as VOLUME_FINALIZER, LV_TAG } from '../../volume-context.js';
 import type { LvFacts, LvmFacts, VgFacts } from './lvm-facts.js';
 
-/** Set by the controller on creation; removed by the node once what the volume owns is gone. */
-export const VOLUME_FINALIZER = 'csi.aliyun.com/local-volume';
+export { VOLUME_FINALIZER };
 /** A clone's LV carries it from its creation until every byte of the source was copied. */
 export const COPYING_TAG = 'open-local-copying';
 /** The tag naming the LocalVolume (by uid) an LV was created for: proof of ownership before lvUUID is recorded. */
@@ -151,7 +151,7 @@ function noRoom(volume: LocalVolume, facts: VolumeFacts, vg: VgFacts, needed: nu
 function planCreate(volume: LocalVolume, facts: VolumeFacts, vg: VgFacts, lvs: readonly LvFacts[], wanted: number): VolumePlan {
   const { spec } = volume;
   const name = volume.metadata?.name ?? '';
-  const tags = [OPEN_LOCAL_TAG, ownerTag(volume.metadata?.uid ?? '')];
+  const tags = [LV_TAG, ownerTag(volume.metadata?.uid ?? '')];
   const at = where(volume, facts);
   if (spec.snapshotOf !== undefined) {
     const source = lvs.find((l) => l.name === spec.snapshotOf);
@@ -196,7 +196,7 @@ function planCloneCopy(volume: LocalVolume, facts: VolumeFacts, vg: VgFacts, lvs
   if (!temp) {
     const cow = roundUp(cloneSnapshotBytes(origin.size), vg.extentSize);
     if (vg.free < cow) return noRoom(volume, facts, vg, cow, `for the snapshot of ${source} that clone ${name} copies from`);
-    const argv = snapshotArgv(vg.name, source, cloneSourceSnapshot(name), cow, [OPEN_LOCAL_TAG, ownerTag(volume.metadata?.uid ?? '')]);
+    const argv = snapshotArgv(vg.name, source, cloneSourceSnapshot(name), cow, [LV_TAG, ownerTag(volume.metadata?.uid ?? '')]);
     return { status: pending, actions: [{ kind: 'lvm', argv, why: `snapshot ${source} for the copy` }] };
   }
   // The copy restarts from the first byte after a crash: the same snapshot gives the same bytes, so that is safe.
