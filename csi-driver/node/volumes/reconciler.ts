@@ -52,8 +52,11 @@ export function startVolumeReconciler(options: VolumeReconcilerOptions): VolumeR
     const settled = await reconcile(name);
     if (!settled) queue.addAfter(name, RECHECK_MS);
   }, log);
-  informer.onEvent((_event, obj) => {
+  informer.onEvent((event, obj) => {
     if (obj.metadata?.name) queue.add(obj.metadata.name);
+    // A volume whose deletion waits for its snapshots (HasSnapshots) or for a clone reading it may go on now.
+    const source = obj.spec.snapshotOf ?? obj.spec.source?.volume;
+    if (event === 'delete' && source !== undefined) queue.add(source);
   });
   void informer.start();
 

@@ -1,5 +1,6 @@
 // The node plugin's LocalVolume reconciler on real LVM in a UML guest, against the real API server through the
-// guest's tap device with a ServiceAccount token (support/node-guest.ts): create → Ready with the LV's UUID → expand
+// guest's tap device (support/node-guest.ts), with the rendered RBAC and node admission policy and a token bound to a
+// pod on its node: create → Ready with the LV's UUID → expand
 // → read-only snapshot → restore → clone with the same bytes → delete, LVs gone; the refusals that keep data (an LV
 // replaced behind our back, an LV with snapshots, a Device whose name now points at another disk) proven by sha256;
 // an LV laid out as Open-Local v0.7 makes it adopted, expanded and deleted; another node's volume never touched.
@@ -8,7 +9,11 @@ import { crdManifests } from '../../../api/generated/crds.js';
 import type { LocalVolume, LocalVolumeSpec } from '../../../api/generated/types.js';
 import { COPYING_TAG, VOLUME_FINALIZER, cloneSourceSnapshot, ownerTag } from '../../../csi-driver/node/volumes/plan.js';
 import { KubeApi } from '../../../lib/kube-api.js';
+import { names } from '../../../synth/names.js';
+import { renderInstall, renderStack } from '../../../synth/render.js';
 import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
+import { addReadyNode } from '../../env/fake-nodes.js';
+import { loadExample } from '../../fixtures/examples.js';
 import { createNetns, type TestNetns } from '../../env/netns.js';
 import { eventually } from '../support/kubelet-play.js';
 import { installCrds, rawApi } from '../support/raw-api.js';
@@ -67,22 +72,24 @@ describe('LocalVolume reconciler on real LVM (UML)', function () {
     const plane = (cp = await startControlPlane({ extraSANs: [netns.hostIp] }));
     await installCrds(rawApi(plane), crdManifests);
     api = new KubeApi(plane.adminKubeConfig());
-    await api.apply({
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRole',
-      metadata: { name: 'open-local-csi-node-volumes' },
-      rules: [
-        { apiGroups: ['csi.aliyun.com'], resources: ['localvolumes'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
-        { apiGroups: ['csi.aliyun.com'], resources: ['localvolumes/status'], verbs: ['get', 'update', 'patch'] },
-      ],
-    }, 'test');
-    await api.apply({
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: 'open-local-csi-node-volumes' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'open-local-csi-node-volumes' },
-      subjects: [{ kind: 'ServiceAccount', namespace: 'csi', name: 'node' }],
-    }, 'test');
+    // The node plugin's rights as synth renders them, and the admission policy that keeps it to its own node's
+    // LocalVolumes; it authenticates with a token bound to a pod on its node, as the kubelet mounts it.
+    const admin = rawApi(plane);
+    const stack = renderStack(loadExample('minimal'));
+    const identities = new Set(['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+    // The node's ClusterRole ships with the operator's install (OLM clusterPermissions); its binding with the stack.
+    for (const o of [...renderInstall(), ...stack].filter((x) => identities.has(x.kind))) {
+      const r = await admin.apply(o, { force: true });
+      expect(r.status, `${o.kind} ${o.metadata.name}: ${r.text}`).to.be.oneOf([200, 201]);
+    }
+    const namespace = stack.find((o) => o.kind === 'Namespace')?.metadata.name ?? '';
+    await addReadyNode(plane.adminKubeConfig(), NODE);
+    const pod = await api.request<{ metadata: { name: string; uid: string } }>('POST', `/api/v1/namespaces/${namespace}/pods`, {
+      body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'csi-node-uml' }, spec: { nodeName: NODE, serviceAccountName: names.node, containers: [{ name: 'csi-plugin', image: 'open-local:test' }] } },
+    });
+    const tr = await api.request<{ status: { token: string } }>('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${names.node}/token`, {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 7200, boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, uid: pod.metadata.uid } } },
+    });
     running = guest = await startNodeGuest({
       cp: plane,
       netns,
@@ -90,10 +97,12 @@ describe('LocalVolume reconciler on real LVM (UML)', function () {
       setup: SETUP,
       command: ['node', '--import', 'tsx', 'test/integration/csi/guest/volumes-node.ts'],
       env: { NODE_NAME: NODE },
-      serviceAccount: { namespace: 'csi', name: 'node' },
+      identity: { token: tr.status.token },
     });
     await guest.started();
-    await eventually('the reconciler to sync', async () => ((await guest.log()).includes('volume reconciler synced') ? true : undefined), 180_000);
+    await eventually('the reconciler to sync', async () => ((await guest.log()).includes('volume reconciler synced') ? true : undefined), 180_000).catch(async (err: unknown) => {
+      throw new Error(`${String(err)}\n--- node log (tail) ---\n${(await guest.log()).split('\n').slice(-30).join('\n')}`);
+    });
   });
 
   let anyFailed = false;

@@ -30,8 +30,11 @@ export interface NodeGuestOptions {
   readonly command: readonly string[];
   /** Extra environment for the command; KUBECONFIG, NODE_BIN and OUT are set. */
   readonly env?: Readonly<Record<string, string>>;
-  /** The ServiceAccount the command authenticates as (its RBAC is the caller's). */
-  readonly serviceAccount: { readonly namespace: string; readonly name: string };
+  /**
+   * Who the command authenticates as (its RBAC is the caller's): a bearer token (e.g. one bound to a pod on the
+   * node, which carries the node-name claim admission checks), or a ServiceAccount to get a fresh token for.
+   */
+  readonly identity: { readonly token: string } | { readonly serviceAccount: { readonly namespace: string; readonly name: string } };
   /** @default 600000 */
   readonly timeoutMs?: number;
 }
@@ -96,17 +99,18 @@ lvm lvs --reportformat json --units b --nosuffix -o lv_name,vg_name,lv_uuid,lv_s
 `;
 }
 
-/** A kubeconfig for the guest: the ServiceAccount's token, the API server at the tap address. */
-async function guestKubeconfig(cp: ControlPlane, netns: TestNetns, sa: { namespace: string; name: string }): Promise<string> {
-  const kc = await cp.kubeConfigForServiceAccount(sa.namespace, sa.name, { create: true, expirationSeconds: 7200 });
+/** A kubeconfig for the guest: the identity's token, the API server at the tap address. */
+async function guestKubeconfig(cp: ControlPlane, netns: TestNetns, identity: NodeGuestOptions['identity']): Promise<string> {
   const port = new URL(cp.server).port;
-  const token = kc.getCurrentUser()?.token ?? '';
+  const token = 'token' in identity
+    ? identity.token
+    : ((await cp.kubeConfigForServiceAccount(identity.serviceAccount.namespace, identity.serviceAccount.name, { create: true, expirationSeconds: 7200 })).getCurrentUser()?.token ?? '');
   return JSON.stringify({
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: 'test', cluster: { server: `https://${netns.hostIp}:${port}`, 'certificate-authority-data': Buffer.from(cp.caCert).toString('base64') } }],
-    users: [{ name: sa.name, user: { token } }],
-    contexts: [{ name: 'test', context: { cluster: 'test', user: sa.name } }],
+    users: [{ name: 'node', user: { token } }],
+    contexts: [{ name: 'test', context: { cluster: 'test', user: 'node' } }],
     'current-context': 'test',
   });
 }
@@ -116,7 +120,7 @@ export async function startNodeGuest(opts: NodeGuestOptions): Promise<NodeGuest>
   await mkdir(join(out, 'cmd'));
   const port = Number(new URL(opts.cp.server).port);
   const forward = await opts.netns.forwardTcp(port, { host: '127.0.0.1', port });
-  await writeFile(join(out, 'kubeconfig'), await guestKubeconfig(opts.cp, opts.netns, opts.serviceAccount), { mode: 0o600 });
+  await writeFile(join(out, 'kubeconfig'), await guestKubeconfig(opts.cp, opts.netns, opts.identity), { mode: 0o600 });
   await writeFile(join(out, 'guest.sh'), guestScript(opts));
   const uml = runInUml({
     disks: opts.disks,
