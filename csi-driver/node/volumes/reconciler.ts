@@ -7,7 +7,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { LocalVolume, LocalVolumeStatus } from '../../../api/generated/types.js';
-import type { Exec } from '../../../lib/exec.js';
+import { ExecError, type Exec } from '../../../lib/exec.js';
 import { Informer } from '../../../lib/informer.js';
 import { isNotFound, type KubeApi } from '../../../lib/kube-api.js';
 import type { Logger } from '../../../lib/log.js';
@@ -124,6 +124,21 @@ export function startVolumeReconciler(options: VolumeReconcilerOptions): VolumeR
     }
   }
 
+  /**
+   * A host command that failed (an LV in use, a full VG, a device error) is told where the controller and people
+   * look, the volume's status, with the phase unchanged; the work queue retries with backoff. Best effort: the
+   * failure itself is what the queue acts on.
+   */
+  async function reportFailure(volume: LocalVolume, err: ExecError): Promise<void> {
+    const message = `on node ${node}: ${err.message}`;
+    if (volume.status?.reason === 'CommandFailed' && volume.status.message === message) return;
+    try {
+      await writeStatus(volume, { ...volume.status, observedGeneration: volume.metadata?.generation, reason: 'CommandFailed', message });
+    } catch (writeErr) {
+      log.warn({ err: writeErr, volume: volume.metadata?.name }, 'could not report a failed command in the status');
+    }
+  }
+
   /** Runs plans until one has no action; true when the volume is settled (Ready, or gone). */
   async function reconcile(name: string): Promise<boolean> {
     for (let step = 0; step < MAX_STEPS; step++) {
@@ -143,6 +158,7 @@ export function startVolumeReconciler(options: VolumeReconcilerOptions): VolumeR
         for (const action of plan.actions) volume = await act(volume, action);
       } catch (err) {
         if (isNotFound(err)) return true;
+        if (err instanceof ExecError) await reportFailure(volume, err);
         throw err;
       }
     }

@@ -208,6 +208,19 @@ describe('LocalVolume reconciler on real LVM (UML)', function () {
     await gone('vol-s');
   });
 
+  it('says in the status why an LV in use cannot be removed, and removes it once it is released', async () => {
+    await create('vol-busy', { size: String(8 * MIB) });
+    await ready('vol-busy');
+    await guest.ok('(exec 3</dev/vg0/vol-busy; exec sleep 3600) >/dev/null 2>&1 & echo $! >/run/busy.pid');
+    await remove('vol-busy');
+    const busy = await until('vol-busy', 'CommandFailed', (v) => v.status?.reason === 'CommandFailed');
+    expect(busy.status?.message).to.include(NODE).and.include('lvremove').and.match(/in use/i);
+    expect(await lvUuid('vg0/vol-busy')).to.equal(busy.status?.lvUUID);
+    await guest.ok('kill $(cat /run/busy.pid)');
+    await gone('vol-busy', 180_000);
+    expect(await lvUuid('vg0/vol-busy')).to.equal('');
+  });
+
   it('never removes an LV that took the name of a volume behind its back (bytes intact)', async () => {
     await create('vol-x', { size: String(16 * MIB) });
     const v = await ready('vol-x');
