@@ -14,9 +14,10 @@ export const DEFAULT_FILESYSTEM: Filesystem = 'ext4';
 
 /**
  * A local volume lives on one node and is written by pods of that node: the single-node modes. MULTI_NODE_* would
- * promise other nodes access the driver cannot give.
+ * promise other nodes access the driver cannot give; SINGLE_NODE_MULTI_WRITER needs a node capability the plugin
+ * does not advertise.
  */
-const WRITABLE_MODES = ['SINGLE_NODE_WRITER', 'SINGLE_NODE_SINGLE_WRITER', 'SINGLE_NODE_MULTI_WRITER'];
+const WRITABLE_MODES = ['SINGLE_NODE_WRITER', 'SINGLE_NODE_SINGLE_WRITER'];
 const READ_ONLY_MODES = ['SINGLE_NODE_READER_ONLY'];
 
 /** Options the plugin sets itself: a flag that could turn a mount into a bind or remount of something else is refused. */

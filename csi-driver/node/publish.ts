@@ -10,6 +10,7 @@ import { alreadyExists, failedPrecondition, internal } from '../grpc/errors.js';
 import type { AccessKind } from './capability.js';
 import { decodeDev, podUidFromTargetPath } from './cgroup-paths.js';
 import type { NodeDeps } from './deps.js';
+import { checkDeviceFree } from './device-use.js';
 import { checkFsSize, decideStage, fsMountOptions, mkfsArgv, volumeFsUuid } from './filesystem.js';
 import { applyIoLimits } from './io-limits.js';
 import { blockRdev, fsDev } from './mounter.js';
@@ -73,6 +74,7 @@ export async function publish(deps: NodeDeps, req: PublishRequest): Promise<void
   const device = vol.type === 'Ephemeral' ? await ensureEphemeralLv(deps, { ...req, vol }) : await volumeDevice(deps, volumeId, vol);
   if (access.kind === 'block') {
     if (await samePublication(deps, req, device, device)) return;
+    if (vol.type === 'Device') await checkDeviceFree(deps, volumeId, device);
     const file = await open(target, 'a', 0o640);
     await file.close();
     await deps.mounter.bind(device, target, req.readOnly, []);

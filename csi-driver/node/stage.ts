@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { alreadyExists, failedPrecondition, internal, invalidArgument, notFound } from '../grpc/errors.js';
 import type { AccessKind } from './capability.js';
 import { deviceSize, type NodeDeps } from './deps.js';
+import { checkDeviceFree } from './device-use.js';
 import { checkFsSize, decideStage, fsMountOptions, mkfsArgv, volumeFsUuid } from './filesystem.js';
 import { blockRdev, fsDev } from './mounter.js';
 import type { NodeVolume } from './volume-source.js';
@@ -48,6 +49,7 @@ export async function stage(deps: NodeDeps, volumeId: string, vol: NodeVolume, a
     throw alreadyExists(`volume ${volumeId}: staging path ${staging} already holds ${mounted.source} (${mounted.fsType}), not ${device} as ${access.fsType}`);
   }
   const kind = vol.type === 'LVM' ? 'LV' : 'Device';
+  if (vol.type === 'Device') await checkDeviceFree(deps, volumeId, device);
   const probed = await deps.probe(device);
   if ('error' in probed) throw internal(`volume ${volumeId}: cannot read the signatures of ${device} on node ${deps.nodeName}: ${probed.error}`);
   const decision = decideStage({ volumeId, kind, device, fsType: access.fsType, signatures: probed.signatures });

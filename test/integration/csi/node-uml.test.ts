@@ -45,6 +45,7 @@ const HOSTILE = [
   'mount flag "bind" → INVALID_ARGUMENT',
   'publish of a filesystem volume without staging path → FAILED_PRECONDITION',
   'inline volume with a negative size → INVALID_ARGUMENT',
+  'raw block Device volume naming the disk of the VG → FAILED_PRECONDITION',
   'volume ID with a slash → INVALID_ARGUMENT',
 ].map((h) => `hostile: ${h}`);
 
@@ -66,6 +67,7 @@ const EXPECTED = [
   'condition: abnormal with a message naming the LV when it is gone',
   'Device: an empty disk is formatted with the derived UUID, re-staged as is, data intact',
   'Device: another volume ID on a disk formatted for a different volume is FAILED_PRECONDITION',
+  'Device: the disk while mounted for its volume is FAILED_PRECONDITION for another volume (in use)',
   'Device: a disk with a foreign ext4 is FAILED_PRECONDITION naming the signature, not mounted',
   'Device: the same disk asked as xfs is FAILED_PRECONDITION too (never reformatted)',
   ...HOSTILE,

@@ -210,12 +210,14 @@ async function main() {
   const devUuid = await sh('blkid', '-p', '-s', 'UUID', '-o', 'value', '/dev/ubdb');
   await c.node('NodeUnpublishVolume', { volume_id: devVol, target_path: dtgt });
   await c.node('NodeUnstageVolume', { volume_id: devVol, staging_target_path: staging(devVol) });
-  await stage(c, devVol, mountCap('ext4'), devCtx);
-  await publish(c, devVol, dtgt, mountCap('ext4'), devCtx);
-  check('Device: an empty disk is formatted with the derived UUID, re-staged as is, data intact', devUuid === volumeFsUuid(devVol) && (await sha(join(dtgt, 'd.bin'))) === devData, { devUuid });
   const otherVol = 'local-66666666-6666-4666-8666-666666666666';
   const same = await refusedWith(stage(c, otherVol, mountCap('ext4'), devCtx));
   check('Device: another volume ID on a disk formatted for a different volume is FAILED_PRECONDITION', codeName(same.code) === 'FAILED_PRECONDITION' && same.details.includes('did not create for this volume'), same);
+  await stage(c, devVol, mountCap('ext4'), devCtx);
+  await publish(c, devVol, dtgt, mountCap('ext4'), devCtx);
+  check('Device: an empty disk is formatted with the derived UUID, re-staged as is, data intact', devUuid === volumeFsUuid(devVol) && (await sha(join(dtgt, 'd.bin'))) === devData, { devUuid });
+  const busy = await refusedWith(stage(c, otherVol, mountCap('ext4'), devCtx));
+  check('Device: the disk while mounted for its volume is FAILED_PRECONDITION for another volume (in use)', codeName(busy.code) === 'FAILED_PRECONDITION' && /\/dev\/ubdb on node uml-node is in use \(mounted: /.test(busy.details), busy);
   const foreignVol = 'local-77777777-7777-4777-8777-777777777777';
   const foreign = await refusedWith(stage(c, foreignVol, mountCap('ext4'), { volumeType: 'Device', Device: '/dev/ubdc' }));
   check('Device: a disk with a foreign ext4 is FAILED_PRECONDITION naming the signature, not mounted', codeName(foreign.code) === 'FAILED_PRECONDITION' && /ubdc carries ext4 \(UUID [0-9a-f-]+\) label "precious"/.test(foreign.details) && !(await isMounted(staging(foreignVol))), foreign);
@@ -253,6 +255,7 @@ async function main() {
     ['mount flag "bind"', () => c.node('NodeStageVolume', req({ volume_capability: mountCap('ext4', 'SINGLE_NODE_WRITER', ['bind']) })), status.INVALID_ARGUMENT, /set by the driver itself/],
     ['publish of a filesystem volume without staging path', () => c.node('NodePublishVolume', req({ staging_target_path: '' })), status.FAILED_PRECONDITION, /staging_target_path is missing/],
     ['inline volume with a negative size', () => c.node('NodePublishVolume', req({ volume_id: 'csi-deadbeef', staging_target_path: '', volume_context: { 'csi.storage.k8s.io/ephemeral': 'true', vgName: VG, size: '-1Gi' } })), status.INVALID_ARGUMENT, /negative/],
+    ['raw block Device volume naming the disk of the VG', () => publish(c, 'local-abababab-abab-4bab-8bab-abababababab', blockTarget(9, 'local-abababab-abab-4bab-8bab-abababababab'), blockCap, { volumeType: 'Device', Device: '/dev/ubda' }), status.FAILED_PRECONDITION, /Device \/dev\/ubda on node uml-node is in use \(holder \/dev\/mapper\/pool0-/],
     ['volume ID with a slash', () => c.node('NodeUnpublishVolume', { volume_id: '../x', target_path: target(9, 'x') }), status.INVALID_ARGUMENT, /contains "\/"/],
   ];
   for (const [name, call, code, message] of hostile) {

@@ -22,8 +22,8 @@ describe('csi-driver/node/capability', () => {
     expectCsiError(() => parseCapability({ mount: { fs_type: '', mount_flags: [], volume_mount_group: '' }, block: null, access_mode: null }, 'v1'), status.INVALID_ARGUMENT, /access_mode is required/);
     expectCsiError(() => parseCapability(mount('ext4', 'UNKNOWN'), 'v1'), status.INVALID_ARGUMENT, /access_mode is required/);
   });
-  it('refuses multi-node access modes, naming the supported ones', () => {
-    for (const mode of ['MULTI_NODE_MULTI_WRITER', 'MULTI_NODE_READER_ONLY', 'MULTI_NODE_SINGLE_WRITER']) {
+  it('refuses multi-node access modes and the unadvertised SINGLE_NODE_MULTI_WRITER, naming the supported ones', () => {
+    for (const mode of ['MULTI_NODE_MULTI_WRITER', 'MULTI_NODE_READER_ONLY', 'MULTI_NODE_SINGLE_WRITER', 'SINGLE_NODE_MULTI_WRITER']) {
       expectCsiError(() => parseCapability(mount('ext4', mode), 'v1'), status.INVALID_ARGUMENT, new RegExp(`access mode ${mode} is not supported`), /SINGLE_NODE_WRITER/);
     }
   });
