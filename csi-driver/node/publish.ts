@@ -32,12 +32,16 @@ export interface PublishRequest {
 
 const MKFS_TIMEOUT_MS = 600_000;
 
-/** An existing mount at the target is the same publication (OK) or another one (ALREADY_EXISTS). */
-async function samePublication(deps: NodeDeps, req: PublishRequest, device: string | undefined, source: string): Promise<boolean> {
+/**
+ * An existing mount at the target is the same publication (OK) or another one (ALREADY_EXISTS). `expected` is what
+ * the target must show: the device number of the raw device (block) or of the filesystem (st_dev) it must hold.
+ */
+async function samePublication(deps: NodeDeps, req: PublishRequest, expected: () => Promise<bigint | undefined>): Promise<boolean> {
   const mounted = await deps.mounter.mountAt(req.target);
   if (!mounted) return false;
   const readOnlyNow = mounted.options.includes('ro');
-  const sameThing = req.access.kind === 'block' ? device !== undefined && (await blockRdev(req.target)) === (await blockRdev(device)) : (await fsDev(req.target)) === (await fsDev(source));
+  const actual = req.access.kind === 'block' ? await blockRdev(req.target) : await fsDev(req.target);
+  const sameThing = actual !== undefined && actual === (await expected());
   if (sameThing && readOnlyNow === req.readOnly) return true;
   throw alreadyExists(`volume ${req.volumeId}: target ${req.target} is already published with ${mounted.source} (${readOnlyNow ? 'read-only' : 'read-write'}), not this volume ${req.readOnly ? 'read-only' : 'read-write'}`);
 }
@@ -51,12 +55,12 @@ async function ensureEphemeralLv(deps: NodeDeps, req: PublishRequest & { vol: Ex
   }
   // Recorded before lvcreate: a crash between the two leaves a record whose unpublish finds and removes the LV by its tag.
   await deps.state.update((p) => {
-    p[req.target] = { volumeId: req.volumeId, device: req.vol.device, ephemeral: { vg, lv, uuid: existing?.uuid ?? '' } };
+    p[req.target] = { volumeId: req.volumeId, device: req.vol.device, lv: { vg, lv }, ephemeral: { vg, lv, uuid: existing?.uuid ?? '' } };
   });
   const made = existing ?? (await deps.lvm.createEphemeral(vg, lv, sizeBytes));
   if (!existing) deps.log.info({ volumeId: req.volumeId, vg, lv, bytes: String(sizeBytes), uuid: made.uuid }, 'created inline volume LV');
   await deps.state.update((p) => {
-    p[req.target] = { volumeId: req.volumeId, device: req.vol.device, ephemeral: { vg, lv, uuid: made.uuid } };
+    p[req.target] = { volumeId: req.volumeId, device: req.vol.device, lv: { vg, lv }, ephemeral: { vg, lv, uuid: made.uuid } };
   });
   return req.vol.device;
 }
@@ -65,7 +69,7 @@ export async function publish(deps: NodeDeps, req: PublishRequest): Promise<void
   const { vol, access, target, volumeId } = req;
   if (vol.type === 'MountPoint') {
     await checkMountPoint(deps, volumeId, vol.path);
-    if (await samePublication(deps, req, undefined, vol.path)) return;
+    if (await samePublication(deps, req, () => fsDev(vol.path))) return;
     await mkdir(target, { recursive: true, mode: 0o750 });
     await deps.mounter.bind(vol.path, target, req.readOnly, []);
     await record(deps, req, undefined);
@@ -73,13 +77,13 @@ export async function publish(deps: NodeDeps, req: PublishRequest): Promise<void
   }
   const device = vol.type === 'Ephemeral' ? await ensureEphemeralLv(deps, { ...req, vol }) : await volumeDevice(deps, volumeId, vol);
   if (access.kind === 'block') {
-    if (await samePublication(deps, req, device, device)) return;
+    if (await samePublication(deps, req, () => blockRdev(device))) return;
     if (vol.type === 'Device') await checkDeviceFree(deps, volumeId, device);
     const file = await open(target, 'a', 0o640);
     await file.close();
     await deps.mounter.bind(device, target, req.readOnly, []);
   } else if (vol.type === 'Ephemeral') {
-    if (await samePublication(deps, req, device, target)) return;
+    if (await samePublication(deps, req, () => blockRdev(device))) return;
     await mkdir(target, { recursive: true, mode: 0o750 });
     const probed = await deps.probe(device);
     if ('error' in probed) throw internal(`inline volume ${volumeId}: cannot read the signatures of ${device}: ${probed.error}`);
@@ -89,7 +93,7 @@ export async function publish(deps: NodeDeps, req: PublishRequest): Promise<void
     await deps.mounter.mountFs(device, target, access.fsType, fsMountOptions(access.fsType, req.readOnly, access.flags));
   } else {
     if (!(await deps.mounter.mountAt(req.staging))) throw failedPrecondition(`volume ${volumeId}: staging path ${req.staging} is not mounted on node ${deps.nodeName}; NodeStageVolume first`);
-    if (await samePublication(deps, req, device, req.staging)) return;
+    if (await samePublication(deps, req, () => fsDev(req.staging))) return;
     await mkdir(target, { recursive: true, mode: 0o750 });
     await deps.mounter.bind(req.staging, target, req.readOnly, []);
   }
@@ -101,6 +105,7 @@ async function record(deps: NodeDeps, req: PublishRequest, device: string | unde
   const publication: Publication = {
     volumeId: req.volumeId,
     ...(device !== undefined ? { device } : {}),
+    ...(req.vol.type === 'LVM' || req.vol.type === 'Ephemeral' ? { lv: { vg: req.vol.vg, lv: req.vol.lv } } : {}),
     ...(req.ioLimits.iops !== undefined || req.ioLimits.bps !== undefined ? { ioLimits: req.ioLimits } : {}),
     ...(previous?.ephemeral ? { ephemeral: previous.ephemeral } : {}),
   };

@@ -12,6 +12,8 @@ export interface Publication {
   readonly volumeId: string;
   /** The device whose IO is limited (LVM, Device and inline volumes). */
   readonly device?: string;
+  /** The LV behind `device` (LVM and inline volumes): its disappearance makes the volume condition abnormal. */
+  readonly lv?: { readonly vg: string; readonly lv: string };
   readonly ioLimits?: IoLimits;
   /** An inline volume's LV: removed on unpublish, if it still has this UUID. */
   readonly ephemeral?: { readonly vg: string; readonly lv: string; readonly uuid: string };

@@ -40,12 +40,8 @@ async function publishedAt(deps: NodeDeps, volumeId: string, path: string): Prom
 async function condition(deps: NodeDeps, publication: Publication | undefined): Promise<{ abnormal: boolean; message: string }> {
   const device = publication?.device;
   if (device === undefined) return { abnormal: false, message: 'mounted' };
-  const eph = publication?.ephemeral;
-  const lvPath = /^\/dev\/([^/]+)\/([^/]+)$/.exec(device);
-  if (eph || lvPath) {
-    const [vg, lv] = eph ? [eph.vg, eph.lv] : [lvPath?.[1] ?? '', lvPath?.[2] ?? ''];
-    if (!(await deps.lvm.find(vg, lv))) return { abnormal: true, message: `LV ${vg}/${lv} no longer exists on node ${deps.nodeName}` };
-  }
+  const lv = publication?.lv;
+  if (lv && !(await deps.lvm.find(lv.vg, lv.lv))) return { abnormal: true, message: `LV ${lv.vg}/${lv.lv} no longer exists on node ${deps.nodeName}` };
   if ((await blockRdev(device)) === undefined) return { abnormal: true, message: `device ${device} is gone from node ${deps.nodeName}` };
   return { abnormal: false, message: `${device} present` };
 }

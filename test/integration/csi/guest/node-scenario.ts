@@ -144,6 +144,8 @@ async function main() {
   const ext4 = await filesystemLifecycle(c, 'ext4', 'local-11111111-1111-4111-8111-111111111111', 256, 512, 1);
   await flush();
   const xfs = await filesystemLifecycle(c, 'xfs', 'local-22222222-2222-4222-8222-222222222222', 320, 640, 2);
+  const other = await refusedWith(publish(c, 'local-22222222-2222-4222-8222-222222222222', ext4.tgt, mountCap('xfs'), lvmCtx()));
+  check('another volume published at a target that holds a volume is ALREADY_EXISTS', codeName(other.code) === 'ALREADY_EXISTS' && other.details.includes('is already published with'), other);
   await flush();
 
   // Raw block, with IO limits into a pod-like cgroup v2 directory.
