@@ -54,6 +54,7 @@ const EXPECTED = [
   'NodeGetCapabilities: stage, expand, stats, condition',
   ...lifecycle('ext4'),
   ...lifecycle('xfs'),
+  'snapshot restore: the snapshot LV is mounted read-only beside its mounted xfs origin and reads the same bytes',
   'another volume published at a target that holds a volume is ALREADY_EXISTS',
   'raw block: the target is the LV (bytes written through it read back from the LV)',
   'raw block: stats report the device size',

@@ -145,6 +145,20 @@ async function main() {
   await flush();
   const xfs = await filesystemLifecycle(c, 'xfs', 'local-22222222-2222-4222-8222-222222222222', 320, 640, 2);
   const other = await refusedWith(publish(c, 'local-22222222-2222-4222-8222-222222222222', ext4.tgt, mountCap('xfs'), lvmCtx()));
+  // Restore from a read-only snapshot (Open-Local's read-only class): the restored volume is the snapshot LV itself,
+  // mounted read-only, with its origin's xfs UUID while the origin is mounted (nouuid).
+  const snap = 'snap-aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
+  const restored = 'local-bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb';
+  await sh('lvm', 'lvcreate', '--snapshot', '--name', snap, '--size', '64m', '--yes', `${VG}/local-22222222-2222-4222-8222-222222222222`);
+  const roCtx = lvmCtx({ 'csi.aliyun.com/snapshot-id': snap, 'csi.aliyun.com/readonly': 'true' });
+  await stage(c, restored, mountCap('xfs'), roCtx);
+  const rtgt = target(6, restored);
+  await publish(c, restored, rtgt, mountCap('xfs'), roCtx);
+  const writeRefused = await exec.run(['touch', join(rtgt, 'new')], { timeoutMs: 30_000, okCodes: [0, 1] });
+  check('snapshot restore: the snapshot LV is mounted read-only beside its mounted xfs origin and reads the same bytes', (await sha(join(rtgt, 'data.bin'))) === xfs.written && writeRefused.code === 1, writeRefused.stderr);
+  await c.node('NodeUnpublishVolume', { volume_id: restored, target_path: rtgt });
+  await c.node('NodeUnstageVolume', { volume_id: restored, staging_target_path: staging(restored) });
+  await sh('lvm', 'lvremove', '--yes', `${VG}/${snap}`);
   check('another volume published at a target that holds a volume is ALREADY_EXISTS', codeName(other.code) === 'ALREADY_EXISTS' && other.details.includes('is already published with'), other);
   await flush();
 
