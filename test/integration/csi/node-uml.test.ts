@@ -46,6 +46,8 @@ const HOSTILE = [
   'publish of a filesystem volume without staging path → FAILED_PRECONDITION',
   'inline volume with a negative size → INVALID_ARGUMENT',
   'raw block Device volume naming the disk of the VG → FAILED_PRECONDITION',
+  'MountPoint volume whose directory is not a mount point (would write to the root disk) → NOT_FOUND',
+  'MountPoint volume as a raw block device → INVALID_ARGUMENT',
   'volume ID with a slash → INVALID_ARGUMENT',
 ].map((h) => `hostile: ${h}`);
 
@@ -72,6 +74,7 @@ const EXPECTED = [
   'Device: the disk while mounted for its volume is FAILED_PRECONDITION for another volume (in use)',
   'Device: a disk with a foreign ext4 is FAILED_PRECONDITION naming the signature, not mounted',
   'Device: the same disk asked as xfs is FAILED_PRECONDITION too (never reformatted)',
+  'MountPoint: published as a bind of its directory; the data stays in the mount point after unpublish',
   ...HOSTILE,
   "hostile: nothing left behind (LVs, mounts, files outside, the fresh LV's bytes)",
   'teardown: nothing mounted under the kubelet directory, block target file removed',

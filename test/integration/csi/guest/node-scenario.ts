@@ -241,6 +241,21 @@ async function main() {
   check('Device: the same disk asked as xfs is FAILED_PRECONDITION too (never reformatted)', codeName(foreignXfs.code) === 'FAILED_PRECONDITION' && foreignXfs.details.includes('not the requested xfs'), foreignXfs);
   await flush();
 
+  // MountPoint volume (Open-Local's legacy kind): the pre-mounted directory is bind-mounted, never formatted.
+  const mpVol = 'local-cccccccc-cccc-4ccc-8ccc-cccccccccccc';
+  const mpCtx = { volumeType: 'MountPoint', MountPoint: '/mnt/open-local/mp0' };
+  await mkdir('/mnt/open-local/mp0', { recursive: true });
+  await sh('mount', '-t', 'tmpfs', 'mp0', '/mnt/open-local/mp0');
+  await stage(c, mpVol, mountCap('ext4'), mpCtx);
+  const mtgt = target(7, mpVol);
+  await publish(c, mpVol, mtgt, mountCap('ext4'), mpCtx);
+  await writeFile(join(mtgt, 'through-bind'), 'x');
+  await c.node('NodeUnpublishVolume', { volume_id: mpVol, target_path: mtgt });
+  await c.node('NodeUnstageVolume', { volume_id: mpVol, staging_target_path: staging(mpVol) });
+  check('MountPoint: published as a bind of its directory; the data stays in the mount point after unpublish', (await exists('/mnt/open-local/mp0/through-bind')) && !(await exists(mtgt)), '');
+  await sh('umount', '/mnt/open-local/mp0');
+  await flush();
+
   // Hostile requests: each refused with its code, and nothing left behind (no LV, no mount, nothing outside).
   const lvsBefore = await lvNames();
   const mountsBefore = await mountsUnder(KUBELET);
@@ -272,6 +287,8 @@ async function main() {
     ['publish of a filesystem volume without staging path', () => c.node('NodePublishVolume', req({ staging_target_path: '' })), status.FAILED_PRECONDITION, /staging_target_path is missing/],
     ['inline volume with a negative size', () => c.node('NodePublishVolume', req({ volume_id: 'csi-deadbeef', staging_target_path: '', volume_context: { 'csi.storage.k8s.io/ephemeral': 'true', vgName: VG, size: '-1Gi' } })), status.INVALID_ARGUMENT, /negative/],
     ['raw block Device volume naming the disk of the VG', () => publish(c, 'local-abababab-abab-4bab-8bab-abababababab', blockTarget(9, 'local-abababab-abab-4bab-8bab-abababababab'), blockCap, { volumeType: 'Device', Device: '/dev/ubda' }), status.FAILED_PRECONDITION, /Device \/dev\/ubda on node uml-node is in use \(holder \/dev\/mapper\/pool0-/],
+    ['MountPoint volume whose directory is not a mount point (would write to the root disk)', () => publish(c, mpVol, target(9, mpVol), mountCap('ext4'), mpCtx), status.NOT_FOUND, /mount point \/mnt\/open-local\/mp0 is not mounted on node uml-node/],
+    ['MountPoint volume as a raw block device', () => stage(c, mpVol, blockCap, mpCtx), status.INVALID_ARGUMENT, /cannot be used as a raw block device/],
     ['volume ID with a slash', () => c.node('NodeUnpublishVolume', { volume_id: '../x', target_path: target(9, 'x') }), status.INVALID_ARGUMENT, /contains "\/"/],
   ];
   for (const [name, call, code, message] of hostile) {
