@@ -1,6 +1,8 @@
 // The CSI node service on real LVM in a User-Mode Linux guest: guest/node-uml.sh prepares the disks and a cgroup2
 // hierarchy, guest/node-scenario.ts runs the plugin as a process (restarting it once with SIGKILL) and drives it over
-// gRPC; every outcome comes back as a named check. The host also compares the sha256 of the disk holding someone
+// gRPC: ext4 and xfs lifecycles with online expansion, raw block, a read-only snapshot restore, an Open-Local v0.7
+// PV, Device and MountPoint volumes, an inline volume across the restart, IO limits, hostile requests. Every outcome
+// comes back as a named check. The host also compares the sha256 of the disk holding someone
 // else's filesystem before and after.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -74,6 +76,7 @@ const EXPECTED = [
   'Device: the disk while mounted for its volume is FAILED_PRECONDITION for another volume (in use)',
   'Device: a disk with a foreign ext4 is FAILED_PRECONDITION naming the signature, not mounted',
   'Device: the same disk asked as xfs is FAILED_PRECONDITION too (never reformatted)',
+  'Open-Local v0.7 PV: its LV and ext4 (random UUID) are staged as they are, data intact',
   'MountPoint: published as a bind of its directory; the data stays in the mount point after unpublish',
   ...HOSTILE,
   "hostile: nothing left behind (LVs, mounts, files outside, the fresh LV's bytes)",

@@ -241,6 +241,22 @@ async function main() {
   check('Device: the same disk asked as xfs is FAILED_PRECONDITION too (never reformatted)', codeName(foreignXfs.code) === 'FAILED_PRECONDITION' && foreignXfs.details.includes('not the requested xfs'), foreignXfs);
   await flush();
 
+  // A PV exactly as Open-Local v0.7 made it: volumeHandle = LV name, its volumeAttributes, an ext4 that Open-Local's
+  // FormatAndMount created with a random UUID and data in it: mounted as is.
+  const v07 = 'local-dddddddd-dddd-4ddd-8ddd-dddddddddddd';
+  await sh('lvm', 'lvcreate', '--name', v07, '--size', '64m', '--yes', VG);
+  await sh('mkfs.ext4', '-q', `/dev/${VG}/${v07}`);
+  await sh('mount', `/dev/${VG}/${v07}`, '/run/m');
+  const v07Data = await writeRandom('/run/m/old.bin', 1);
+  await sh('umount', '/run/m');
+  const v07Ctx = { volumeType: 'LVM', vgName: VG, 'csi.storage.k8s.io/pv/name': v07, 'csi.storage.k8s.io/pvc/name': 'data', 'csi.storage.k8s.io/pvc/namespace': 'default', 'volume.kubernetes.io/selected-node': NODE, 'storage.kubernetes.io/csiProvisionerIdentity': '1700000000000-8081-local.csi.aliyun.com' };
+  await stage(c, v07, mountCap('ext4'), v07Ctx);
+  const v07tgt = target(8, v07);
+  await publish(c, v07, v07tgt, mountCap('ext4'), v07Ctx);
+  check('Open-Local v0.7 PV: its LV and ext4 (random UUID) are staged as they are, data intact', (await sha(join(v07tgt, 'old.bin'))) === v07Data, '');
+  await c.node('NodeUnpublishVolume', { volume_id: v07, target_path: v07tgt });
+  await c.node('NodeUnstageVolume', { volume_id: v07, staging_target_path: staging(v07) });
+
   // MountPoint volume (Open-Local's legacy kind): the pre-mounted directory is bind-mounted, never formatted.
   const mpVol = 'local-cccccccc-cccc-4ccc-8ccc-cccccccccccc';
   const mpCtx = { volumeType: 'MountPoint', MountPoint: '/mnt/open-local/mp0' };
