@@ -69,7 +69,7 @@ export async function publish(deps: NodeDeps, req: PublishRequest): Promise<void
   const { vol, access, target, volumeId } = req;
   if (vol.type === 'MountPoint') {
     await checkMountPoint(deps, volumeId, vol.path);
-    if (await samePublication(deps, req, () => fsDev(vol.path))) return;
+    if (await samePublication(deps, req, () => fsDev(vol.path))) return record(deps, req, undefined);
     await mkdir(target, { recursive: true, mode: 0o750 });
     await deps.mounter.bind(vol.path, target, req.readOnly, []);
     await record(deps, req, undefined);
@@ -77,13 +77,13 @@ export async function publish(deps: NodeDeps, req: PublishRequest): Promise<void
   }
   const device = vol.type === 'Ephemeral' ? await ensureEphemeralLv(deps, { ...req, vol }) : await volumeDevice(deps, volumeId, vol);
   if (access.kind === 'block') {
-    if (await samePublication(deps, req, () => blockRdev(device))) return;
+    if (await samePublication(deps, req, () => blockRdev(device))) return record(deps, req, device);
     if (vol.type === 'Device') await checkDeviceFree(deps, volumeId, device);
     const file = await open(target, 'a', 0o640);
     await file.close();
     await deps.mounter.bind(device, target, req.readOnly, []);
   } else if (vol.type === 'Ephemeral') {
-    if (await samePublication(deps, req, () => blockRdev(device))) return;
+    if (await samePublication(deps, req, () => blockRdev(device))) return record(deps, req, device);
     await mkdir(target, { recursive: true, mode: 0o750 });
     const probed = await deps.probe(device);
     if ('error' in probed) throw internal(`inline volume ${volumeId}: cannot read the signatures of ${device}: ${probed.error}`);
@@ -93,7 +93,7 @@ export async function publish(deps: NodeDeps, req: PublishRequest): Promise<void
     await deps.mounter.mountFs(device, target, access.fsType, fsMountOptions(access.fsType, req.readOnly, access.flags));
   } else {
     if (!(await deps.mounter.mountAt(req.staging))) throw failedPrecondition(`volume ${volumeId}: staging path ${req.staging} is not mounted on node ${deps.nodeName}; NodeStageVolume first`);
-    if (await samePublication(deps, req, () => fsDev(req.staging))) return;
+    if (await samePublication(deps, req, () => fsDev(req.staging))) return record(deps, req, device);
     await mkdir(target, { recursive: true, mode: 0o750 });
     await deps.mounter.bind(req.staging, target, req.readOnly, []);
   }
@@ -116,7 +116,10 @@ async function record(deps: NodeDeps, req: PublishRequest, device: string | unde
   deps.log.info({ volumeId: req.volumeId, target: req.target, device, readOnly: req.readOnly }, 'published');
 }
 
-/** Writes a publication's IO limits into its pod's cgroup; used on publish and for every publication at plugin start. */
+/**
+ * Writes a publication's IO limits into its pod's cgroup; used on every publish (a repeat included, so a retried
+ * call applies limits a failed one could not) and for every publication at plugin start.
+ */
 export async function applyLimits(deps: NodeDeps, target: string, publication: Publication): Promise<string[]> {
   const limits = publication.ioLimits;
   if (!limits || publication.device === undefined) return [];
@@ -126,7 +129,13 @@ export async function applyLimits(deps: NodeDeps, target: string, publication: P
     deps.log.warn({ volumeId: publication.volumeId, target, device: publication.device }, 'IO limits not applied: no pod UID in the target path or the device is gone');
     return [];
   }
-  const files = await applyIoLimits(deps.cgroupRoot, uid, decodeDev(rdev), limits);
+  const dev = decodeDev(rdev);
+  let files: string[];
+  try {
+    files = await applyIoLimits(deps.cgroupRoot, uid, dev, limits);
+  } catch (err) {
+    throw failedPrecondition(`volume ${publication.volumeId}: cannot apply IO limits (iops ${limits.iops ?? 'unset'}, bps ${limits.bps ?? 'unset'}) of ${publication.device} (${dev.major}:${dev.minor}) to pod ${uid} on node ${deps.nodeName}: ${(err as Error).message}`, err);
+  }
   if (files.length === 0) deps.log.warn({ volumeId: publication.volumeId, podUid: uid, cgroupRoot: deps.cgroupRoot }, 'IO limits not applied: the pod cgroup was not found');
   else deps.log.info({ volumeId: publication.volumeId, files, iops: limits.iops, bps: limits.bps }, 'applied IO limits');
   return files;

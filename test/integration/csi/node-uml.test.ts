@@ -67,6 +67,7 @@ const EXPECTED = [
   'inline: LV created on publish, tagged as an inline volume',
   'inline: recorded in the state file with its LV UUID',
   'IO limits: re-applied at plugin start from the state file',
+  'IO limits: a repeated publish applies them again',
   'restart: mounts and data intact (sha256 of ext4, xfs and inline files)',
   'restart: stats of a published volume still answer',
   'inline: unpublished after the restart, its LV is removed and forgotten (twice = OK)',

@@ -198,6 +198,10 @@ async function main() {
   c = await startPlugin();
   const reapplied = await readFile(join(podCg, 'io.max'), 'utf8');
   check('IO limits: re-applied at plugin start from the state file', reapplied.includes(line), reapplied);
+  await writeFile(join(podCg, 'io.max'), `${dev.major}:${dev.minor} rbps=max wbps=max riops=max wiops=max\n`);
+  await publish(c, blk, btgt, blockCap, lvmCtx({ iops: '100', bps: '1Mi' }));
+  const again = await readFile(join(podCg, 'io.max'), 'utf8');
+  check('IO limits: a repeated publish applies them again', again.includes(line), again);
   const intact = (await sha(join(ext4.tgt, 'data.bin'))) === ext4.written && (await sha(join(xfs.tgt, 'data.bin'))) === xfs.written && (await sha(join(itgt, 'inline.bin'))) === inlineData;
   check('restart: mounts and data intact (sha256 of ext4, xfs and inline files)', intact && (await isMounted(ext4.tgt)) && (await isMounted(itgt)), '');
   const ext4Id = 'local-11111111-1111-4111-8111-111111111111';
