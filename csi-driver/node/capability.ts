@@ -47,10 +47,3 @@ export function parseCapability(cap: VolumeCapability | null, volumeId: string):
   }
   return { kind: 'mount', fsType: fsType as Filesystem, flags, readOnlyMode };
 }
-
-/** Two capabilities ask for the same thing (idempotent repeat) when kind, fsType and flags agree. */
-export function sameAccess(a: AccessKind, b: AccessKind): boolean {
-  if (a.kind !== b.kind || a.readOnlyMode !== b.readOnlyMode) return false;
-  if (a.kind === 'block' || b.kind === 'block') return true;
-  return a.fsType === b.fsType && [...a.flags].sort().join(',') === [...b.flags].sort().join(',');
-}

@@ -13,12 +13,6 @@ import { applyLimits } from './publish.js';
 import { createNodeService } from './service.js';
 import { StateFile } from './state-file.js';
 
-export const DEFAULT_STATE_DIR = '/var/lib/open-local/csi';
-export const DEFAULT_KUBELET_DIR = '/var/lib/kubelet';
-export const DEFAULT_CGROUP_ROOT = '/sys/fs/cgroup';
-/** Open-Local's chart sets MAX_VOLUMES_PERNODE=256. */
-export const DEFAULT_MAX_VOLUMES = 256;
-
 export interface NodePluginOptions {
   readonly nodeName: string;
   readonly kubeletDir: string;
