@@ -21,6 +21,8 @@ interface Check {
 const lifecycle = (fs: string) => [
   `${fs}: formatted with the UUID derived from the volume ID`,
   `${fs}: a repeated stage and publish answer OK`,
+  `${fs}: staging it again as ${fs === 'ext4' ? 'xfs' : 'ext4'} is ALREADY_EXISTS`,
+  `${fs}: stats of another volume ID at its target are NOT_FOUND`,
   `${fs}: the same target read-only instead is ALREADY_EXISTS`,
   `${fs}: expanded online (filesystem grew while mounted)`,
   `${fs}: stats report bytes and inodes, condition normal`,

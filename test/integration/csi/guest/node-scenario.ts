@@ -114,6 +114,11 @@ async function filesystemLifecycle(c: CsiTestClient, fs: 'ext4' | 'xfs', vol: st
   await c.node('NodeStageVolume', { volume_id: vol, staging_target_path: staging(vol), volume_capability: mountCap(fs), volume_context: lvmCtx() });
   await publish(c, vol, tgt, mountCap(fs), lvmCtx());
   check(`${fs}: a repeated stage and publish answer OK`, true, '');
+  const otherFs = fs === 'ext4' ? 'xfs' : 'ext4';
+  const restage = await refusedWith(c.node('NodeStageVolume', { volume_id: vol, staging_target_path: staging(vol), volume_capability: mountCap(otherFs), volume_context: lvmCtx() }));
+  check(`${fs}: staging it again as ${otherFs} is ALREADY_EXISTS`, codeName(restage.code) === 'ALREADY_EXISTS', restage);
+  const wrongVolume = await refusedWith(stats(c, 'local-not-this-one', tgt));
+  check(`${fs}: stats of another volume ID at its target are NOT_FOUND`, codeName(wrongVolume.code) === 'NOT_FOUND' && wrongVolume.details.includes(`volume ${vol} is`), wrongVolume);
   const ro = await refusedWith(publish(c, vol, tgt, mountCap(fs), lvmCtx(), true));
   check(`${fs}: the same target read-only instead is ALREADY_EXISTS`, codeName(ro.code) === 'ALREADY_EXISTS', ro);
   const before = bytesTotal(await stats(c, vol, tgt));
