@@ -2,7 +2,6 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { defaultBackoff, Informer } from '../lib/informer.js';
 import type { KubeApi, KubeObject } from '../lib/kube-api.js';
 import type { Logger } from '../lib/log.js';
-import type { ExtenderMetrics } from './metrics.js';
 import { trimForCache } from './trim.js';
 import type { ClusterState, StateEvent } from './state/cluster-state.js';
 
@@ -27,9 +26,20 @@ const SOURCES: readonly Source[] = [
   { resource: 'volumesnapshots', apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshot', optional: true, feed: (s, e, o) => { s.onVolumeSnapshot(e, o); } },
 ];
 
+export interface StateFeedOptions {
+  /** Told when each resource's cache has (not yet) synced (the extender's metric). */
+  readonly onSynced?: (resource: string, synced: boolean) => void;
+  /**
+   * Kinds a caller reads whole from `objects()`, with a handler called after the state saw each event (CSI
+   * CreateVolume waits on LocalVolume events). Their objects are not trimmed.
+   */
+  readonly observe?: Readonly<Partial<Record<string, (event: StateEvent, obj: KubeObject) => void>>>;
+}
+
 /**
- * Feeds the cluster state from one informer per resource: the extender's only input. Ready once every informer
- * has listed; a resource the API server does not serve is left out only if it is optional.
+ * Feeds the cluster state from one informer per resource: the input of the extender and of CSI CreateVolume, so
+ * both place volumes from the same view. Ready once every informer has listed; a resource the API server does not
+ * serve is left out only if it is optional.
  */
 export class StateFeed {
   private readonly informers = new Map<string, Informer<KubeObject>>();
@@ -40,21 +50,21 @@ export class StateFeed {
   private readonly kc: KubeConfig;
   private readonly api: KubeApi;
   private readonly state: ClusterState;
-  private readonly metrics: ExtenderMetrics;
   private readonly log: Logger;
+  private readonly options: StateFeedOptions;
 
-  constructor(kc: KubeConfig, api: KubeApi, state: ClusterState, metrics: ExtenderMetrics, log: Logger) {
+  constructor(kc: KubeConfig, api: KubeApi, state: ClusterState, log: Logger, options: StateFeedOptions = {}) {
     this.kc = kc;
     this.api = api;
     this.state = state;
-    this.metrics = metrics;
     this.log = log;
+    this.options = options;
   }
 
   /** Starts every informer; returns at once (each keeps retrying until it lists). */
   start(): void {
     for (const source of SOURCES) {
-      this.metrics.setSynced(source.resource, false);
+      this.options.onSynced?.(source.resource, false);
       void this.startSource(source, 0);
     }
   }
@@ -63,6 +73,18 @@ export class StateFeed {
   notReady(): string | undefined {
     const missing = SOURCES.filter((s) => !this.skipped.has(s.resource) && !this.informers.get(s.resource)?.hasSynced).map((s) => s.resource);
     return missing.length === 0 ? undefined : `waiting for the caches of ${missing.join(', ')}`;
+  }
+
+  /** The cached objects of an observed kind (whole, as the API server sent them). */
+  objects(kind: string): readonly KubeObject[] {
+    const source = SOURCES.find((s) => s.kind === kind);
+    return (source && this.informers.get(source.resource)?.list()) ?? [];
+  }
+
+  /** One cached object of an observed cluster-scoped kind. */
+  object(kind: string, name: string): KubeObject | undefined {
+    const source = SOURCES.find((s) => s.kind === kind);
+    return source && this.informers.get(source.resource)?.get(name);
   }
 
   async stop(): Promise<void> {
@@ -78,9 +100,11 @@ export class StateFeed {
   private async startSource(source: Source, attempt: number): Promise<void> {
     if (this.stopped) return;
     const informer = new Informer<KubeObject>(this.kc, this.api, { apiVersion: source.apiVersion, kind: source.kind, fieldSelector: source.fieldSelector }, this.log);
+    const observer = this.options.observe?.[source.kind];
     informer.onEvent((event, obj) => {
-      trimForCache(source.kind, obj);
+      if (!observer) trimForCache(source.kind, obj);
       source.feed(this.state, event, obj as never);
+      observer?.(event, obj);
     });
     try {
       await informer.start();
@@ -107,7 +131,7 @@ export class StateFeed {
     }
     this.informers.set(source.resource, informer);
     void informer.synced.then(() => {
-      this.metrics.setSynced(source.resource, true);
+      this.options.onSynced?.(source.resource, true);
       this.log.info({ resource: source.resource, objects: informer.list().length }, 'cache synced');
     });
   }
