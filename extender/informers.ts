@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { defaultBackoff, Informer } from '../lib/informer.js';
-import type { KubeApi, KubeObject } from '../lib/kube-api.js';
+import { KubeApiError, type KubeApi, type KubeObject } from '../lib/kube-api.js';
 import type { Logger } from '../lib/log.js';
 import { trimForCache } from './trim.js';
 import type { ClusterState, StateEvent } from './state/cluster-state.js';
@@ -14,6 +14,9 @@ interface Source {
   readonly optional?: boolean;
   readonly feed: (state: ClusterState, event: StateEvent, obj: never) => void;
 }
+
+/** A kind the API server does not serve: discovery lacks it, or its whole group/version is missing (404). */
+const isUnserved = (err: unknown): boolean => (err instanceof KubeApiError && err.status === 404) || (err instanceof Error && err.message.includes('does not serve'));
 
 const SOURCES: readonly Source[] = [
   { resource: 'nodelocalstorages', apiVersion: 'csi.aliyun.com/v1alpha1', kind: 'NodeLocalStorage', feed: (s, e, o) => { s.onNodeLocalStorage(e, o); } },
@@ -93,12 +96,37 @@ export class StateFeed {
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
   }
 
+  private retry(source: Source, attempt: number, err: unknown): void {
+    const delay = defaultBackoff(attempt);
+    this.log.warn({ err, resource: source.resource, delayMs: delay }, 'cannot start informer; retrying');
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void this.startSource(source, attempt + 1);
+    }, delay);
+    this.timers.add(timer);
+  }
+
   private isStopped(): boolean {
     return this.stopped;
   }
 
   private async startSource(source: Source, attempt: number): Promise<void> {
     if (this.stopped) return;
+    // The informer retries a failed LIST forever and never reports it, so an optional kind is looked up first: a
+    // cluster without the snapshot CRDs must not keep the caches from ever being ready.
+    if (source.optional) {
+      try {
+        await this.api.collectionPath(source.apiVersion, source.kind);
+      } catch (err) {
+        if (isUnserved(err)) {
+          this.skipped.add(source.resource);
+          this.log.warn({ resource: source.resource }, 'the API server does not serve this optional resource; snapshot restores are not pinned to their source node until restart');
+          return;
+        }
+        this.retry(source, attempt, err);
+        return;
+      }
+    }
     const informer = new Informer<KubeObject>(this.kc, this.api, { apiVersion: source.apiVersion, kind: source.kind, fieldSelector: source.fieldSelector }, this.log);
     const observer = this.options.observe?.[source.kind];
     informer.onEvent((event, obj) => {
@@ -106,24 +134,7 @@ export class StateFeed {
       source.feed(this.state, event, obj as never);
       observer?.(event, obj);
     });
-    try {
-      await informer.start();
-    } catch (err) {
-      const unserved = err instanceof Error && err.message.includes('does not serve');
-      if (unserved && source.optional) {
-        this.skipped.add(source.resource);
-        this.log.warn({ resource: source.resource }, 'the API server does not serve this optional resource; snapshot restores are not pinned to their source node until the extender restarts');
-        return;
-      }
-      const delay = defaultBackoff(attempt);
-      this.log.warn({ err, resource: source.resource, delayMs: delay }, 'cannot start informer; retrying');
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        void this.startSource(source, attempt + 1);
-      }, delay);
-      this.timers.add(timer);
-      return;
-    }
+    await informer.start();
     // stop() may have run while the informer was starting.
     if (this.isStopped()) {
       await informer.stop();
