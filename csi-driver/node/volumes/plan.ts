@@ -9,6 +9,7 @@ import type { LocalVolume, LocalVolumeStatus } from '../../../api/generated/type
 import { OPEN_LOCAL_TAG } from '../../../node-agent/lvm/commands.js';
 import { LOCAL_VOLUME_FINALIZER as VOLUME_FINALIZER, LV_TAG } from '../../volume-context.js';
 import type { LvFacts, LvmFacts, VgFacts } from './lvm-facts.js';
+import { REASON } from './reasons.js';
 
 export { VOLUME_FINALIZER };
 /** A clone's LV carries it from its creation until every byte of the source was copied. */
@@ -105,28 +106,28 @@ function planLvm(volume: LocalVolume, facts: VolumeFacts): VolumePlan {
   const vgName = spec.vgName ?? '';
   if (spec.source?.snapshot !== undefined) return planRestore(volume, facts, spec.source.snapshot);
   const vg = facts.lvm.vgs.find((v) => v.name === vgName);
-  if (!vg) return failed(volume, 'VGNotFound', `volume group ${vgName} does not exist on node ${facts.node}`);
+  if (!vg) return failed(volume, REASON.volumeGroupNotFound, `volume group ${vgName} does not exist on node ${facts.node}`);
   if (!spec.adopt && !vg.tags.includes(OPEN_LOCAL_TAG)) {
-    return failed(volume, 'VGNotOwned', `volume group ${vgName} on node ${facts.node} has no "${OPEN_LOCAL_TAG}" tag: open-local creates LVs only in its own VGs`);
+    return failed(volume, REASON.notOwned, `volume group ${vgName} on node ${facts.node} has no "${OPEN_LOCAL_TAG}" tag: open-local creates LVs only in its own VGs`);
   }
   const lvs = facts.lvm.lvs.filter((l) => l.vgName === vgName);
   const lv = lvs.find((l) => l.name === name);
   const wanted = Number(spec.size ?? '0');
   const recorded = volume.status?.lvUUID;
   if (recorded !== undefined) {
-    if (!lv) return failed(volume, 'LVMissing', `LV ${vgName}/${name} (UUID ${recorded}) is gone ${at}; it is not recreated empty`);
-    if (lv.uuid !== recorded) return failed(volume, 'LVReplaced', `LV ${vgName}/${name} ${at} now has UUID ${lv.uuid}, not the recorded ${recorded}: another LV took the name; it is not used`);
+    if (!lv) return failed(volume, REASON.lvMissing, `LV ${vgName}/${name} (UUID ${recorded}) is gone ${at}; it is not recreated empty`);
+    if (lv.uuid !== recorded) return failed(volume, REASON.notOwned, `LV ${vgName}/${name} ${at} now has UUID ${lv.uuid}, not the recorded ${recorded}: another LV took the name; it is not used`);
   } else if (lv) {
     if (!spec.adopt && !lv.tags.includes(ownerTag(uid))) {
-      return failed(volume, 'NameTaken', `LV ${vgName}/${name} ${at} exists but was not created for this volume (no tag ${ownerTag(uid)}); it is left alone`);
+      return failed(volume, REASON.notOwned, `LV ${vgName}/${name} ${at} exists but was not created for this volume (no tag ${ownerTag(uid)}); it is left alone`);
     }
   } else {
-    if (spec.adopt) return failed(volume, 'NotFound', `LV ${vgName}/${name} to adopt does not exist ${at}`);
+    if (spec.adopt) return failed(volume, REASON.notFound, `LV ${vgName}/${name} to adopt does not exist ${at}`);
     return planCreate(volume, facts, vg, lvs, wanted);
   }
   const devicePath = `/dev/${vgName}/${name}`;
   if (spec.snapshotOf !== undefined) {
-    if (damagedSnapshot(lv)) return failed(volume, 'SnapshotInvalid', `snapshot ${vgName}/${name} ${at} overflowed its copy-on-write space; its data is lost`);
+    if (damagedSnapshot(lv)) return failed(volume, REASON.snapshotInvalid, `snapshot ${vgName}/${name} ${at} overflowed its copy-on-write space; its data is lost`);
     const origin = lvs.find((l) => l.name === lv.origin);
     return { status: next(volume, { phase: 'Ready', devicePath, lvUUID: lv.uuid, size: String(origin?.size ?? lv.size), reason: undefined, message: undefined }), actions: [] };
   }
@@ -145,7 +146,7 @@ function planLvm(volume: LocalVolume, facts: VolumeFacts): VolumePlan {
 }
 
 function noRoom(volume: LocalVolume, facts: VolumeFacts, vg: VgFacts, needed: number, what: string): VolumePlan {
-  return failed(volume, 'InsufficientCapacity', `VG ${vg.name} on node ${facts.node} has ${gib(vg.free)} free, ${gib(needed)} needed ${what}`);
+  return failed(volume, REASON.insufficientSpace, `VG ${vg.name} on node ${facts.node} has ${gib(vg.free)} free, ${gib(needed)} needed ${what}`);
 }
 
 function planCreate(volume: LocalVolume, facts: VolumeFacts, vg: VgFacts, lvs: readonly LvFacts[], wanted: number): VolumePlan {
@@ -155,7 +156,7 @@ function planCreate(volume: LocalVolume, facts: VolumeFacts, vg: VgFacts, lvs: r
   const at = where(volume, facts);
   if (spec.snapshotOf !== undefined) {
     const source = lvs.find((l) => l.name === spec.snapshotOf);
-    if (!source) return failed(volume, 'SourceNotFound', `LV ${vg.name}/${spec.snapshotOf} to snapshot does not exist ${at}`);
+    if (!source) return failed(volume, REASON.sourceNotFound, `LV ${vg.name}/${spec.snapshotOf} to snapshot does not exist ${at}`);
     const cow = roundUp(wanted, vg.extentSize);
     if (vg.free < cow) return noRoom(volume, facts, vg, cow, `for snapshot ${name} of ${spec.snapshotOf}`);
     return { status: volume.status ?? {}, actions: [{ kind: 'lvm', argv: snapshotArgv(vg.name, source.name, name, wanted, tags), why: `snapshot of ${source.name}` }] };
@@ -164,11 +165,11 @@ function planCreate(volume: LocalVolume, facts: VolumeFacts, vg: VgFacts, lvs: r
   const clone = spec.source?.volume;
   if (clone !== undefined) {
     const source = lvs.find((l) => l.name === clone);
-    if (!source) return failed(volume, 'SourceNotFound', `LV ${vg.name}/${clone} to clone does not exist ${at}`);
-    if (size < source.size) return failed(volume, 'InvalidSpec', `a clone of ${clone} (${gib(source.size)}) needs at least that size, asked ${gib(wanted)} ${at}`);
+    if (!source) return failed(volume, REASON.sourceNotFound, `LV ${vg.name}/${clone} to clone does not exist ${at}`);
+    if (size < source.size) return failed(volume, REASON.invalidSpec, `a clone of ${clone} (${gib(source.size)}) needs at least that size, asked ${gib(wanted)} ${at}`);
     if (vg.free < size) return noRoom(volume, facts, vg, size, `for clone ${name} of ${clone}`);
     return {
-      status: next(volume, { phase: 'Pending', reason: 'Copying', message: `cloning ${clone} into a new LV`, progress: 0 }),
+      status: next(volume, { phase: 'Pending', reason: REASON.copying, message: `cloning ${clone} into a new LV`, progress: 0 }),
       actions: [{ kind: 'lvm', argv: lvcreateArgv(vg, name, wanted, [...tags, COPYING_TAG], spec.lvmType === 'striping'), why: `clone of ${clone}` }],
     };
   }
@@ -187,12 +188,12 @@ function planCloneCopy(volume: LocalVolume, facts: VolumeFacts, vg: VgFacts, lvs
   if (!copying) {
     return temp ? { status: volume.status ?? {}, actions: [{ kind: 'lvm', argv: lvremoveArgv(temp.uuid), why: 'remove the source snapshot of a finished clone' }] } : undefined;
   }
-  const pending = next(volume, { phase: 'Pending', reason: 'Copying', message: `copying ${source} into ${name}`, lvUUID: lv.uuid, progress: volume.status?.progress ?? 0 });
+  const pending = next(volume, { phase: 'Pending', reason: REASON.copying, message: `copying ${source} into ${name}`, lvUUID: lv.uuid, progress: volume.status?.progress ?? 0 });
   if (temp && damagedSnapshot(temp)) {
     return { status: pending, actions: [{ kind: 'lvm', argv: lvremoveArgv(temp.uuid), why: 'the source snapshot overflowed during the copy; copying again' }] };
   }
   const origin = lvs.find((l) => l.name === source);
-  if (!origin) return failed(volume, 'SourceNotFound', `LV ${vg.name}/${source} to clone is gone ${where(volume, facts)} before the copy completed`);
+  if (!origin) return failed(volume, REASON.sourceNotFound, `LV ${vg.name}/${source} to clone is gone ${where(volume, facts)} before the copy completed`);
   if (!temp) {
     const cow = roundUp(cloneSnapshotBytes(origin.size), vg.extentSize);
     if (vg.free < cow) return noRoom(volume, facts, vg, cow, `for the snapshot of ${source} that clone ${name} copies from`);
@@ -213,12 +214,12 @@ function planCloneCopy(volume: LocalVolume, facts: VolumeFacts, vg: VgFacts, lvs
 function planRestore(volume: LocalVolume, facts: VolumeFacts, snapshot: string): VolumePlan {
   const vgName = volume.spec.vgName ?? '';
   if (volume.spec.readOnly !== true) {
-    return failed(volume, 'InvalidSpec', `a volume restored from snapshot ${snapshot} is the read-only snapshot LV itself; spec.readOnly must be true`);
+    return failed(volume, REASON.invalidSpec, `a volume restored from snapshot ${snapshot} is the read-only snapshot LV itself; spec.readOnly must be true`);
   }
   const lvs = facts.lvm.lvs.filter((l) => l.vgName === vgName);
   const lv = lvs.find((l) => l.name === snapshot);
-  if (!lv || lv.origin === '') return failed(volume, 'SourceNotFound', `snapshot LV ${vgName}/${snapshot} does not exist ${where(volume, facts)}`);
-  if (damagedSnapshot(lv)) return failed(volume, 'SnapshotInvalid', `snapshot ${vgName}/${snapshot} ${where(volume, facts)} overflowed its copy-on-write space; its data is lost`);
+  if (!lv || lv.origin === '') return failed(volume, REASON.sourceNotFound, `snapshot LV ${vgName}/${snapshot} does not exist ${where(volume, facts)}`);
+  if (damagedSnapshot(lv)) return failed(volume, REASON.snapshotInvalid, `snapshot ${vgName}/${snapshot} ${where(volume, facts)} overflowed its copy-on-write space; its data is lost`);
   const size = lvs.find((l) => l.name === lv.origin)?.size ?? lv.size;
   return { status: next(volume, { phase: 'Ready', devicePath: `/dev/${vgName}/${snapshot}`, size: String(size), reason: undefined, message: undefined }), actions: [] };
 }
@@ -238,11 +239,11 @@ function planLvmDelete(volume: LocalVolume, facts: VolumeFacts): VolumePlan {
   const recorded = volume.status?.lvUUID;
   if (recorded === undefined && !lv.tags.includes(ownerTag(uid))) return done;
   if (recorded !== undefined && lv.uuid !== recorded) {
-    return failed(volume, 'LVReplaced', `LV ${vgName}/${name} ${where(volume, facts)} has UUID ${lv.uuid}, not the recorded ${recorded}: it is another LV and is not removed`);
+    return failed(volume, REASON.notOwned, `LV ${vgName}/${name} ${where(volume, facts)} has UUID ${lv.uuid}, not the recorded ${recorded}: it is another LV and is not removed`);
   }
   const snapshots = lvs.filter((l) => l.origin === name).map((l) => l.name).sort();
   if (snapshots.length > 0) {
-    return { status: next(volume, { reason: 'HasSnapshots', message: `LV ${vgName}/${name} ${where(volume, facts)} has snapshots (${snapshots.join(', ')}); delete them first` }), actions: [] };
+    return { status: next(volume, { reason: REASON.hasSnapshots, message: `LV ${vgName}/${name} ${where(volume, facts)} has snapshots (${snapshots.join(', ')}); delete them first` }), actions: [] };
   }
   return { status: deleting, actions: [{ kind: 'lvm', argv: lvremoveArgv(lv.uuid), why: 'delete' }] };
 }
@@ -253,10 +254,10 @@ function planExclusive(volume: LocalVolume, facts: VolumeFacts): VolumePlan {
   const found = facts.device?.identity;
   const recorded = volume.status?.deviceIdentity;
   if (found === undefined) {
-    return failed(volume, 'DeviceNotFound', `${what} ${device} on node ${facts.node}: ${facts.device?.problem ?? 'nothing there'}`);
+    return failed(volume, REASON.deviceNotFound, `${what} ${device} on node ${facts.node}: ${facts.device?.problem ?? 'nothing there'}`);
   }
   if (recorded !== undefined && recorded !== found) {
-    return failed(volume, 'DeviceChanged', `${what} ${device} on node ${facts.node} is now ${found}, not the recorded ${recorded}: another disk took the name; it is not used`);
+    return failed(volume, REASON.identityMismatch, `${what} ${device} on node ${facts.node} is now ${found}, not the recorded ${recorded}: another disk took the name; it is not used`);
   }
   return { status: next(volume, { phase: 'Ready', devicePath: device, deviceIdentity: found, reason: undefined, message: undefined }), actions: [] };
 }
@@ -270,7 +271,7 @@ function planExclusiveDelete(volume: LocalVolume, facts: VolumeFacts): VolumePla
   if (recorded === undefined || found === undefined) return done;
   if (found !== recorded) {
     const what = volume.spec.volumeType === 'Device' ? 'device' : 'mount point';
-    return failed(volume, 'DeviceChanged', `${what} ${device} on node ${facts.node} is now ${found}, not the recorded ${recorded}: it is another disk and is not wiped`);
+    return failed(volume, REASON.identityMismatch, `${what} ${device} on node ${facts.node} is now ${found}, not the recorded ${recorded}: it is another disk and is not wiped`);
   }
   const wipe: Action = volume.spec.volumeType === 'Device' ? { kind: 'wipeDevice', device } : { kind: 'clearDirectory', directory: device };
   return { status: next(volume, { phase: 'Deleting', reason: undefined, message: undefined }), actions: [wipe, { kind: 'removeFinalizer' }] };

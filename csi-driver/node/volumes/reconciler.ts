@@ -15,6 +15,7 @@ import { WorkQueue } from '../../../lib/work-queue.js';
 import { readDiskFacts, readMountPointFacts } from './device-identity.js';
 import { clearDirectory, copyBlocks, runLvm, wipeDevice } from './host-actions.js';
 import { readLvmFacts } from './lvm-facts.js';
+import { REASON } from './reasons.js';
 import { VOLUME_FINALIZER, planVolume, type Action, type VolumeFacts } from './plan.js';
 
 const API_VERSION = 'csi.aliyun.com/v1alpha1';
@@ -131,9 +132,9 @@ export function startVolumeReconciler(options: VolumeReconcilerOptions): VolumeR
    */
   async function reportFailure(volume: LocalVolume, err: ExecError): Promise<void> {
     const message = `on node ${node}: ${err.message}`;
-    if (volume.status?.reason === 'CommandFailed' && volume.status.message === message) return;
+    if (volume.status?.reason === REASON.commandFailed && volume.status.message === message) return;
     try {
-      await writeStatus(volume, { ...volume.status, observedGeneration: volume.metadata?.generation, reason: 'CommandFailed', message });
+      await writeStatus(volume, { ...volume.status, observedGeneration: volume.metadata?.generation, reason: REASON.commandFailed, message });
     } catch (writeErr) {
       log.warn({ err: writeErr, volume: volume.metadata?.name }, 'could not report a failed command in the status');
     }

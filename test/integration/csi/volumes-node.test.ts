@@ -228,7 +228,7 @@ describe('LocalVolume reconciler on real LVM (UML)', function () {
     const before = await sha('/dev/vg0/vol-x');
     const newUuid = await lvUuid('vg0/vol-x');
     await remove('vol-x');
-    const failed = await until('vol-x', 'Failed LVReplaced', (x) => x.status?.reason === 'LVReplaced');
+    const failed = await until('vol-x', 'Failed NotOwned', (x) => x.status?.reason === 'NotOwned');
     expect(failed.status?.phase).to.equal('Failed');
     expect(failed.status?.message).to.include(newUuid).and.include(v.status?.lvUUID ?? '?');
     expect(failed.metadata?.finalizers).to.deep.equal([VOLUME_FINALIZER]);
@@ -272,7 +272,7 @@ describe('LocalVolume reconciler on real LVM (UML)', function () {
     await guest.ok('rm /dev/disk/by-id/virtio-disk-d && ln -s ../../ubdd /dev/disk/by-id/virtio-other-disk');
     const before = await sha('/dev/ubdd');
     await remove('dev-d');
-    const f = await until('dev-d', 'Failed DeviceChanged', (x) => x.status?.reason === 'DeviceChanged');
+    const f = await until('dev-d', 'Failed IdentityMismatch', (x) => x.status?.reason === 'IdentityMismatch');
     expect(f.status?.message).to.include('virtio-other-disk').and.include('virtio-disk-d');
     expect(await sha('/dev/ubdd')).to.equal(before);
     expect((await guest.ok('blkid -p -o value -s TYPE /dev/ubdd')).trim()).to.equal('ext4');

@@ -56,22 +56,22 @@ describe('csi-driver/node/volumes/plan', () => {
 
     it('refuses a VG that does not exist or lacks the open-local tag', () => {
       const missing = plan(volume({}), [], []);
-      expect(missing.status).to.include({ phase: 'Failed', reason: 'VGNotFound' });
+      expect(missing.status).to.include({ phase: 'Failed', reason: 'VolumeGroupNotFound' });
       expect(missing.status.message).to.match(/vg0.*n1/);
-      expect(plan(volume({}), [], [vg({ tags: [] })]).status).to.include({ phase: 'Failed', reason: 'VGNotOwned' });
+      expect(plan(volume({}), [], [vg({ tags: [] })]).status).to.include({ phase: 'Failed', reason: 'NotOwned' });
     });
 
     it('fails with the free and needed bytes when the VG has no room (sizes rounded to extents)', () => {
       const p = plan(volume({ size: String(100 * MIB + 1) }), [], [vg({ free: 100 * MIB })]);
       expect(p.actions).to.deep.equal([]);
-      expect(p.status).to.include({ phase: 'Failed', reason: 'InsufficientCapacity' });
+      expect(p.status).to.include({ phase: 'Failed', reason: 'InsufficientSpace' });
       expect(p.status.message).to.include(`${100 * MIB} bytes`).and.include(`${104 * MIB} bytes`).and.include('node n1');
     });
 
     it('takes over an LV it created before a crash (owner tag), not one of the same name without it', () => {
       expect(plan(volume({}), [lv('pv-a')]).status).to.include({ phase: 'Ready', lvUUID: 'uuid-pv-a' });
       const foreign = plan(volume({}), [lv('pv-a', { tags: ['open-local'] })]);
-      expect(foreign.status).to.include({ phase: 'Failed', reason: 'NameTaken' });
+      expect(foreign.status).to.include({ phase: 'Failed', reason: 'NotOwned' });
       expect(foreign.actions).to.deep.equal([]);
     });
 
@@ -80,9 +80,9 @@ describe('csi-driver/node/volumes/plan', () => {
       expect(argvs(plan(v, [lv('pv-a')]))).to.deep.equal([`lvm lvextend -L ${200 * MIB}b vg0/pv-a`]);
       const other = plan(v, [lv('pv-a', { uuid: 'uuid-other' })]);
       expect(other.actions).to.deep.equal([]);
-      expect(other.status).to.include({ phase: 'Failed', reason: 'LVReplaced' });
+      expect(other.status).to.include({ phase: 'Failed', reason: 'NotOwned' });
       expect(other.status.message).to.include('uuid-other').and.include('uuid-pv-a');
-      expect(plan(volume({ size: String(2000 * MIB) }, { ...READY }), [lv('pv-a')]).status).to.include({ reason: 'InsufficientCapacity' });
+      expect(plan(volume({ size: String(2000 * MIB) }, { ...READY }), [lv('pv-a')]).status).to.include({ reason: 'InsufficientSpace' });
     });
 
     it('never recreates an LV that vanished after it was recorded', () => {
@@ -173,7 +173,7 @@ describe('csi-driver/node/volumes/plan', () => {
     it('never removes another LV that took the name: Failed naming both UUIDs, finalizer kept', () => {
       const p = gone(volume({}, { ...READY }), [lv('pv-a', { uuid: 'uuid-new' })]);
       expect(p.actions).to.deep.equal([]);
-      expect(p.status).to.include({ phase: 'Failed', reason: 'LVReplaced' });
+      expect(p.status).to.include({ phase: 'Failed', reason: 'NotOwned' });
       expect(p.status.message).to.include('uuid-new').and.include('uuid-pv-a');
     });
 
@@ -215,14 +215,14 @@ describe('csi-driver/node/volumes/plan', () => {
       expect(plan(mp({ ...ready, deviceIdentity: 'fs UUID 1' }, true), [], [], at('fs UUID 1')).actions[0]).to.deep.equal({ kind: 'clearDirectory', directory: '/mnt/disk1' });
       const swapped = plan(dev(ready, true), [], [], at('WWN 0x6000'));
       expect(swapped.actions).to.deep.equal([]);
-      expect(swapped.status).to.include({ phase: 'Failed', reason: 'DeviceChanged' });
+      expect(swapped.status).to.include({ phase: 'Failed', reason: 'IdentityMismatch' });
       expect(swapped.status.message).to.include('WWN 0x6000').and.include('WWN 0x5000');
       expect(argvs(plan(dev(ready, true), [], [], at(undefined)))).to.deep.equal(['removeFinalizer']);
       expect(argvs(plan(dev(undefined, true), [], [], at('WWN 0x5000')))).to.deep.equal(['removeFinalizer']);
     });
 
     it('refuses to keep serving a device that changed identity', () => {
-      expect(plan(dev({ phase: 'Ready', deviceIdentity: 'WWN 0x5000' }), [], [], at('WWN 0x6000')).status).to.include({ phase: 'Failed', reason: 'DeviceChanged' });
+      expect(plan(dev({ phase: 'Ready', deviceIdentity: 'WWN 0x5000' }), [], [], at('WWN 0x6000')).status).to.include({ phase: 'Failed', reason: 'IdentityMismatch' });
     });
   });
 });
