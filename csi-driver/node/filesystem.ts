@@ -28,12 +28,13 @@ export function volumeFsUuid(volumeId: string): string {
 
 /**
  * mkfs without any force flag: should a signature appear between the probe and mkfs, mkfs.xfs refuses and
- * mkfs.ext4 asks "Proceed anyway?", reads EOF on stdin and stops. ext4's lazy init is kept off so the first writes
- * of a pod are not competing with the background zeroing.
+ * mkfs.ext4 asks "Proceed anyway?", reads EOF on stdin and stops. ext* get no root-reserved blocks (`-m 0`, as
+ * Kubernetes' FormatAndMount, which Open-Local used): the pod's user can fill the capacity it asked for. ext4's
+ * lazy inode-table init stays on, so a large volume is ready in seconds.
  */
 export function mkfsArgv(fsType: Filesystem, device: string, uuid: string): string[] {
   if (fsType === 'xfs') return ['mkfs.xfs', ...mkfsUuidArgs(fsType, uuid), '--', device];
-  return [`mkfs.${fsType}`, '-q', ...mkfsUuidArgs(fsType, uuid), '-E', 'lazy_itable_init=0,lazy_journal_init=0', '--', device];
+  return [`mkfs.${fsType}`, '-q', '-m', '0', ...mkfsUuidArgs(fsType, uuid), '--', device];
 }
 
 /** Online growth to the device's size: resize2fs takes the device, xfs_growfs the mount point. */
