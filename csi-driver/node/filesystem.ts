@@ -44,10 +44,14 @@ export function growArgv(fsType: Filesystem, device: string, mountPath: string):
 
 /**
  * Mount options of a volume's filesystem: xfs gets nouuid, because a snapshot (and its restore) has its origin's
- * UUID and xfs refuses a second filesystem with a UUID already mounted.
+ * UUID and xfs refuses a second filesystem with a UUID already mounted. A read-only snapshot LV (`-pr`) is a
+ * read-only device holding a filesystem that was mounted when it was cut: xfs and ext3/4 refuse it unless told not to
+ * replay their log (norecovery / noload). lvcreate froze the filesystem while cutting (dm suspend), so everything
+ * was on disk and nothing is lost by not replaying.
  */
-export function fsMountOptions(fsType: Filesystem, readOnly: boolean, flags: readonly string[]): string[] {
-  return [readOnly ? 'ro' : 'rw', ...(fsType === 'xfs' ? ['nouuid'] : []), ...flags];
+export function fsMountOptions(fsType: Filesystem, readOnly: boolean, flags: readonly string[], readOnlySnapshot = false): string[] {
+  const noReplay = readOnlySnapshot ? (fsType === 'xfs' ? ['norecovery'] : fsType === 'ext2' ? [] : ['noload']) : [];
+  return [readOnly ? 'ro' : 'rw', ...(fsType === 'xfs' ? ['nouuid'] : []), ...noReplay, ...flags];
 }
 
 export function checkFsSize(volumeId: string, fsType: Filesystem, bytes: number, where: string): void {

@@ -29,6 +29,11 @@ describe('csi-driver/node/filesystem', () => {
     expect(fsMountOptions('xfs', false, ['noatime'])).to.deep.equal(['rw', 'nouuid', 'noatime']);
     expect(fsMountOptions('ext4', true, [])).to.deep.equal(['ro']);
   });
+  it('mounts a read-only snapshot without replaying its log (norecovery for xfs, noload for ext3/4)', () => {
+    expect(fsMountOptions('xfs', true, [], true)).to.deep.equal(['ro', 'nouuid', 'norecovery']);
+    expect(fsMountOptions('ext4', true, ['noatime'], true)).to.deep.equal(['ro', 'noload', 'noatime']);
+    expect(fsMountOptions('ext2', true, [], true)).to.deep.equal(['ro']);
+  });
   it('refuses xfs below 300 MiB with OUT_OF_RANGE and the sizes', () => {
     expectCsiError(() => {
       checkFsSize('v', 'xfs', 100 * 2 ** 20, 'LV /dev/vg/v');
