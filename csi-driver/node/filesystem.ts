@@ -28,12 +28,13 @@ export function volumeFsUuid(volumeId: string): string {
 
 /**
  * mkfs without any force flag: should a signature appear between the probe and mkfs, mkfs.xfs refuses and
- * mkfs.ext4 asks "Proceed anyway?", reads EOF on stdin and stops. ext4's lazy init is kept off so the first writes
- * of a pod are not competing with the background zeroing.
+ * mkfs.ext4 asks "Proceed anyway?", reads EOF on stdin and stops. ext* get no root-reserved blocks (`-m 0`, as
+ * Kubernetes' FormatAndMount, which Open-Local used): the pod's user can fill the capacity it asked for. ext4's
+ * lazy inode-table init stays on, so a large volume is ready in seconds.
  */
 export function mkfsArgv(fsType: Filesystem, device: string, uuid: string): string[] {
   if (fsType === 'xfs') return ['mkfs.xfs', ...mkfsUuidArgs(fsType, uuid), '--', device];
-  return [`mkfs.${fsType}`, '-q', ...mkfsUuidArgs(fsType, uuid), '-E', 'lazy_itable_init=0,lazy_journal_init=0', '--', device];
+  return [`mkfs.${fsType}`, '-q', '-m', '0', ...mkfsUuidArgs(fsType, uuid), '--', device];
 }
 
 /** Online growth to the device's size: resize2fs takes the device, xfs_growfs the mount point. */
@@ -43,10 +44,14 @@ export function growArgv(fsType: Filesystem, device: string, mountPath: string):
 
 /**
  * Mount options of a volume's filesystem: xfs gets nouuid, because a snapshot (and its restore) has its origin's
- * UUID and xfs refuses a second filesystem with a UUID already mounted.
+ * UUID and xfs refuses a second filesystem with a UUID already mounted. A read-only snapshot LV (`-pr`) is a
+ * read-only device holding a filesystem that was mounted when it was cut: xfs and ext3/4 refuse it unless told not to
+ * replay their log (norecovery / noload). lvcreate froze the filesystem while cutting (dm suspend), so everything
+ * was on disk and nothing is lost by not replaying.
  */
-export function fsMountOptions(fsType: Filesystem, readOnly: boolean, flags: readonly string[]): string[] {
-  return [readOnly ? 'ro' : 'rw', ...(fsType === 'xfs' ? ['nouuid'] : []), ...flags];
+export function fsMountOptions(fsType: Filesystem, readOnly: boolean, flags: readonly string[], readOnlySnapshot = false): string[] {
+  const noReplay = readOnlySnapshot ? (fsType === 'xfs' ? ['norecovery'] : fsType === 'ext2' ? [] : ['noload']) : [];
+  return [readOnly ? 'ro' : 'rw', ...(fsType === 'xfs' ? ['nouuid'] : []), ...noReplay, ...flags];
 }
 
 export function checkFsSize(volumeId: string, fsType: Filesystem, bytes: number, where: string): void {

@@ -59,7 +59,7 @@ export async function stage(deps: NodeDeps, volumeId: string, vol: NodeVolume, a
     deps.log.info({ volumeId, device, fsType: access.fsType }, 'formatting an empty device');
     await deps.exec.run(mkfsArgv(access.fsType, device, volumeFsUuid(volumeId)), { timeoutMs: MKFS_TIMEOUT_MS });
   }
-  await deps.mounter.mountFs(device, staging, access.fsType, fsMountOptions(access.fsType, readOnly, access.flags));
+  await deps.mounter.mountFs(device, staging, access.fsType, fsMountOptions(access.fsType, readOnly, access.flags, vol.type === 'LVM' && vol.readOnly));
   deps.log.info({ volumeId, device, staging, fsType: access.fsType, readOnly }, 'staged');
 }
 

@@ -139,6 +139,26 @@ async function filesystemLifecycle(c: CsiTestClient, fs: 'ext4' | 'xfs', vol: st
   return { tgt, written };
 }
 
+/**
+ * Restore from a read-only snapshot (Open-Local's read-only class): the restored volume is the snapshot LV itself,
+ * a read-only LV (-pr, as the volume reconciler cuts it) of a filesystem that is mounted, mounted read-only beside
+ * its origin (xfs: with the origin's UUID, hence nouuid).
+ */
+async function restoreFromSnapshot(c: CsiTestClient, fs: 'ext4' | 'xfs', origin: string, written: string, tag: string, pod: number) {
+  const snap = `snap-${tag}-aaaa-4aaa-8aaa-aaaaaaaaaaaa`;
+  const restored = `local-${tag}-bbbb-4bbb-8bbb-bbbbbbbbbbbb`;
+  await sh('lvm', 'lvcreate', '--snapshot', '-pr', '--name', snap, '--size', '64m', '--yes', `${VG}/${origin}`);
+  const roCtx = lvmCtx({ 'csi.aliyun.com/snapshot-id': snap, 'csi.aliyun.com/readonly': 'true' });
+  await stage(c, restored, mountCap(fs), roCtx);
+  const rtgt = target(pod, restored);
+  await publish(c, restored, rtgt, mountCap(fs), roCtx);
+  const writeRefused = await exec.run(['touch', join(rtgt, 'new')], { timeoutMs: 30_000, okCodes: [0, 1] });
+  check(`snapshot restore (${fs}): the read-only snapshot LV is mounted read-only beside its mounted origin and reads the same bytes`, (await sha(join(rtgt, 'data.bin'))) === written && writeRefused.code === 1, writeRefused.stderr);
+  await c.node('NodeUnpublishVolume', { volume_id: restored, target_path: rtgt });
+  await c.node('NodeUnstageVolume', { volume_id: restored, staging_target_path: staging(restored) });
+  await sh('lvm', 'lvremove', '--yes', `${VG}/${snap}`);
+}
+
 async function main() {
   let c = await startPlugin();
   const info = await c.node<{ node_id: string; accessible_topology: { segments: Record<string, string> }; max_volumes_per_node: string }>('NodeGetInfo');
@@ -150,20 +170,8 @@ async function main() {
   await flush();
   const xfs = await filesystemLifecycle(c, 'xfs', 'local-22222222-2222-4222-8222-222222222222', 320, 640, 2);
   const other = await refusedWith(publish(c, 'local-22222222-2222-4222-8222-222222222222', ext4.tgt, mountCap('xfs'), lvmCtx()));
-  // Restore from a read-only snapshot (Open-Local's read-only class): the restored volume is the snapshot LV itself,
-  // mounted read-only, with its origin's xfs UUID while the origin is mounted (nouuid).
-  const snap = 'snap-aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa';
-  const restored = 'local-bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb';
-  await sh('lvm', 'lvcreate', '--snapshot', '--name', snap, '--size', '64m', '--yes', `${VG}/local-22222222-2222-4222-8222-222222222222`);
-  const roCtx = lvmCtx({ 'csi.aliyun.com/snapshot-id': snap, 'csi.aliyun.com/readonly': 'true' });
-  await stage(c, restored, mountCap('xfs'), roCtx);
-  const rtgt = target(6, restored);
-  await publish(c, restored, rtgt, mountCap('xfs'), roCtx);
-  const writeRefused = await exec.run(['touch', join(rtgt, 'new')], { timeoutMs: 30_000, okCodes: [0, 1] });
-  check('snapshot restore: the snapshot LV is mounted read-only beside its mounted xfs origin and reads the same bytes', (await sha(join(rtgt, 'data.bin'))) === xfs.written && writeRefused.code === 1, writeRefused.stderr);
-  await c.node('NodeUnpublishVolume', { volume_id: restored, target_path: rtgt });
-  await c.node('NodeUnstageVolume', { volume_id: restored, staging_target_path: staging(restored) });
-  await sh('lvm', 'lvremove', '--yes', `${VG}/${snap}`);
+  await restoreFromSnapshot(c, 'xfs', 'local-22222222-2222-4222-8222-222222222222', xfs.written, 'aaaaaaaa', 6);
+  await restoreFromSnapshot(c, 'ext4', 'local-11111111-1111-4111-8111-111111111111', ext4.written, 'eeeeeeee', 10);
   check('another volume published at a target that holds a volume is ALREADY_EXISTS', codeName(other.code) === 'ALREADY_EXISTS' && other.details.includes('is already published with'), other);
   await flush();
 

@@ -15,7 +15,7 @@ describe('csi-driver/node/filesystem', () => {
     expect(mountPointFsUuid('local-1')).to.not.equal(u);
   });
   it('builds mkfs without force flags, with the UUID', () => {
-    expect(mkfsArgv('ext4', '/dev/vg/v', 'U')).to.deep.equal(['mkfs.ext4', '-q', '-U', 'U', '-E', 'lazy_itable_init=0,lazy_journal_init=0', '--', '/dev/vg/v']);
+    expect(mkfsArgv('ext4', '/dev/vg/v', 'U')).to.deep.equal(['mkfs.ext4', '-q', '-m', '0', '-U', 'U', '--', '/dev/vg/v']);
     expect(mkfsArgv('xfs', '/dev/vg/v', 'U')).to.deep.equal(['mkfs.xfs', '-m', 'uuid=U', '--', '/dev/vg/v']);
     for (const fs of ['ext4', 'xfs'] as const) {
       expect(mkfsArgv(fs, '/dev/x', 'U')).to.not.include.members(['-f', '-F']);
@@ -28,6 +28,11 @@ describe('csi-driver/node/filesystem', () => {
   it('mounts xfs with nouuid (a snapshot has its origin\'s UUID)', () => {
     expect(fsMountOptions('xfs', false, ['noatime'])).to.deep.equal(['rw', 'nouuid', 'noatime']);
     expect(fsMountOptions('ext4', true, [])).to.deep.equal(['ro']);
+  });
+  it('mounts a read-only snapshot without replaying its log (norecovery for xfs, noload for ext3/4)', () => {
+    expect(fsMountOptions('xfs', true, [], true)).to.deep.equal(['ro', 'nouuid', 'norecovery']);
+    expect(fsMountOptions('ext4', true, ['noatime'], true)).to.deep.equal(['ro', 'noload', 'noatime']);
+    expect(fsMountOptions('ext2', true, [], true)).to.deep.equal(['ro']);
   });
   it('refuses xfs below 300 MiB with OUT_OF_RANGE and the sizes', () => {
     expectCsiError(() => {
