@@ -8,6 +8,8 @@ import type { LocalVolume } from '../../../../api/generated/types.js';
 import { Informer } from '../../../../lib/informer.js';
 import type { KubeApi } from '../../../../lib/kube-api.js';
 import type { Logger } from '../../../../lib/log.js';
+import type { ServiceHandlers } from '../../../../csi-driver/grpc/server.js';
+import { TOPOLOGY_KEY } from '../../../../csi-driver/volume-context.js';
 
 const EXTENT = 4 * 1024 ** 2;
 export const roundToExtent = (bytes: number): number => Math.ceil(bytes / EXTENT) * EXTENT;
@@ -51,4 +53,17 @@ export async function startPlayNode(kc: KubeConfig, api: KubeApi, nodes: readonl
   await informer.start();
   await informer.synced;
   return play;
+}
+
+/**
+ * The few Node calls csi-sanity's controller specs make while cleaning up (capabilities, unpublish, unstage), answered
+ * as a node plugin with nothing published would: no capability, nothing to undo. No volume is touched.
+ */
+export function playedNodeService(nodeId: string): ServiceHandlers {
+  return {
+    NodeGetCapabilities: () => Promise.resolve({ capabilities: [] }),
+    NodeGetInfo: () => Promise.resolve({ node_id: nodeId, max_volumes_per_node: '0', accessible_topology: { segments: { [TOPOLOGY_KEY]: nodeId } } }),
+    NodeUnpublishVolume: () => Promise.resolve({}),
+    NodeUnstageVolume: () => Promise.resolve({}),
+  };
 }
