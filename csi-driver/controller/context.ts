@@ -6,7 +6,7 @@ import { unavailable } from '../grpc/errors.js';
 import type { InFlight } from '../grpc/in-flight.js';
 import { adoptionOf } from './adopt.js';
 import type { ControllerCluster } from './cluster.js';
-import { describe, failureError } from './failure.js';
+import { BLOCKING_DELETE_REASONS, describe, failureError } from './failure.js';
 import { isReady } from './local-volume.js';
 import { isPossibleId } from './names.js';
 
@@ -64,9 +64,9 @@ export function waitReady(ctx: ControllerContext, id: string, done: (lv: LocalVo
 }
 
 /**
- * Deletes a LocalVolume and waits until it is gone. A Failed status the node writes after the delete (e.g. reason
- * HasSnapshots) rejects with its mapped code; a Failed status from before the delete (a creation that failed) does
- * not count.
+ * Deletes a LocalVolume and waits until it is gone. A Failed status, or a reason such as HasSnapshots, that the node
+ * writes after the delete rejects with its mapped code; a status from before the delete (a creation that failed) does
+ * not count. A failed command (reason CommandFailed) is retried by the node: the wait goes on.
  */
 export async function deleteAndWait(ctx: ControllerContext, lv: LocalVolume): Promise<void> {
   const id = lv.metadata?.name ?? '';
@@ -78,7 +78,8 @@ export async function deleteAndWait(ctx: ControllerContext, lv: LocalVolume): Pr
     (current) => {
       if (!current) return true;
       last = current;
-      if (current.status?.phase === 'Failed' && JSON.stringify(current.status) !== before) throw failureError(current);
+      const blocked = current.status?.phase === 'Failed' || BLOCKING_DELETE_REASONS.has(current.status?.reason ?? '');
+      if (blocked && JSON.stringify(current.status) !== before) throw failureError(current);
       return undefined;
     },
     ctx.timeoutMs,

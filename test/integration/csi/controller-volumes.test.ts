@@ -88,15 +88,31 @@ describe('CSI controller service with the real API server', function () {
   });
 
   it("maps a node's Failed status to the CSI code and removes the request so a retry can go elsewhere", async () => {
-    h.node.fail = (v) => (v.metadata?.name === 'local-node-full' ? { reason: 'InsufficientSpace', message: 'volume group "pool" has 1Gi free, 10Gi needed' } : undefined);
+    h.node.fail = (v) => (v.metadata?.name === 'local-node-full' ? { reason: 'InsufficientCapacity', message: 'VG pool on node node-b has 1Gi free, 10Gi needed' } : undefined);
     try {
       const r = await refusedWith(create('local-node-full', { accessibility_requirements: on('node-b') }));
       expect(r.code).to.equal(status.RESOURCE_EXHAUSTED);
-      expect(r.details).to.equal(`volume "local-node-full" on node "node-b" (volume group "pool", ${10 * Gi} bytes asked) failed: volume group "pool" has 1Gi free, 10Gi needed (reason InsufficientSpace)`);
+      expect(r.details).to.equal(`volume "local-node-full" on node "node-b" (volume group "pool", ${10 * Gi} bytes asked) failed: VG pool on node node-b has 1Gi free, 10Gi needed (reason InsufficientCapacity)`);
       await waitFor('the failed LocalVolume to be removed', async () => (await lv('local-node-full')) === undefined, { timeoutMs: 60_000 });
     } finally {
       h.node.fail = () => undefined;
     }
+  });
+
+  it('answers FAILED_PRECONDITION when the node refuses a deletion (an LVM snapshot open-local does not know of), and deletes once it is resolved', async () => {
+    await create('local-held', { accessibility_requirements: on('node-b') });
+    h.node.blockDelete = (v) => (v.metadata?.name === 'local-held' ? { reason: 'HasSnapshots', message: 'LV pool/local-held on node node-b has snapshots (backup-1); delete them first' } : undefined);
+    try {
+      const r = await refusedWith(h.csi.controller('DeleteVolume', { volume_id: 'local-held' }));
+      expect(status[r.code]).to.equal('FAILED_PRECONDITION');
+      expect(r.details).to.include('has snapshots (backup-1); delete them first (reason HasSnapshots)');
+    } finally {
+      h.node.blockDelete = () => undefined;
+    }
+    // The node acts again on its next pass (played here by touching the object).
+    await h.api.mergePatch({ apiVersion: 'csi.aliyun.com/v1alpha1', kind: 'LocalVolume', metadata: { name: 'local-held' } }, { metadata: { annotations: { resolved: 'true' } } });
+    await h.csi.controller('DeleteVolume', { volume_id: 'local-held' });
+    expect(await lv('local-held')).to.equal(undefined);
   });
 
   it('gives Device volumes the smallest free disk of the media type, and a block capability', async () => {

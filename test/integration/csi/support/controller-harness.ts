@@ -1,6 +1,6 @@
-// The CSI controller service as the controller Deployment runs it (its handlers behind serveCsi on a unix socket)
+// The CSI controller service as the controller Deployment runs it (Identity and Controller behind serveCsi on a unix socket)
 // against a real API server with the open-local CRDs, a few nodes' NodeLocalStorage, and a played node
-// (play-node.ts) for the nodes that should answer. Tests call it with the real proto over gRPC.
+// (play-node.ts) for the nodes that should answer, whose Node service answers csi-sanity's clean-up calls. Tests call it with the real proto over gRPC.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,9 @@ import { crdManifests } from '../../../../api/generated/crds.js';
 import type { LocalVolume } from '../../../../api/generated/types.js';
 import { startController, type ControllerService } from '../../../../csi-driver/controller/service.js';
 import { serveCsi, type CsiServer } from '../../../../csi-driver/grpc/server.js';
+import { identityService } from '../../../../csi-driver/identity.js';
+import { CSI_DRIVER_NAME } from '../../../../api/group.js';
+import { version } from '../../../../lib/version.js';
 import { KubeApi } from '../../../../lib/kube-api.js';
 import { createLogger } from '../../../../lib/log.js';
 import { startControlPlane, type ControlPlane } from '../../../env/control-plane.js';
@@ -15,7 +18,7 @@ import { waitFor } from '../../../env/net.js';
 import { nls, storageClass, type NlsOptions } from '../../../unit/extender/objects.js';
 import { installCrds, rawApi } from '../../support/raw-api.js';
 import { csiClient, type CsiTestClient } from './csi-client.js';
-import { startPlayNode, type PlayNode } from './play-node.js';
+import { playedNodeService, startPlayNode, type PlayNode } from './play-node.js';
 
 export const NS = 'csi-controller-it';
 export const SC = 'open-local-lvm';
@@ -26,6 +29,8 @@ export interface ControllerHarness {
   readonly csi: CsiTestClient;
   readonly node: PlayNode;
   readonly service: ControllerService;
+  /** The CSI socket (csi-sanity's endpoint). */
+  readonly socketPath: string;
   localVolumes(): Promise<LocalVolume[]>;
   stop(): Promise<void>;
 }
@@ -56,7 +61,7 @@ export async function startControllerHarness(options: HarnessOptions): Promise<C
   const service = startController({ kc, api, log, operationTimeoutMs: options.operationTimeoutMs });
   let server: CsiServer | undefined;
   try {
-    server = await serveCsi({ endpoint: `unix://${join(dir, 'csi.sock')}`, services: { Controller: service.handlers }, log });
+    server = await serveCsi({ endpoint: `unix://${join(dir, 'csi.sock')}`, services: { Identity: identityService({ driverName: CSI_DRIVER_NAME, version, controller: true, ready: () => service.notReady() === undefined }), Controller: service.handlers, Node: playedNodeService(options.answering[0] ?? '') }, log });
     await waitFor('the controller caches to sync', () => Promise.resolve(service.notReady() === undefined), { timeoutMs: 60_000 }).catch((err: unknown) => {
       throw new Error(`${String(err)}: ${service.notReady() ?? ''}`, { cause: err });
     });
@@ -75,6 +80,7 @@ export async function startControllerHarness(options: HarnessOptions): Promise<C
     csi,
     node,
     service,
+    socketPath: running.socketPath,
     localVolumes: async () => (await api.list<LocalVolume>('csi.aliyun.com/v1alpha1', 'LocalVolume')).items,
     stop: async () => {
       csi.close();
