@@ -6,36 +6,36 @@ import { status } from '@grpc/grpc-js';
 import type { LocalVolume } from '../../api/generated/types.js';
 import type { VolumeCondition } from '../grpc/messages.js';
 import { CsiError } from '../grpc/errors.js';
+import { REASON } from '../node/volumes/reasons.js';
 
 /**
- * Reasons the node reconciler writes (csi-driver/node/volumes/plan.ts), and the code each means for the CO:
- * RESOURCE_EXHAUSTED makes the provisioner choose another node, FAILED_PRECONDITION says a person must look.
+ * The node reconciler's reasons (csi-driver/node/volumes/reasons.ts, the one vocabulary), and the code each means for
+ * the CO: RESOURCE_EXHAUSTED makes the provisioner choose another node, FAILED_PRECONDITION says a person must look.
+ * CommandFailed and Copying are not here: the node retries them, so the call keeps waiting until its deadline.
  */
 export const FAILURE_CODES: Readonly<Record<string, status>> = {
   /** The VG has too little free space (another volume took it first). */
-  InsufficientCapacity: status.RESOURCE_EXHAUSTED,
+  [REASON.insufficientSpace]: status.RESOURCE_EXHAUSTED,
   /** The VG or the device is not on the node (any more). */
-  VGNotFound: status.RESOURCE_EXHAUSTED,
-  DeviceNotFound: status.RESOURCE_EXHAUSTED,
+  [REASON.volumeGroupNotFound]: status.RESOURCE_EXHAUSTED,
+  [REASON.deviceNotFound]: status.RESOURCE_EXHAUSTED,
   /** A restore's snapshot or a clone's or snapshot's source LV is gone; an LV to adopt does not exist. */
-  SourceNotFound: status.NOT_FOUND,
-  NotFound: status.NOT_FOUND,
+  [REASON.sourceNotFound]: status.NOT_FOUND,
+  [REASON.notFound]: status.NOT_FOUND,
   /** The LV still has snapshots: delete those first (written on deletion, with the phase unchanged). */
-  HasSnapshots: status.FAILED_PRECONDITION,
+  [REASON.hasSnapshots]: status.FAILED_PRECONDITION,
   /** What the volume would touch is not open-local's, or not the one recorded: never used, never removed. */
-  VGNotOwned: status.FAILED_PRECONDITION,
-  NameTaken: status.FAILED_PRECONDITION,
-  LVReplaced: status.FAILED_PRECONDITION,
-  LVMissing: status.FAILED_PRECONDITION,
-  DeviceChanged: status.FAILED_PRECONDITION,
+  [REASON.notOwned]: status.FAILED_PRECONDITION,
+  [REASON.identityMismatch]: status.FAILED_PRECONDITION,
+  [REASON.lvMissing]: status.FAILED_PRECONDITION,
   /** A read-only snapshot overflowed its copy-on-write space: its data is lost. */
-  SnapshotInvalid: status.FAILED_PRECONDITION,
+  [REASON.snapshotInvalid]: status.FAILED_PRECONDITION,
   /** The spec cannot be carried out as written (a clone smaller than its source, ...). */
-  InvalidSpec: status.INVALID_ARGUMENT,
+  [REASON.invalidSpec]: status.INVALID_ARGUMENT,
 };
 
 /** Reasons a node writes without phase Failed that still end a deletion: the volume stays until they are resolved. */
-export const BLOCKING_DELETE_REASONS: ReadonlySet<string> = new Set(['HasSnapshots']);
+export const BLOCKING_DELETE_REASONS: ReadonlySet<string> = new Set([REASON.hasSnapshots]);
 
 /** Where a LocalVolume is, for messages: `volume "x" on node "n" (volume group "vg", 10Gi asked)`. */
 export function describe(lv: LocalVolume): string {

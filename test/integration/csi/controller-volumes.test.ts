@@ -88,11 +88,11 @@ describe('CSI controller service with the real API server', function () {
   });
 
   it("maps a node's Failed status to the CSI code and removes the request so a retry can go elsewhere", async () => {
-    h.node.fail = (v) => (v.metadata?.name === 'local-node-full' ? { reason: 'InsufficientCapacity', message: 'VG pool on node node-b has 1Gi free, 10Gi needed' } : undefined);
+    h.node.fail = (v) => (v.metadata?.name === 'local-node-full' ? { reason: 'InsufficientSpace', message: 'VG pool on node node-b has 1Gi free, 10Gi needed' } : undefined);
     try {
       const r = await refusedWith(create('local-node-full', { accessibility_requirements: on('node-b') }));
       expect(r.code).to.equal(status.RESOURCE_EXHAUSTED);
-      expect(r.details).to.equal(`volume "local-node-full" on node "node-b" (volume group "pool", ${10 * Gi} bytes asked) failed: VG pool on node node-b has 1Gi free, 10Gi needed (reason InsufficientCapacity)`);
+      expect(r.details).to.equal(`volume "local-node-full" on node "node-b" (volume group "pool", ${10 * Gi} bytes asked) failed: VG pool on node node-b has 1Gi free, 10Gi needed (reason InsufficientSpace)`);
       await waitFor('the failed LocalVolume to be removed', async () => (await lv('local-node-full')) === undefined, { timeoutMs: 60_000 });
     } finally {
       h.node.fail = () => undefined;

@@ -98,20 +98,20 @@ describe('csi-driver/controller answers', () => {
 
   describe("a node's failure", () => {
     const failed = (reason: string): LocalVolume => ({ ...lvm, status: { phase: 'Failed', reason, message: 'volume group "pool" has 2Gi free, 10Gi needed' } });
-    // The node reconciler's reasons (csi-driver/node/volumes/plan.ts).
+    // The node reconciler's reasons (csi-driver/node/volumes/reasons.ts), spelled out: a rename on either side fails here.
     const table: [string, keyof typeof status][] = [
-      ['InsufficientCapacity', 'RESOURCE_EXHAUSTED'],
-      ['VGNotFound', 'RESOURCE_EXHAUSTED'],
+      ['InsufficientSpace', 'RESOURCE_EXHAUSTED'],
+      ['VolumeGroupNotFound', 'RESOURCE_EXHAUSTED'],
       ['DeviceNotFound', 'RESOURCE_EXHAUSTED'],
       ['SourceNotFound', 'NOT_FOUND'],
       ['NotFound', 'NOT_FOUND'],
       ['HasSnapshots', 'FAILED_PRECONDITION'],
-      ['VGNotOwned', 'FAILED_PRECONDITION'],
-      ['NameTaken', 'FAILED_PRECONDITION'],
-      ['LVReplaced', 'FAILED_PRECONDITION'],
-      ['DeviceChanged', 'FAILED_PRECONDITION'],
+      ['NotOwned', 'FAILED_PRECONDITION'],
+      ['IdentityMismatch', 'FAILED_PRECONDITION'],
+      ['LVMissing', 'FAILED_PRECONDITION'],
       ['SnapshotInvalid', 'FAILED_PRECONDITION'],
       ['InvalidSpec', 'INVALID_ARGUMENT'],
+      ['CommandFailed', 'INTERNAL'],
       ['SomethingNew', 'INTERNAL'],
     ];
     for (const [reason, code] of table) {
@@ -123,7 +123,7 @@ describe('csi-driver/controller answers', () => {
       });
     }
     it('reports the condition: abnormal when Failed or being deleted', () => {
-      expect(volumeCondition(failed('LVReplaced'))).to.deep.equal({ abnormal: true, message: 'LVReplaced: volume group "pool" has 2Gi free, 10Gi needed' });
+      expect(volumeCondition(failed('NotOwned'))).to.deep.equal({ abnormal: true, message: 'NotOwned: volume group "pool" has 2Gi free, 10Gi needed' });
       expect(volumeCondition(lvm)).to.deep.equal({ abnormal: false, message: 'volume is healthy' });
       expect(volumeCondition({ ...lvm, metadata: { ...lvm.metadata, deletionTimestamp: '2026-11-29T10:00:00Z' } }).abnormal).to.equal(true);
     });
