@@ -20,14 +20,11 @@ const NODE = 'sanity-node';
 const SA = { namespace: 'open-local', name: 'csi-sanity' };
 const MIB = 1024 * 1024;
 
-/** Specs csi-sanity skips on its own because we do not advertise the capability, each with why. */
+/** Specs csi-sanity does not run against this driver, matched by csi-sanity's own skip message, each with why. */
 const EXPECTED_SKIPS: readonly [RegExp, string][] = [
-  [/ControllerPublishVolume|ControllerUnpublishVolume|PUBLISH_UNPUBLISH/i, 'local volumes need no attach step (CSIDriver attachRequired: false)'],
-  [/ModifyVolume|MODIFY_VOLUME/i, 'VolumeAttributesClass changes are not offered (no mutable parameters)'],
-  [/GetSnapshot|GET_SNAPSHOT/i, 'GetSnapshot is alpha in CSI 1.12; ListSnapshots by ID serves the sidecar'],
-  [/VolumeGroupSnapshot|GroupController/i, 'group snapshots are not offered'],
-  [/SnapshotMetadata/i, 'changed-block tracking is not offered'],
-  [/attach limit|maximum-attach|MaxVolumesPerNode/i, 'csi-sanity needs --csi.testnodevolumeattachlimit and real attachments to test the limit'],
+  [/ — skipped - Controller Publish, UnpublishVolume not supported$/, 'local volumes need no attach step (CSIDriver attachRequired: false), so PUBLISH_UNPUBLISH_VOLUME is not advertised'],
+  [/ — skipped - Modify volume not supported$/i, 'VolumeAttributesClass changes (MODIFY_VOLUME) are not offered: Open-Local has no mutable parameters'],
+  [/ListVolumes pagination should detect volumes added between pages.* — pending$/, 'marked pending in csi-sanity v5.4.0 itself: it runs for no driver'],
 ];
 
 describe('csi-sanity against open-local csi on real LVM (UML)', function () {
@@ -99,8 +96,11 @@ describe('csi-sanity against open-local csi on real LVM (UML)', function () {
   after(async function () {
     const g = guest;
     if (g) {
-      const result = await g.stop().catch((e: unknown) => e);
-      if (this.currentTest?.state === 'failed' || !report) console.log(`--- csi log (tail) ---\n${(await g.log()).split('\n').slice(-60).join('\n')}\n${String(result)}`);
+      const result = await g.stop().catch((e: unknown) => (e instanceof Error ? e.message : String(e)));
+      if (this.currentTest?.state === 'failed' || !report) {
+        const rc = typeof result === 'string' ? result : `driver exit ${result.nodeRc}`;
+        console.log(`--- csi log (tail) ---\n${(await g.log()).split('\n').slice(-60).join('\n')}\n${rc}`);
+      }
       await g.dispose();
     }
     await netns?.destroy();
