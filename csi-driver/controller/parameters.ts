@@ -25,6 +25,17 @@ const KNOWN = new Set<string>([PARAM.volumeType, PARAM.vgName, PARAM.mediaType, 
 const VG_NAME = /^[A-Za-z0-9_+.][A-Za-z0-9_+.-]{0,127}$/;
 const MEDIA_TYPES = ['ssd', 'hdd'];
 
+/** Keys under this prefix belong to the sidecars (fstype, secret references): CreateVolume never sees them. */
+const SIDECAR_PREFIX = 'csi.storage.k8s.io/';
+
+/**
+ * GetCapacity's parameters minus the sidecars' keys: external-provisioner's capacity tracking sends the StorageClass
+ * parameters as they are (with `csi.storage.k8s.io/fstype`), while CreateVolume gets them stripped.
+ */
+export function withoutSidecarKeys(params: StringMap): StringMap {
+  return Object.fromEntries(Object.entries(params).filter(([k]) => !k.startsWith(SIDECAR_PREFIX) || KNOWN.has(k)));
+}
+
 /** The parameters, or INVALID_ARGUMENT listing every problem. */
 export function parseVolumeParameters(params: StringMap): VolumeParameters {
   const problems: string[] = [];

@@ -19,7 +19,7 @@ import { volumeCondition } from './failure.js';
 import { idOf, isSnapshot, volumeOf } from './local-volume.js';
 import { isPossibleId } from './names.js';
 import { page } from './pagination.js';
-import { parseVolumeParameters } from './parameters.js';
+import { parseVolumeParameters, withoutSidecarKeys } from './parameters.js';
 import { nodeRequirement } from './topology.js';
 
 export const CONTROLLER_CAPABILITIES: ControllerGetCapabilitiesResponse = {
@@ -71,7 +71,7 @@ function adoptionFromPv(ctx: ControllerContext, id: string) {
 }
 
 export function getCapacity(ctx: ControllerContext, req: GetCapacityRequest): Promise<GetCapacityResponse> {
-  const params = parseVolumeParameters(req.parameters);
+  const params = parseVolumeParameters(withoutSidecarKeys(req.parameters));
   const node = req.accessible_topology ? [...(nodeRequirement({ requisite: [req.accessible_topology], preferred: [] })?.allowed ?? [])][0] : undefined;
   requireSynced(ctx);
   // Capabilities this kind cannot serve leave no room for such a volume.

@@ -5,7 +5,7 @@ import { capabilityProblems } from '../../../../csi-driver/controller/capabiliti
 import { DEFAULT_VOLUME_BYTES, sizeFits, wantedSize } from '../../../../csi-driver/controller/capacity-range.js';
 import { validateCreateVolume } from '../../../../csi-driver/controller/create-request.js';
 import { idForName, isPossibleId } from '../../../../csi-driver/controller/names.js';
-import { parseVolumeParameters } from '../../../../csi-driver/controller/parameters.js';
+import { parseVolumeParameters, withoutSidecarKeys } from '../../../../csi-driver/controller/parameters.js';
 import { parseSnapshotParameters } from '../../../../csi-driver/controller/snapshot-parameters.js';
 import { nodeRequirement } from '../../../../csi-driver/controller/topology.js';
 import { blockCap, createVolumeRequest, GiB, mountCap } from './requests.js';
@@ -103,6 +103,10 @@ describe('csi-driver/controller request validation', () => {
       const { code, message } = refusal(() => parseVolumeParameters({ vgname: 'x', volumeType: 'Device', lvmType: 'raid', iops: '-3', bps: 'fast', spdk: 'true' }));
       expect(code).to.equal('INVALID_ARGUMENT');
       for (const part of ['unknown parameter "vgname"', 'volumeType Device needs the parameter mediaType', 'lvmType "raid"', 'iops "-3"', 'bps: "fast" is not a quantity', 'spdk=true']) expect(message).to.include(part);
+    });
+    it("drops the sidecars' keys from GetCapacity's raw StorageClass parameters, keeping the provisioner's PVC names", () => {
+      expect(withoutSidecarKeys({ volumeType: 'LVM', 'csi.storage.k8s.io/fstype': 'xfs', 'csi.storage.k8s.io/provisioner-secret-name': 's', 'csi.storage.k8s.io/pvc/name': 'data' })).to.deep.equal({ volumeType: 'LVM', 'csi.storage.k8s.io/pvc/name': 'data' });
+      expect(refusal(() => parseVolumeParameters({ 'csi.storage.k8s.io/fstype': 'xfs' })).message).to.include('unknown parameter "csi.storage.k8s.io/fstype"');
     });
     it('refuses a volume group name that is a path', () => {
       expect(refusal(() => parseVolumeParameters({ vgName: '../dev/sda' })).message).to.include('vgName "../dev/sda" is not a volume group name');
