@@ -8,16 +8,12 @@ import { version } from '../lib/version.js';
 
 type Command = (argv: readonly string[]) => void | Promise<void>;
 
-const notYet = (name: string, issue: string): Command => () => {
-  throw new CliError(`open-local ${name}: not implemented yet (tracked by the ${issue} issue)`, 3);
-};
-
 const commands: Readonly<Record<string, { readonly summary: string; readonly run: Command }>> = {
   operator: { summary: 'reconcile OpenLocalCluster into a running stack', run: async (argv) => (await import('../operator/run.js')).runOperator(argv) },
   controller: { summary: 'NLS controller: one NodeLocalStorage per node', run: async (argv) => (await import('../operator/nls-controller/run.js')).runController(argv) },
   agent: { summary: 'node agent: discover storage, write NodeLocalStorage status', run: async (argv) => (await import('../node-agent/cli.js')).runAgent(argv) },
   'prepare-vg': { summary: "prepare this node's volume groups (the operator's Job)", run: async (argv) => (await import('../node-agent/prepare-vg/cli.js')).runPrepareVg(argv) },
-  csi: { summary: 'CSI driver (controller or node mode)', run: notYet('csi', 'CSI driver') },
+  csi: { summary: 'CSI driver local.csi.aliyun.com (controller, node or both)', run: async (argv) => (await import('../csi-driver/cli.js')).runCsi(argv) },
   extender: { summary: 'kube-scheduler extender: place pods where their local volumes fit', run: async (argv) => (await import('../extender/cli.js')).runExtender(argv) },
   synth: { summary: 'print the install manifest or the operands of an OpenLocalCluster', run: async (argv) => { (await import('../synth/cli.js')).runSynth(argv); } },
   bundle: { summary: 'write the OLM bundle (manifests/, metadata/, bundle.Dockerfile) into a folder', run: async (argv) => { (await import('../olm-bundle/cli.js')).runBundle(argv); } },
