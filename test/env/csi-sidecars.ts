@@ -33,10 +33,11 @@ export interface HostFlags {
   readonly httpEndpoint?: string;
 }
 
-/** The pod whose name and namespace the rendered fieldRef env vars (POD_NAME, ...) resolve to. */
+/** The pod whose name, namespace (and node) the rendered fieldRef env vars (POD_NAME, NODE_NAME, ...) resolve to. */
 export interface PodRef {
   readonly name: string;
   readonly namespace: string;
+  readonly nodeName?: string;
 }
 
 export interface SidecarCommand {
@@ -75,6 +76,7 @@ export function hostEnv(rendered: readonly V1EnvVar[] | undefined, container: st
     if (e.value !== undefined) out[e.name] = e.value;
     else if (field === 'metadata.name') out[e.name] = pod.name;
     else if (field === 'metadata.namespace') out[e.name] = pod.namespace;
+    else if (field === 'spec.nodeName' && pod.nodeName !== undefined) out[e.name] = pod.nodeName;
     else throw new Error(`container ${container}: env ${e.name} has a source a host process cannot resolve: ${JSON.stringify(e.valueFrom)}`);
   }
   return out;
@@ -146,6 +148,36 @@ export function controllerPluginCommand(
       `--kubeconfig=${opts.kubeconfig}`,
     ],
     env: hostEnv(plugin.env, PLUGIN, opts.pod),
+  };
+}
+
+/** `$(VAR)` references in rendered args expanded from the container's env, as the kubelet does. */
+function expandEnvRefs(arg: string, env: Readonly<Record<string, string>>): string {
+  return arg.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (ref, name: string) => env[name] ?? ref);
+}
+
+/**
+ * `open-local csi` as the rendered node DaemonSet's csi-plugin container runs it on `pod.nodeName`: `$(NODE_NAME)`
+ * expanded, the endpoint at `socket`, a kubeconfig, and `extra` flags (e.g. --host-exec=direct where there is no
+ * host namespace to enter). The argv after the CLI entry point, and its environment.
+ */
+export function nodePluginCommand(
+  objects: readonly KubeObject[],
+  opts: { readonly socket: string; readonly kubeconfig: string; readonly pod: PodRef; readonly extra?: readonly string[] },
+): { args: string[]; env: Record<string, string> } {
+  const ds = objects.find((o) => o.kind === 'DaemonSet' && o.metadata.name === names.node) as { spec?: V1Deployment['spec'] } | undefined;
+  const plugin = ds?.spec?.template.spec?.containers.find((c) => c.name === PLUGIN);
+  if (!plugin) throw new Error(`the rendered stack has no DaemonSet ${names.node} with a ${PLUGIN} container`);
+  const env = hostEnv(plugin.env, PLUGIN, opts.pod);
+  const replaced = new Set(['--endpoint', '--kubeconfig', ...(opts.extra ?? []).map(flagName)]);
+  return {
+    args: [
+      ...(plugin.args ?? []).filter((a) => !replaced.has(flagName(a))).map((a) => expandEnvRefs(a, env)),
+      `--endpoint=unix://${opts.socket}`,
+      `--kubeconfig=${opts.kubeconfig}`,
+      ...(opts.extra ?? []),
+    ],
+    env,
   };
 }
 

@@ -2,7 +2,7 @@
 // that it changes nothing else), so an integration test of the sidecars is a test of the rendered product.
 import { expect } from 'chai';
 import { renderStack } from '../../../synth/render.js';
-import { controllerPluginCommand, hostArgs, hostEnv, sidecarCommands } from '../../env/csi-sidecars.js';
+import { controllerPluginCommand, hostArgs, hostEnv, nodePluginCommand, sidecarCommands } from '../../env/csi-sidecars.js';
 import { loadExample, withField } from '../../fixtures/examples.js';
 
 const POD = { name: 'csi-controller-abc', namespace: 'open-local' };
@@ -85,6 +85,20 @@ describe('CSI sidecars on the host', () => {
       expect(cmd.args).to.include.members(['csi', '--mode=controller', '--endpoint=unix:///tmp/x/csi.sock', '--kubeconfig=/tmp/x/kubeconfig']);
       expect(cmd.args.filter((a) => a.startsWith('--endpoint'))).to.have.length(1);
       expect(cmd.env['POD_NAME']).to.equal(POD.name);
+    });
+  });
+
+  describe('nodePluginCommand', () => {
+    it("runs the rendered node plugin args on the pod's node, with the endpoint, kubeconfig and extra flags", () => {
+      const cmd = nodePluginCommand(renderStack(loadExample('minimal.yaml')), {
+        socket: '/tmp/x/node.sock',
+        kubeconfig: '/tmp/x/node.kubeconfig',
+        pod: { ...POD, nodeName: 'node-1' },
+        extra: ['--host-exec=direct'],
+      });
+      expect(cmd.args).to.include.members(['csi', '--mode=node', '--node-id=node-1', '--endpoint=unix:///tmp/x/node.sock', '--host-exec=direct']);
+      expect(cmd.args.filter((a) => a.startsWith('--endpoint'))).to.have.length(1);
+      expect(cmd.env['NODE_NAME']).to.equal('node-1');
     });
   });
 });
