@@ -20,6 +20,8 @@ export const OWNED_KINDS: Readonly<Record<string, string>> = {
   ClusterRoleBinding: 'rbac.authorization.k8s.io/v1',
   RoleBinding: 'rbac.authorization.k8s.io/v1',
   CSIDriver: 'storage.k8s.io/v1',
+  ValidatingAdmissionPolicy: 'admissionregistration.k8s.io/v1',
+  ValidatingAdmissionPolicyBinding: 'admissionregistration.k8s.io/v1',
   StorageClass: 'storage.k8s.io/v1',
   VolumeSnapshotClass: 'snapshot.storage.k8s.io/v1',
   NodeLocalStorageInitConfig: API_GROUP_VERSION,

@@ -12,6 +12,8 @@ export const names = {
   node: 'open-local-node',
   prepareVg: 'open-local-prepare-vg',
   operator: 'open-local-operator',
+  /** The ValidatingAdmissionPolicy (and its binding) that keeps each node plugin to its own node's LocalVolumes. */
+  nodeAuthz: 'open-local-node-localvolumes',
 } as const;
 export type ComponentName = (typeof names)[keyof typeof names];
 

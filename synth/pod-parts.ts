@@ -59,17 +59,19 @@ export function healthProbes(port: string): Pick<k8s.Container, 'livenessProbe' 
   };
 }
 
-/** The CSI plugin's liveness: the livenessprobe sidecar answers on port `healthz` by calling the plugin's Probe. */
-export const csiPluginLivenessProbe: k8s.Probe = {
-  httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('healthz') },
-  initialDelaySeconds: 10,
-  periodSeconds: 20,
-  timeoutSeconds: 5,
-  failureThreshold: 3,
-};
-
 /** Every open-local daemon serves /healthz, /readyz and /metrics on this port. */
 export const HTTP_PORT = 8080;
+
+/** The CSI plugin's HTTP port: the node pod also runs the agent on HTTP_PORT, and a pod has one port space. */
+export const CSI_HTTP_PORT = 8081;
+
+/** The CSI plugin's own socket inside its pods; the sidecars share the directory. */
+export const CSI_SOCKET_DIR = '/csi';
+export const CSI_SOCKET = `${CSI_SOCKET_DIR}/csi.sock`;
+export const CSI_ENDPOINT = `unix://${CSI_SOCKET}`;
+
+/** The livenessprobe sidecar's port: it calls the plugin's Probe over the socket, for whoever watches CSI health. */
+export const CSI_LIVENESS_PORT = 9808;
 
 /** CSI sidecar flags for leader election in the operand namespace (the component Role grants leases there). */
 export function sidecarLeaderElection(namespace: string): string[] {

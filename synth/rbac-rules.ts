@@ -60,15 +60,16 @@ const csiController: ComponentRules = {
     r([''], ['persistentvolumes'], ['get', 'list', 'watch', 'create', 'patch', 'delete'], 'csi-provisioner creates and deletes the PVs of provisioned volumes'),
     r([''], ['persistentvolumeclaims'], ['get', 'list', 'watch', 'update'], 'csi-provisioner and csi-resizer track and annotate claims'),
     r([''], ['persistentvolumeclaims/status'], ['patch'], 'csi-resizer reports the new size'),
-    r([''], ['pods', 'nodes'], READ, 'the selected node of a WaitForFirstConsumer claim and its topology'),
+    r([''], ['pods', 'nodes'], READ, 'the selected node of a WaitForFirstConsumer claim and its topology; the plugin places Immediate volumes among nodes'),
     r([''], ['events'], ['list', 'watch', 'create', 'update', 'patch'], 'the sidecars record Events on claims and snapshots'),
     r(['storage.k8s.io'], ['storageclasses', 'csinodes', 'volumeattributesclasses'], READ, 'csi-provisioner reads class parameters and node topology'),
     r(['snapshot.storage.k8s.io'], ['volumesnapshots'], ['get', 'list', 'watch', 'update'], 'csi-snapshotter tracks snapshots'),
     r(['snapshot.storage.k8s.io'], ['volumesnapshotclasses'], READ, 'csi-snapshotter reads snapshot class parameters'),
     r(['snapshot.storage.k8s.io'], ['volumesnapshotcontents'], ['get', 'list', 'watch', 'update', 'patch'], 'csi-snapshotter binds snapshot contents'),
     r(['snapshot.storage.k8s.io'], ['volumesnapshotcontents/status'], ['update', 'patch'], 'csi-snapshotter reports snapshot readiness'),
-    r([API_GROUP], ['nodelocalstorages'], READ, 'capacity for GetCapacity and placement'),
-    r([API_GROUP], ['localvolumes'], [...READ, ...WRITE], 'records each wanted volume for the node plugin (no open port to the nodes)'),
+    r([API_GROUP], ['nodelocalstorages'], READ, 'the plugin\'s GetCapacity and placement: free space per node and VG'),
+    r([API_GROUP], ['localvolumes'], [...READ, 'create', 'delete'], 'the plugin records each wanted volume and snapshot for its node plugin (no open port to the nodes) and answers from its status'),
+    r([API_GROUP], ['localvolumes'], ['update', 'patch'], 'the plugin raises spec.size for ControllerExpandVolume; never status, which only the node plugin writes'),
   ],
   namespaced: [
     leases,
@@ -93,16 +94,20 @@ const snapshotController: ComponentRules = {
   namespaced: [leases],
 };
 
-/** Node pods: the agent writes its NodeLocalStorage status, the CSI node plugin reconciles LocalVolumes. */
+/**
+ * Node pods: the agent and the CSI node plugin share the node ServiceAccount. RBAC cannot tell one node's plugin
+ * from another's, so LocalVolume writes are further limited on the API server to the caller's own node
+ * (synth/stack/node-authz.ts).
+ */
 const node: ComponentRules = {
   cluster: [
-    r([''], ['nodes'], ['get'], 'its own Node (labels, topology)'),
-    r([''], ['pods', 'persistentvolumes'], READ, 'inline ephemeral volumes and the PV behind each publish'),
-    r([API_GROUP], ['nodelocalstorages'], READ, 'its node\'s storage config'),
-    r([API_GROUP], ['nodelocalstorages/status'], ['get', 'update', 'patch'], 'reports discovered disks and VGs'),
-    r([API_GROUP], ['localvolumes'], [...READ, 'update', 'patch'], 'reconciles the volumes of its node (finalizers)'),
-    r([API_GROUP], ['localvolumes/status'], ['get', 'update', 'patch'], 'reports each volume\'s state'),
-    r(['snapshot.storage.k8s.io'], ['volumesnapshotcontents', 'volumesnapshotclasses'], READ, 'restores from snapshots'),
+    r([''], ['nodes'], ['get'], 'agent and CSI node plugin: their own Node (labels, topology)'),
+    r([''], ['persistentvolumes'], READ, 'CSI node plugin: the PV behind a volume (attributes of volumes Open-Local v0.7 provisioned)'),
+    r([API_GROUP], ['localvolumes'], [...READ, 'update', 'patch'], 'CSI node plugin: reconciles its node\'s volumes (field-selected by spec.nodeName) and removes their finalizer; admission refuses other nodes\' volumes'),
+    r([API_GROUP], ['localvolumes/status'], ['update', 'patch'], 'CSI node plugin: reports each volume\'s state (phase, device, size, identity); admission refuses other nodes\' volumes'),
+    r([API_GROUP], ['nodelocalstorages'], READ, 'agent: its node\'s storage config'),
+    r([API_GROUP], ['nodelocalstorages/status'], ['get', 'update', 'patch'], 'agent: reports discovered disks and VGs'),
+    r(['snapshot.storage.k8s.io'], ['volumesnapshotcontents', 'volumesnapshotclasses'], READ, 'agent: expansion threshold and size of each snapshot LV, from its VolumeSnapshotClass'),
     events,
   ],
   namespaced: [],
@@ -171,6 +176,8 @@ export const operatorRules: ComponentRules = {
     r([''], ['events'], ['create', 'patch'], 'Events on the cluster-scoped OpenLocalCluster (recorded in namespace default, as client-go does)'),
     r(['storage.k8s.io'], ['csidrivers', 'storageclasses'], [...READ, ...WRITE], 'CSIDriver and StorageClasses cannot ship in an OLM bundle; the operator creates them at run time'),
     r(['snapshot.storage.k8s.io'], ['volumesnapshotclasses'], [...READ, ...WRITE], 'the default VolumeSnapshotClass, created at run time for the same reason'),
+    r(['admissionregistration.k8s.io'], ['validatingadmissionpolicies', 'validatingadmissionpolicybindings'], [...READ, 'create'], 'the policy that keeps each node plugin to its own node\'s LocalVolumes (cannot ship in an OLM bundle); create cannot be limited by name'),
+    r(['admissionregistration.k8s.io'], ['validatingadmissionpolicies', 'validatingadmissionpolicybindings'], ['update', 'patch', 'delete'], 'changes and removes only that policy and its binding', [names.nodeAuthz]),
     r(['rbac.authorization.k8s.io'], ['clusterrolebindings', 'rolebindings'], [...READ, 'create'], 'binds the shipped component roles (and its own operand rights in the operand namespace); create cannot be limited by name'),
     r(['rbac.authorization.k8s.io'], ['clusterrolebindings'], ['update', 'patch', 'delete'], 'changes and removes only the component bindings it renders', namesWithCluster),
     r(['rbac.authorization.k8s.io'], ['rolebindings'], ['update', 'patch', 'delete'], 'changes and removes only the bindings it renders in the operand namespace', [...namesWithNamespaced, OPERATOR_OPERANDS_ROLE]),

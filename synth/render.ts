@@ -9,6 +9,7 @@ import { addCsiDriver } from './stack/csi-driver.js';
 import { addExtender } from './stack/extender.js';
 import { addInitConfig } from './stack/nlsc.js';
 import { addNamespace } from './stack/namespace.js';
+import { addNodeAuthzPolicy } from './stack/node-authz.js';
 import { addNodeDaemonSet } from './stack/node-daemonset.js';
 import { addPrepareVgJob, type PrepareVgMode } from './stack/prepare-vg-job.js';
 import { addComponentRbac } from './stack/rbac.js';
@@ -34,6 +35,7 @@ export function renderStack(cluster: unknown): KubeObject[] {
     if (spec.extender.enabled) addExtender(chart, spec);
     addCsiDriver(chart, spec);
     addCsiController(chart, spec);
+    addNodeAuthzPolicy(chart, spec);
     if (spec.csi.snapshots.enabled && spec.csi.snapshots.deployController) addSnapshotController(chart, spec);
     addNodeDaemonSet(chart, spec);
     addStorageClasses(chart, spec);
@@ -84,6 +86,9 @@ const kindOrder = [
   'ClusterRoleBinding',
   'Role',
   'RoleBinding',
+  // Before the node DaemonSet: no node plugin runs while it could still write another node's volumes.
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
   'ConfigMap',
   'Service',
   'CSIDriver',

@@ -2,22 +2,18 @@ import type { Chart } from 'cdk8s';
 import type { k8s } from 'cdk8s-plus-33';
 import { CSI_DRIVER_NAME } from '../../api/group.js';
 import { names } from '../names.js';
-import { csiPluginLivenessProbe, env, resources, restrictedContainer, sidecarLeaderElection } from '../pod-parts.js';
+import { CSI_ENDPOINT, CSI_HTTP_PORT, CSI_LIVENESS_PORT, CSI_SOCKET, CSI_SOCKET_DIR, env, healthProbes, resources, restrictedContainer, sidecarLeaderElection } from '../pod-parts.js';
 import type { ResolvedSpec } from '../resolved-spec.js';
 import { addDeployment } from './deployment.js';
 
-const SOCKET_DIR = '/csi';
-const ADDRESS = `${SOCKET_DIR}/csi.sock`;
-const HEALTH_PORT = 9808;
-
 /** CSI controller: the plugin in controller mode and the sidecars that drive it; sockets on a shared emptyDir. */
 export function addCsiController(chart: Chart, spec: ResolvedSpec): void {
-  const socket = [{ name: 'socket-dir', mountPath: SOCKET_DIR }];
+  const socket = [{ name: 'socket-dir', mountPath: CSI_SOCKET_DIR }];
   const sidecar = (name: string, image: string, args: string[]): k8s.Container => ({
     name,
     image,
     imagePullPolicy: spec.images.pullPolicy,
-    args: [`--csi-address=${ADDRESS}`, ...args],
+    args: [`--csi-address=${CSI_SOCKET}`, ...args],
     env: [env.podName, env.podNamespace],
     volumeMounts: socket,
     resources: resources('10m', '32Mi', '256Mi'),
@@ -29,10 +25,10 @@ export function addCsiController(chart: Chart, spec: ResolvedSpec): void {
       name: 'csi-plugin',
       image: spec.images.openLocal,
       imagePullPolicy: spec.images.pullPolicy,
-      args: ['csi', '--mode=controller', `--endpoint=unix://${ADDRESS}`, `--driver=${CSI_DRIVER_NAME}`, `--log-level=${spec.logLevel}`],
+      args: ['csi', '--mode=controller', `--endpoint=${CSI_ENDPOINT}`, `--driver=${CSI_DRIVER_NAME}`, `--http-addr=:${CSI_HTTP_PORT}`, `--log-level=${spec.logLevel}`],
       env: [env.podName, env.podNamespace],
-      ports: [{ name: 'healthz', containerPort: HEALTH_PORT }],
-      livenessProbe: csiPluginLivenessProbe,
+      ports: [{ name: 'http', containerPort: CSI_HTTP_PORT }],
+      ...healthProbes('http'),
       volumeMounts: socket,
       resources: resources('20m', '64Mi', '512Mi'),
       securityContext: restrictedContainer,
@@ -50,7 +46,7 @@ export function addCsiController(chart: Chart, spec: ResolvedSpec): void {
     ...(spec.csi.snapshots.enabled
       ? [sidecar('csi-snapshotter', spec.images.csiSnapshotter, ['--snapshot-name-prefix=snap', '--timeout=10m', ...election])]
       : []),
-    sidecar('liveness-probe', spec.images.livenessProbe, [`--health-port=${HEALTH_PORT}`]),
+    { ...sidecar('liveness-probe', spec.images.livenessProbe, [`--health-port=${CSI_LIVENESS_PORT}`]), ports: [{ name: 'healthz', containerPort: CSI_LIVENESS_PORT }] },
   ];
   addDeployment(chart, spec, names.csiController, {
     replicas: 1,

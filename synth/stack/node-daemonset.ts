@@ -2,13 +2,16 @@ import type { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import { CSI_DRIVER_NAME } from '../../api/group.js';
 import { componentLabels, names, selectorLabels, STORAGE_READY_LABEL } from '../names.js';
-import { csiPluginLivenessProbe, env, healthProbes, HTTP_PORT, privilegedContainer, pullSecrets, resources, rootUnprivilegedContainer, tolerations } from '../pod-parts.js';
+import { CSI_ENDPOINT, CSI_HTTP_PORT, CSI_LIVENESS_PORT, CSI_SOCKET, CSI_SOCKET_DIR, env, healthProbes, HTTP_PORT, privilegedContainer, pullSecrets, resources, rootUnprivilegedContainer, tolerations } from '../pod-parts.js';
 import type { ResolvedSpec } from '../resolved-spec.js';
 
-const HEALTH_PORT = 9808;
 const REGISTRAR_PORT = 9809;
 /** Where mount-point volumes live on the host (Open-Local's --path.mount). */
 export const MOUNT_ROOT = '/mnt/open-local';
+/** Inline ephemeral volumes' state on the node: it must outlive the plugin's container to survive a restart. */
+export const CSI_STATE_DIR = '/var/lib/open-local/csi';
+/** The host's cgroup hierarchy, where the plugin writes io.max / blkio limits of the pods' cgroups. */
+const CGROUP_ROOT = '/sys/fs/cgroup';
 
 /**
  * The node plugins: agent, CSI node plugin, registrar, liveness probe. Runs only on nodes the operator marked
@@ -26,24 +29,32 @@ export function addNodeDaemonSet(chart: Chart, spec: ResolvedSpec): void {
     args: [
       'csi',
       '--mode=node',
-      '--endpoint=unix:///csi/csi.sock',
+      `--endpoint=${CSI_ENDPOINT}`,
       `--driver=${CSI_DRIVER_NAME}`,
       '--node-id=$(NODE_NAME)',
       `--kubelet-dir=${kubelet}`,
       `--max-volumes-per-node=${spec.csi.maxVolumesPerNode}`,
+      `--state-dir=${CSI_STATE_DIR}`,
+      // The pod has hostPID: LVM, mkfs and mount run in the host's namespaces, against the host's devices.
+      '--host-exec=nsenter',
+      `--cgroup-root=${CGROUP_ROOT}`,
+      `--http-addr=:${CSI_HTTP_PORT}`,
       `--log-level=${spec.logLevel}`,
     ],
     env: [env.nodeName],
-    ports: [{ name: 'healthz', containerPort: HEALTH_PORT }],
-    livenessProbe: csiPluginLivenessProbe,
+    ports: [{ name: 'csi-http', containerPort: CSI_HTTP_PORT }],
+    ...healthProbes('csi-http'),
     resources: resources('20m', '64Mi', '512Mi'),
     securityContext: privilegedContainer,
     volumeMounts: [
-      { name: 'plugin-dir', mountPath: '/csi' },
+      { name: 'plugin-dir', mountPath: CSI_SOCKET_DIR },
       { name: 'kubelet-dir', mountPath: kubelet, mountPropagation: 'Bidirectional' },
       { name: 'dev', mountPath: '/dev' },
       { name: 'mount-root', mountPath: MOUNT_ROOT, mountPropagation: 'Bidirectional' },
       { name: 'sys', mountPath: '/host/sys', readOnly: true },
+      { name: 'csi-state', mountPath: CSI_STATE_DIR },
+      // The container's own /sys/fs/cgroup shows only its cgroup namespace; the pods' cgroups are in the host's.
+      { name: 'cgroup', mountPath: CGROUP_ROOT },
     ],
   };
   const agent: k8s.Container = {
@@ -73,13 +84,13 @@ export function addNodeDaemonSet(chart: Chart, spec: ResolvedSpec): void {
     name: 'node-driver-registrar',
     image: spec.images.nodeDriverRegistrar,
     imagePullPolicy: spec.images.pullPolicy,
-    args: ['--csi-address=/csi/csi.sock', `--kubelet-registration-path=${pluginDir}/csi.sock`, `--http-endpoint=:${REGISTRAR_PORT}`],
+    args: [`--csi-address=${CSI_SOCKET}`, `--kubelet-registration-path=${pluginDir}/csi.sock`, `--http-endpoint=:${REGISTRAR_PORT}`],
     ports: [{ name: 'registrar', containerPort: REGISTRAR_PORT }],
     livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('registrar') }, periodSeconds: 20, timeoutSeconds: 5 },
     resources: resources('10m', '16Mi', '64Mi'),
     securityContext: rootUnprivilegedContainer,
     volumeMounts: [
-      { name: 'plugin-dir', mountPath: '/csi' },
+      { name: 'plugin-dir', mountPath: CSI_SOCKET_DIR },
       { name: 'registration-dir', mountPath: '/registration' },
     ],
   };
@@ -87,10 +98,11 @@ export function addNodeDaemonSet(chart: Chart, spec: ResolvedSpec): void {
     name: 'liveness-probe',
     image: spec.images.livenessProbe,
     imagePullPolicy: spec.images.pullPolicy,
-    args: ['--csi-address=/csi/csi.sock', `--health-port=${HEALTH_PORT}`],
+    args: [`--csi-address=${CSI_SOCKET}`, `--health-port=${CSI_LIVENESS_PORT}`],
+    ports: [{ name: 'healthz', containerPort: CSI_LIVENESS_PORT }],
     resources: resources('10m', '16Mi', '64Mi'),
     securityContext: rootUnprivilegedContainer,
-    volumeMounts: [{ name: 'plugin-dir', mountPath: '/csi' }],
+    volumeMounts: [{ name: 'plugin-dir', mountPath: CSI_SOCKET_DIR }],
   };
   new k8s.KubeDaemonSet(chart, names.node, {
     metadata: { name: names.node, namespace: spec.namespace, labels },
@@ -116,6 +128,8 @@ export function addNodeDaemonSet(chart: Chart, spec: ResolvedSpec): void {
             hostPath('dev', '/dev', 'Directory'),
             hostPath('sys', '/sys', 'Directory'),
             hostPath('mount-root', MOUNT_ROOT, 'DirectoryOrCreate'),
+            hostPath('csi-state', CSI_STATE_DIR, 'DirectoryOrCreate'),
+            hostPath('cgroup', CGROUP_ROOT, 'Directory'),
           ],
         },
       },

@@ -42,6 +42,8 @@ const OPERAND_KINDS = [
   'ServiceAccount',
   'ClusterRoleBinding',
   'RoleBinding',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
   'ConfigMap',
   'Service',
   'CSIDriver',

@@ -24,6 +24,7 @@ const a = (verb: string, resource: string, group = '', extra: Partial<Access> = 
 const ol = 'csi.aliyun.com';
 const rbac = 'rbac.authorization.k8s.io';
 const operand = { namespace: 'operand' } as const;
+const admission = 'admissionregistration.k8s.io';
 
 /** What each component must be able to do, and a few things it must never do. */
 const expectations: Record<string, { allowed: Access[]; denied: Access[] }> = {
@@ -36,12 +37,12 @@ const expectations: Record<string, { allowed: Access[]; denied: Access[] }> = {
     denied: [a('list', 'secrets'), a('patch', 'pods'), a('update', 'nodelocalstorages', ol), a('create', 'localvolumes', ol)],
   },
   [names.csiController]: {
-    allowed: [a('create', 'persistentvolumes'), a('update', 'persistentvolumeclaims'), a('create', 'localvolumes', ol), a('delete', 'localvolumes', ol), a('patch', 'volumesnapshotcontents', 'snapshot.storage.k8s.io'), a('create', 'leases', 'coordination.k8s.io', { namespace: 'operand' }), a('create', 'csistoragecapacities', 'storage.k8s.io', { namespace: 'operand' })],
+    allowed: [a('create', 'persistentvolumes'), a('update', 'persistentvolumeclaims'), a('create', 'localvolumes', ol), a('delete', 'localvolumes', ol), a('patch', 'localvolumes', ol), a('patch', 'volumesnapshotcontents', 'snapshot.storage.k8s.io'), a('create', 'leases', 'coordination.k8s.io', { namespace: 'operand' }), a('create', 'csistoragecapacities', 'storage.k8s.io', { namespace: 'operand' })],
     denied: [a('get', 'secrets', '', { namespace: 'kube-system' }), a('update', 'localvolumes', ol, { subresource: 'status' }), a('update', 'nodelocalstorages', ol), a('create', 'pods', '', { namespace: 'operand' })],
   },
   [names.node]: {
     allowed: [a('get', 'nodes'), a('update', 'nodelocalstorages', ol, { subresource: 'status' }), a('update', 'localvolumes', ol, { subresource: 'status' }), a('watch', 'localvolumes', ol), a('create', 'events')],
-    denied: [a('list', 'secrets'), a('update', 'nodelocalstorages', ol), a('create', 'localvolumes', ol), a('delete', 'localvolumes', ol), a('patch', 'nodes'), a('create', 'persistentvolumes')],
+    denied: [a('list', 'secrets'), a('update', 'nodelocalstorages', ol), a('create', 'localvolumes', ol), a('delete', 'localvolumes', ol), a('patch', 'nodes'), a('create', 'persistentvolumes'), a('list', 'pods'), a('list', 'nodes'), a('patch', 'validatingadmissionpolicies', admission, { name: names.nodeAuthz })],
   },
   // prepare-vg gets its config inside the Job and has no token mounted; its account may do nothing.
   [names.prepareVg]: {
@@ -63,12 +64,14 @@ const expectations: Record<string, { allowed: Access[]; denied: Access[] }> = {
       a('bind', 'clusterroles', rbac, { name: names.csiController }), a('bind', 'clusterroles', rbac, { name: `${names.csiController}-namespaced` }), a('bind', 'clusterroles', rbac, { name: `${names.operator}-operands` }),
       a('update', 'openlocalclusters', ol, { subresource: 'status' }), a('patch', 'openlocalclusters', ol), a('update', 'openlocalclusters', ol, { subresource: 'finalizers' }), a('create', 'events', '', { namespace: 'default' }),
       a('create', 'leases', 'coordination.k8s.io', { namespace: 'operator' }), a('update', 'leases', 'coordination.k8s.io', { namespace: 'operator', name: names.operator }),
+      a('create', 'validatingadmissionpolicies', admission), a('patch', 'validatingadmissionpolicies', admission, { name: names.nodeAuthz }), a('delete', 'validatingadmissionpolicybindings', admission, { name: names.nodeAuthz }), a('watch', 'validatingadmissionpolicybindings', admission),
     ],
     denied: [
       a('list', 'secrets'), a('escalate', 'clusterroles', rbac), a('bind', 'clusterroles', rbac), a('bind', 'clusterroles', rbac, { name: 'cluster-admin' }), a('create', 'clusterroles', rbac), a('update', 'clusterroles', rbac, { name: names.node }), a('create', 'roles', rbac, operand),
       a('impersonate', 'users'), a('create', 'customresourcedefinitions', 'apiextensions.k8s.io'), a('delete', 'nodes'), a('delete', 'namespaces'), a('delete', 'persistentvolumes'),
       a('create', 'deployments', 'apps', { namespace: 'kube-system' }), a('create', 'daemonsets', 'apps', { namespace: 'default' }), a('delete', 'jobs', 'batch', { namespace: 'kube-system' }), a('create', 'configmaps', '', { namespace: 'kube-system' }),
       a('patch', 'rolebindings', rbac, { namespace: 'kube-system', name: 'system:controller:bootstrap-signer' }), a('delete', 'clusterrolebindings', rbac, { name: 'cluster-admin' }),
+      a('patch', 'validatingadmissionpolicies', admission, { name: 'someone-elses-policy' }), a('delete', 'validatingadmissionpolicybindings', admission, { name: 'someone-elses-policy' }), a('create', 'mutatingwebhookconfigurations', admission),
       a('update', 'leases', 'coordination.k8s.io', { namespace: 'kube-system', name: 'kube-scheduler' }), a('update', 'leases', 'coordination.k8s.io', { namespace: 'operator', name: 'someone-else' }), a('list', 'leases', 'coordination.k8s.io', { namespace: 'operator' }),
       // The component rules it only hands out.
       a('create', 'localvolumes', ol), a('update', 'nodelocalstorages', ol), a('create', 'persistentvolumes'), a('create', 'csistoragecapacities', 'storage.k8s.io', operand), a('update', 'volumesnapshotcontents', 'snapshot.storage.k8s.io'), a('create', 'leases', 'coordination.k8s.io', operand),

@@ -78,6 +78,8 @@ describe('the operator with least privilege (its own ServiceAccount token)', fun
       ['rbac.authorization.k8s.io/v1', 'RoleBinding', names.csiController, 'open-local'],
       ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', names.node, undefined],
       ['storage.k8s.io/v1', 'CSIDriver', 'local.csi.aliyun.com', undefined],
+      ['admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy', names.nodeAuthz, undefined],
+      ['admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding', names.nodeAuthz, undefined],
       ['coordination.k8s.io/v1', 'Lease', names.operator, OPERATOR_NS],
     ] as const) {
       expect(await admin.get(apiVersion, kind, name, ns), `${kind}/${name}`).to.not.equal(undefined);
@@ -101,6 +103,8 @@ describe('the operator with least privilege (its own ServiceAccount token)', fun
       ['apps/v1', 'DaemonSet', names.node, 'open-local'],
       ['apps/v1', 'Deployment', names.csiController, 'open-local'],
       ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', names.node, undefined],
+      ['admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicy', names.nodeAuthz, undefined],
+      ['admissionregistration.k8s.io/v1', 'ValidatingAdmissionPolicyBinding', names.nodeAuthz, undefined],
       ['rbac.authorization.k8s.io/v1', 'RoleBinding', `${names.operator}-operands`, 'open-local'],
     ] as const) {
       expect(await admin.get(apiVersion, kind, name, ns), `${kind}/${name}`).to.equal(undefined);

@@ -54,6 +54,8 @@ const resourceOfKind: Readonly<Record<string, { resource: string; namespaced: bo
   ClusterRoleBinding: { resource: 'rbac.authorization.k8s.io/clusterrolebindings', namespaced: false },
   RoleBinding: { resource: 'rbac.authorization.k8s.io/rolebindings', namespaced: true },
   CSIDriver: { resource: 'storage.k8s.io/csidrivers', namespaced: false },
+  ValidatingAdmissionPolicy: { resource: 'admissionregistration.k8s.io/validatingadmissionpolicies', namespaced: false },
+  ValidatingAdmissionPolicyBinding: { resource: 'admissionregistration.k8s.io/validatingadmissionpolicybindings', namespaced: false },
   StorageClass: { resource: 'storage.k8s.io/storageclasses', namespaced: false },
   VolumeSnapshotClass: { resource: 'snapshot.storage.k8s.io/volumesnapshotclasses', namespaced: false },
   NodeLocalStorageInitConfig: { resource: 'csi.aliyun.com/nodelocalstorageinitconfigs', namespaced: false },
@@ -164,6 +166,26 @@ describe('synth RBAC', () => {
   it("names the operator's operand RoleBinding unlike any install RoleBinding (the operand namespace may be the operator's)", () => {
     const own = operatorOperandBinding('open-local-system', 'open-local', 'open-local-system');
     expect(ofKind(install, 'RoleBinding').map((b) => `${b.metadata?.namespace ?? ''}/${b.metadata?.name ?? ''}`)).to.not.include(`open-local-system/${own.metadata.name}`);
+  });
+
+  it('gives the node pods (CSI node plugin and agent) exactly what they do, nothing more', () => {
+    const node = one(install, 'ClusterRole', 'open-local-node').rules ?? [];
+    expect(node.flatMap(grants).sort()).to.deep.equal(
+      [
+        // CSI node plugin
+        '/nodes:get',
+        ...['get', 'list', 'watch'].map((v) => `/persistentvolumes:${v}`),
+        ...['get', 'list', 'watch', 'update', 'patch'].map((v) => `csi.aliyun.com/localvolumes:${v}`),
+        ...['update', 'patch'].map((v) => `csi.aliyun.com/localvolumes/status:${v}`),
+        '/events:create',
+        '/events:patch',
+        // agent
+        ...['get', 'list', 'watch'].map((v) => `csi.aliyun.com/nodelocalstorages:${v}`),
+        ...['get', 'update', 'patch'].map((v) => `csi.aliyun.com/nodelocalstorages/status:${v}`),
+        ...['get', 'list', 'watch'].flatMap((v) => [`snapshot.storage.k8s.io/volumesnapshotcontents:${v}`, `snapshot.storage.k8s.io/volumesnapshotclasses:${v}`]),
+      ].sort(),
+    );
+    expect(node.some((r) => r.resourceNames)).to.equal(false);
   });
 
   it('lets no component read Secrets', () => {
