@@ -131,12 +131,12 @@ function controllerDeployment(objects: readonly KubeObject[]): V1Deployment {
 }
 
 /**
- * `open-local csi` as the rendered csi-plugin container runs it, with the endpoint at `socket` and a kubeconfig:
- * the argv after the CLI entry point, and its environment.
+ * `open-local csi` as the rendered csi-plugin container runs it, with the endpoint at `socket`, a kubeconfig and
+ * --http-addr at `httpAddress` (off by default): the argv after the CLI entry point, and its environment.
  */
 export function controllerPluginCommand(
   objects: readonly KubeObject[],
-  opts: { readonly socket: string; readonly kubeconfig: string; readonly pod: PodRef },
+  opts: { readonly socket: string; readonly kubeconfig: string; readonly pod: PodRef; readonly httpAddress?: string },
 ): { args: string[]; env: Record<string, string> } {
   const plugin = controllerDeployment(objects).spec?.template.spec?.containers.find((c) => c.name === PLUGIN);
   if (!plugin) throw new Error(`the rendered ${names.csiController} has no ${PLUGIN} container`);
@@ -144,8 +144,10 @@ export function controllerPluginCommand(
   if (!rendered.some((a) => flagName(a) === '--endpoint')) throw new Error(`${PLUGIN} args ${rendered.join(' ')} have no --endpoint`);
   return {
     args: [
-      ...rendered.map((a) => (flagName(a) === '--endpoint' ? `--endpoint=unix://${opts.socket}` : a)).filter((a) => flagName(a) !== '--kubeconfig'),
+      ...rendered.map((a) => (flagName(a) === '--endpoint' ? `--endpoint=unix://${opts.socket}` : a)).filter((a) => !['--kubeconfig', '--http-addr'].includes(flagName(a))),
       `--kubeconfig=${opts.kubeconfig}`,
+      // The rendered port is the pod's own; on a shared host it is off unless the test asks for an address.
+      `--http-addr=${opts.httpAddress ?? ''}`,
     ],
     env: hostEnv(plugin.env, PLUGIN, opts.pod),
   };
@@ -188,6 +190,7 @@ export function startCsiController(opts: {
   readonly kubeconfig: string;
   readonly pod: PodRef;
   readonly logPath: string;
+  readonly httpAddress?: string;
 }): ManagedProcess {
   const cmd = controllerPluginCommand(renderStack(opts.cluster), opts);
   return startProcess({

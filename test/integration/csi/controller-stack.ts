@@ -1,6 +1,6 @@
 // What the CSI controller pod finds in a real cluster, set up on a test control plane as the operator would: the
 // CRDs (ours and the snapshot CRDs of the pinned external-snapshotter release), the rendered ServiceAccounts,
-// RBAC, CSIDriver, StorageClasses and VolumeSnapshotClasses, the rendered CSI controller Deployment with a
+// RBAC, node admission policy, CSIDriver, StorageClasses and VolumeSnapshotClasses, the rendered CSI controller Deployment with a
 // ReplicaSet and a Pod under it (csi-provisioner --enable-capacity walks Pod → ReplicaSet → Deployment to own its
 // CSIStorageCapacity objects), and kubeconfigs with the ServiceAccounts' tokens so every process runs with exactly
 // the rendered RBAC.
@@ -27,7 +27,18 @@ export interface ControllerStack {
 }
 
 /** Kinds of the rendered stack applied as they are (workloads are not: no kubelet runs them). */
-const APPLIED_KINDS = ['Namespace', 'ServiceAccount', 'ClusterRoleBinding', 'RoleBinding', 'CSIDriver', 'StorageClass', 'VolumeSnapshotClass'];
+const APPLIED_KINDS = [
+  'Namespace',
+  'ServiceAccount',
+  'ClusterRoleBinding',
+  'RoleBinding',
+  // The node plugins' admission policy (a node writes only its own LocalVolumes), as the operator applies it.
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'CSIDriver',
+  'StorageClass',
+  'VolumeSnapshotClass',
+];
 
 async function must(what: string, response: Promise<{ status: number; text: string; body: Record<string, unknown> }>): Promise<Record<string, unknown>> {
   const r = await response;

@@ -84,6 +84,7 @@ describe('CSI sidecars on the host', () => {
       const cmd = controllerPluginCommand(renderStack(loadExample('minimal.yaml')), HOST);
       expect(cmd.args).to.include.members(['csi', '--mode=controller', '--endpoint=unix:///tmp/x/csi.sock', '--kubeconfig=/tmp/x/kubeconfig']);
       expect(cmd.args.filter((a) => a.startsWith('--endpoint'))).to.have.length(1);
+      expect(cmd.args.filter((a) => a.startsWith('--http-addr'))).to.deep.equal(['--http-addr=']);
       expect(cmd.env['POD_NAME']).to.equal(POD.name);
     });
   });
