@@ -255,7 +255,10 @@ describe('provisioning through the real CSI sidecars to real LVM in a UML node',
         const items = (list?.['items'] ?? []) as { storageClassName: string; capacity?: string; nodeTopology?: { matchLabels?: Record<string, string> } }[];
         const mine = items.find((c) => c.storageClassName === 'open-local-lvm' && c.nodeTopology?.matchLabels?.['kubernetes.io/hostname'] === NODE);
         // Thrown, not returned: the timeout message then says what was there.
-        if (mine?.capacity === undefined || parseQuantity(mine.capacity) !== free) throw new Error(`found ${JSON.stringify(items)}`);
+        if (mine?.capacity === undefined || parseQuantity(mine.capacity) !== free) {
+          const seen = items.map((c) => `${c.storageClassName}@${c.nodeTopology?.matchLabels?.['kubernetes.io/hostname'] ?? '?'}=${c.capacity ?? '-'}`);
+          throw new Error(`found ${seen.join(', ') || 'none'}`);
+        }
         return mine;
       },
       // The provisioner polls GetCapacity every minute (--capacity-poll-interval): the first answer may predate the agent's status.
