@@ -1,6 +1,7 @@
 import type { Chart } from 'cdk8s';
 import type { k8s } from 'cdk8s-plus-33';
 import { CSI_DRIVER_NAME } from '../../api/group.js';
+import { VOLUME_NAME_PREFIX } from '../../csi-driver/volume-context.js';
 import { names } from '../names.js';
 import { CSI_ENDPOINT, CSI_HTTP_PORT, CSI_LIVENESS_PORT, CSI_SOCKET, CSI_SOCKET_DIR, env, healthProbes, resources, restrictedContainer, sidecarLeaderElection } from '../pod-parts.js';
 import type { ResolvedSpec } from '../resolved-spec.js';
@@ -9,12 +10,12 @@ import { addDeployment } from './deployment.js';
 /** CSI controller: the plugin in controller mode and the sidecars that drive it; sockets on a shared emptyDir. */
 export function addCsiController(chart: Chart, spec: ResolvedSpec): void {
   const socket = [{ name: 'socket-dir', mountPath: CSI_SOCKET_DIR }];
-  const sidecar = (name: string, image: string, args: string[]): k8s.Container => ({
+  const sidecar = (name: string, image: string, args: string[], extraEnv: k8s.EnvVar[] = []): k8s.Container => ({
     name,
     image,
     imagePullPolicy: spec.images.pullPolicy,
     args: [`--csi-address=${CSI_SOCKET}`, ...args],
-    env: [env.podName, env.podNamespace],
+    env: [env.podName, env.podNamespace, ...extraEnv],
     volumeMounts: socket,
     resources: resources('10m', '32Mi', '256Mi'),
     securityContext: restrictedContainer,
@@ -34,14 +35,15 @@ export function addCsiController(chart: Chart, spec: ResolvedSpec): void {
       securityContext: restrictedContainer,
     },
     sidecar('csi-provisioner', spec.images.csiProvisioner, [
-      '--volume-name-prefix=local',
+      `--volume-name-prefix=${VOLUME_NAME_PREFIX}`,
       '--strict-topology=true',
       '--extra-create-metadata=true',
       '--timeout=10m',
       '--default-fstype=ext4',
       ...(spec.csi.storageCapacityTracking ? ['--enable-capacity=true', '--capacity-ownerref-level=2'] : []),
       ...election,
-    ]),
+      // --enable-capacity reads its namespace from NAMESPACE (not POD_NAMESPACE) and exits without it.
+    ], [{ name: 'NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } }]),
     sidecar('csi-resizer', spec.images.csiResizer, ['--timeout=10m', ...election]),
     ...(spec.csi.snapshots.enabled
       ? [sidecar('csi-snapshotter', spec.images.csiSnapshotter, ['--snapshot-name-prefix=snap', '--timeout=10m', ...election])]
