@@ -1,8 +1,9 @@
 // The real Kubernetes CSI sidecars (csi-provisioner, csi-resizer, csi-snapshotter) and snapshot-controller as host
-// processes against a test control plane and a CSI socket, and our driver in controller mode behind that socket, run
-// with exactly the flags and environment synth renders for an OpenLocalCluster. Only what a host process cannot take from a pod is changed: the socket path, a
-// kubeconfig instead of the in-cluster config, leader election off (one replica, and no Lease to wait for), the
-// pod's fieldRef environment resolved from a Pod object the test created, and an optional --http-endpoint.
+// processes against a test control plane and a CSI socket, and our driver behind that socket, run with exactly the
+// flags and environment synth renders for an OpenLocalCluster. Only what a host process cannot take from a pod is
+// changed: the socket path, a kubeconfig instead of the in-cluster config, leader election off (one replica, and no
+// Lease to wait for), the pod's fieldRef environment resolved from a Pod object the test created, the pod's own HTTP
+// ports (off, or an address the test gives), and --v=2 for the log lines the tests wait for.
 import type { V1Container, V1Deployment, V1EnvVar } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -68,7 +69,7 @@ export function hostArgs(rendered: readonly string[], flags: HostFlags): string[
   ];
 }
 
-/** The rendered env of a container, with fieldRefs to the pod's own name and namespace resolved to `pod`. */
+/** The rendered env of a container, with fieldRefs to the pod's name, namespace and node resolved from `pod`. */
 export function hostEnv(rendered: readonly V1EnvVar[] | undefined, container: string, pod: PodRef): Record<string, string> {
   const out: Record<string, string> = {};
   for (const e of rendered ?? []) {
