@@ -331,7 +331,15 @@ describe('provisioning through the real CSI sidecars to real LVM in a UML node',
   });
 
   it('removes the LVs when the claims and the snapshot are deleted', async () => {
+    const restoredPv = (await get(pvcPath('restored')))?.spec?.['volumeName'];
     await send('DELETE', pvcPath('restored'), undefined);
+    // The restored volume is the snapshot LV: the snapshot may go only once no PV uses it (else DeleteSnapshot is
+    // refused and csi-snapshotter backs off for minutes).
+    await eventually(
+      `restored PV ${String(restoredPv)} gone`,
+      async () => (typeof restoredPv === 'string' && (await get(`/api/v1/persistentvolumes/${restoredPv}`)) === undefined ? true : undefined),
+      300_000,
+    );
     await send('DELETE', '/apis/snapshot.storage.k8s.io/v1/namespaces/default/volumesnapshots/data-snap', undefined);
     await eventually(
       `snapshot LV ${snapshotLv} gone`,
