@@ -341,9 +341,13 @@ describe('provisioning through the real CSI sidecars to real LVM in a UML node',
       300_000,
     );
     await send('DELETE', '/apis/snapshot.storage.k8s.io/v1/namespaces/default/volumesnapshots/data-snap', undefined);
+    // Its LocalVolume too (named by the snapshot ID): until then the source volume has a dependent and may not go.
     await eventually(
-      `snapshot LV ${snapshotLv} gone`,
-      async () => ((await lvs()).some((l) => l.lv_name === snapshotLv) ? undefined : true),
+      `snapshot LV ${snapshotLv} and its LocalVolume gone`,
+      async () =>
+        (await lvs()).some((l) => l.lv_name === snapshotLv) || (await get(`/apis/csi.aliyun.com/v1alpha1/localvolumes/${snapshotLv}`)) !== undefined
+          ? undefined
+          : true,
       300_000,
     );
     await send('DELETE', pvcPath('data'), undefined);
