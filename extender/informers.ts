@@ -1,8 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { defaultBackoff, Informer } from '../lib/informer.js';
-import type { KubeApi, KubeObject } from '../lib/kube-api.js';
+import { KubeApiError, type KubeApi, type KubeObject } from '../lib/kube-api.js';
 import type { Logger } from '../lib/log.js';
-import type { ExtenderMetrics } from './metrics.js';
 import { trimForCache } from './trim.js';
 import type { ClusterState, StateEvent } from './state/cluster-state.js';
 
@@ -16,6 +15,9 @@ interface Source {
   readonly feed: (state: ClusterState, event: StateEvent, obj: never) => void;
 }
 
+/** A kind the API server does not serve: discovery lacks it, or its whole group/version is missing (404). */
+const isUnserved = (err: unknown): boolean => (err instanceof KubeApiError && err.status === 404) || (err instanceof Error && err.message.includes('does not serve'));
+
 const SOURCES: readonly Source[] = [
   { resource: 'nodelocalstorages', apiVersion: 'csi.aliyun.com/v1alpha1', kind: 'NodeLocalStorage', feed: (s, e, o) => { s.onNodeLocalStorage(e, o); } },
   { resource: 'localvolumes', apiVersion: 'csi.aliyun.com/v1alpha1', kind: 'LocalVolume', feed: (s, e, o) => { s.onLocalVolume(e, o); } },
@@ -27,9 +29,20 @@ const SOURCES: readonly Source[] = [
   { resource: 'volumesnapshots', apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshot', optional: true, feed: (s, e, o) => { s.onVolumeSnapshot(e, o); } },
 ];
 
+export interface StateFeedOptions {
+  /** Told when each resource's cache has (not yet) synced (the extender's metric). */
+  readonly onSynced?: (resource: string, synced: boolean) => void;
+  /**
+   * Kinds a caller reads whole from `objects()`, with a handler called after the state saw each event (CSI
+   * CreateVolume waits on LocalVolume events). Their objects are not trimmed.
+   */
+  readonly observe?: Readonly<Partial<Record<string, (event: StateEvent, obj: KubeObject) => void>>>;
+}
+
 /**
- * Feeds the cluster state from one informer per resource: the extender's only input. Ready once every informer
- * has listed; a resource the API server does not serve is left out only if it is optional.
+ * Feeds the cluster state from one informer per resource: the input of the extender and of CSI CreateVolume, so
+ * both place volumes from the same view. Ready once every informer has listed; a resource the API server does not
+ * serve is left out only if it is optional.
  */
 export class StateFeed {
   private readonly informers = new Map<string, Informer<KubeObject>>();
@@ -40,21 +53,21 @@ export class StateFeed {
   private readonly kc: KubeConfig;
   private readonly api: KubeApi;
   private readonly state: ClusterState;
-  private readonly metrics: ExtenderMetrics;
   private readonly log: Logger;
+  private readonly options: StateFeedOptions;
 
-  constructor(kc: KubeConfig, api: KubeApi, state: ClusterState, metrics: ExtenderMetrics, log: Logger) {
+  constructor(kc: KubeConfig, api: KubeApi, state: ClusterState, log: Logger, options: StateFeedOptions = {}) {
     this.kc = kc;
     this.api = api;
     this.state = state;
-    this.metrics = metrics;
     this.log = log;
+    this.options = options;
   }
 
   /** Starts every informer; returns at once (each keeps retrying until it lists). */
   start(): void {
     for (const source of SOURCES) {
-      this.metrics.setSynced(source.resource, false);
+      this.options.onSynced?.(source.resource, false);
       void this.startSource(source, 0);
     }
   }
@@ -65,10 +78,32 @@ export class StateFeed {
     return missing.length === 0 ? undefined : `waiting for the caches of ${missing.join(', ')}`;
   }
 
+  /** The cached objects of an observed kind (whole, as the API server sent them). */
+  objects(kind: string): readonly KubeObject[] {
+    const source = SOURCES.find((s) => s.kind === kind);
+    return (source && this.informers.get(source.resource)?.list()) ?? [];
+  }
+
+  /** One cached object of an observed cluster-scoped kind. */
+  object(kind: string, name: string): KubeObject | undefined {
+    const source = SOURCES.find((s) => s.kind === kind);
+    return source && this.informers.get(source.resource)?.get(name);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
+  }
+
+  private retry(source: Source, attempt: number, err: unknown): void {
+    const delay = defaultBackoff(attempt);
+    this.log.warn({ err, resource: source.resource, delayMs: delay }, 'cannot start informer; retrying');
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void this.startSource(source, attempt + 1);
+    }, delay);
+    this.timers.add(timer);
   }
 
   private isStopped(): boolean {
@@ -77,29 +112,29 @@ export class StateFeed {
 
   private async startSource(source: Source, attempt: number): Promise<void> {
     if (this.stopped) return;
-    const informer = new Informer<KubeObject>(this.kc, this.api, { apiVersion: source.apiVersion, kind: source.kind, fieldSelector: source.fieldSelector }, this.log);
-    informer.onEvent((event, obj) => {
-      trimForCache(source.kind, obj);
-      source.feed(this.state, event, obj as never);
-    });
-    try {
-      await informer.start();
-    } catch (err) {
-      const unserved = err instanceof Error && err.message.includes('does not serve');
-      if (unserved && source.optional) {
-        this.skipped.add(source.resource);
-        this.log.warn({ resource: source.resource }, 'the API server does not serve this optional resource; snapshot restores are not pinned to their source node until the extender restarts');
+    // The informer retries a failed LIST forever and never reports it, so an optional kind is looked up first: a
+    // cluster without the snapshot CRDs must not keep the caches from ever being ready.
+    if (source.optional) {
+      try {
+        await this.api.collectionPath(source.apiVersion, source.kind);
+      } catch (err) {
+        if (isUnserved(err)) {
+          this.skipped.add(source.resource);
+          this.log.warn({ resource: source.resource }, 'the API server does not serve this optional resource; snapshot restores are not pinned to their source node until restart');
+          return;
+        }
+        this.retry(source, attempt, err);
         return;
       }
-      const delay = defaultBackoff(attempt);
-      this.log.warn({ err, resource: source.resource, delayMs: delay }, 'cannot start informer; retrying');
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        void this.startSource(source, attempt + 1);
-      }, delay);
-      this.timers.add(timer);
-      return;
     }
+    const informer = new Informer<KubeObject>(this.kc, this.api, { apiVersion: source.apiVersion, kind: source.kind, fieldSelector: source.fieldSelector }, this.log);
+    const observer = this.options.observe?.[source.kind];
+    informer.onEvent((event, obj) => {
+      if (!observer) trimForCache(source.kind, obj);
+      source.feed(this.state, event, obj as never);
+      observer?.(event, obj);
+    });
+    await informer.start();
     // stop() may have run while the informer was starting.
     if (this.isStopped()) {
       await informer.stop();
@@ -107,7 +142,7 @@ export class StateFeed {
     }
     this.informers.set(source.resource, informer);
     void informer.synced.then(() => {
-      this.metrics.setSynced(source.resource, true);
+      this.options.onSynced?.(source.resource, true);
       this.log.info({ resource: source.resource, objects: informer.list().length }, 'cache synced');
     });
   }

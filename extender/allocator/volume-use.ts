@@ -69,11 +69,12 @@ export function useOfPv(pv: PersistentVolume): VolumeUse | undefined {
 
 /**
  * What a LocalVolume (a volume CreateVolume asked a node for) uses: its wanted size, or its actual size if larger.
- * Snapshot LocalVolumes are left out: the agent already subtracts snapshot LVs from the VG's allocatable.
+ * Snapshot LocalVolumes are left out: the agent already subtracts snapshot LVs from the VG's allocatable; so are
+ * volumes restored from one, which are that snapshot LV itself (as read-only snapshot PVs in useOfPv).
  */
 export function useOfLocalVolume(lv: LocalVolume): VolumeUse | undefined {
-  const { nodeName: node, volumeType: kind, vgName, device, snapshotOf } = lv.spec;
-  if (snapshotOf !== undefined) return undefined;
+  const { nodeName: node, volumeType: kind, vgName, device, snapshotOf, source } = lv.spec;
+  if (snapshotOf !== undefined || source?.snapshot !== undefined) return undefined;
   const size = Math.max(byteQuantity(lv.spec.size ?? '0') ?? 0, byteQuantity(lv.status?.size ?? '0') ?? 0);
   if (kind === 'LVM') return vgName ? { node, kind, size, vgName } : undefined;
   return device ? { node, kind, size, resource: device } : undefined;

@@ -1,4 +1,5 @@
 import type { LocalVolume, NodeLocalStorage } from '../../api/generated/types.js';
+import { VOLUME_NAME_PREFIX } from '../../csi-driver/volume-context.js';
 import type { StorageView } from '../allocator/allocate.js';
 import { claimOfPvc, type ClaimSources } from '../allocator/claims.js';
 import type { PersistentVolume, PersistentVolumeClaim, Pod, StorageClass, VolumeSnapshot } from '../allocator/kube-types.js';
@@ -11,10 +12,11 @@ import { UsageIndex } from './usage-index.js';
 export type StateEvent = 'add' | 'update' | 'delete';
 
 /**
- * external-provisioner names a PV `<prefix>-<PVC UID>` (prefix `pvc` unless --volume-name-prefix says otherwise),
- * and CreateVolume names the LocalVolume after it: how a promised PVC's volume is recognised once it exists.
+ * external-provisioner names a PV `<prefix>-<PVC UID>` (synth runs it with --volume-name-prefix=local, Open-Local's
+ * `local-<uid>`), and CreateVolume names the LocalVolume after it: how a promised PVC's volume is recognised once
+ * it exists.
  */
-export const volumeNameOf = (pvc: PersistentVolumeClaim): string => `pvc-${pvc.metadata?.uid ?? ''}`;
+export const volumeNameOf = (pvc: PersistentVolumeClaim): string => `${VOLUME_NAME_PREFIX}-${pvc.metadata?.uid ?? ''}`;
 
 const key = (obj: { metadata?: { namespace?: string; name?: string } }): string => `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
 const NO_CLAIMS: readonly Claim[] = [];

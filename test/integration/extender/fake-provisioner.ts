@@ -3,6 +3,7 @@
 // Open-Local's CSI does, and creates the PV pre-bound to the PVC, so kube-controller-manager binds them and the
 // scheduler binds the pod. The PV is what the extender then counts on that node.
 import { CSI_DRIVER_NAME } from '../../../api/group.js';
+import { VOLUME_NAME_PREFIX } from '../../../csi-driver/volume-context.js';
 import type { PersistentVolumeClaim } from '../../../extender/allocator/kube-types.js';
 import type { KubeApi, KubeObject } from '../../../lib/kube-api.js';
 import { postJson } from '../support/http.js';
@@ -22,7 +23,7 @@ export function startFakeProvisioner(api: KubeApi, extenderPort: () => number): 
     const pvcs = await api.list<PersistentVolumeClaim & { metadata: { name: string; namespace: string; uid: string } }>('v1', 'PersistentVolumeClaim');
     for (const pvc of pvcs.items) {
       const node = pvc.metadata.annotations?.['volume.kubernetes.io/selected-node'];
-      const pvName = `pvc-${pvc.metadata.uid}`;
+      const pvName = `${VOLUME_NAME_PREFIX}-${pvc.metadata.uid}`;
       if (!node || pvc.spec?.volumeName || done.has(pvName)) continue;
       const answer = await postJson(extenderPort(), `/apis/scheduling/${pvc.metadata.namespace}/persistentvolumeclaims/${pvc.metadata.name}?nodeName=${node}`);
       if (answer.status !== 200) {

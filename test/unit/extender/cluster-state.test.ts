@@ -60,6 +60,17 @@ describe('extender/state/cluster-state', () => {
     expect(state.usage('n1').vgUsed.get('vg')).to.equal(undefined);
   });
 
+  it('does not charge snapshots or volumes restored from one (the snapshot LV is the agent\'s to count)', () => {
+    const state = cluster();
+    const snapshot = localVolume('snap-1', 'n1', 'vg', 4 * Gi);
+    snapshot.spec.snapshotOf = 'local-src';
+    const restore = localVolume('local-restored', 'n1', 'vg', 10 * Gi);
+    restore.spec.source = { snapshot: 'snap-1' };
+    state.onLocalVolume('add', snapshot);
+    state.onLocalVolume('add', restore);
+    expect(state.usage('n1').vgUsed.get('vg')).to.equal(undefined);
+  });
+
   describe('two pods scheduled at once', () => {
     it('keeps the last space of a node for the pod whose PVC the scheduler sent there first', () => {
       const state = cluster();
@@ -70,10 +81,10 @@ describe('extender/state/cluster-state', () => {
       expect(fitsOn(state, second, 'n2')).to.equal(true);
       expect(fitsOn(state, podWithClaims('ns', 'a', ['first']), 'n1')).to.equal(true);
     });
-    it('stops counting the promise once the volume exists, so the space is not counted twice', () => {
+    it('stops counting the promise once the volume exists (named local-<uid>, as synth runs the provisioner), so the space is not counted twice', () => {
       const state = cluster();
       state.onPersistentVolumeClaim('add', pvc('ns', 'first', SC, '60Gi', { uid: 'u1', annotations: { 'volume.kubernetes.io/selected-node': 'n1' } }));
-      state.onLocalVolume('add', localVolume('pvc-u1', 'n1', 'vg', 60 * Gi));
+      state.onLocalVolume('add', localVolume('local-u1', 'n1', 'vg', 60 * Gi));
       expect(state.usage('n1').promised).to.deep.equal([]);
       expect(state.usage('n1').vgUsed.get('vg')).to.equal(60 * Gi);
     });

@@ -1,0 +1,49 @@
+/**
+ * DeleteVolume and DeleteSnapshot remove only what open-local owns: an ID that names no LocalVolume (nor an Open-Local
+ * PV to adopt) is already deleted (OK, nothing touched); a volume ID given to DeleteSnapshot, or a snapshot ID given
+ * to DeleteVolume, is not that kind of object and is left alone. Dependents refuse the delete before anything changes.
+ */
+import { failedPrecondition, invalidArgument } from '../grpc/errors.js';
+import type { DeleteSnapshotRequest, DeleteVolumeRequest } from '../grpc/messages.js';
+import { deleteAndWait, requireSynced, volumeOrAdopt, type ControllerContext } from './context.js';
+import { describe } from './failure.js';
+import { idOf, isSnapshot } from './local-volume.js';
+import { isPossibleId } from './names.js';
+
+export async function deleteVolume(ctx: ControllerContext, req: DeleteVolumeRequest): Promise<Record<string, never>> {
+  const id = req.volume_id;
+  if (id === '') throw invalidArgument('volume_id is required');
+  if (!isPossibleId(id)) return {};
+  return ctx.volumes.run(id, async () => {
+    requireSynced(ctx);
+    const lv = await volumeOrAdopt(ctx, id);
+    if (!lv) return {};
+    if (isSnapshot(lv)) {
+      ctx.log.warn({ id }, 'DeleteVolume named a snapshot; left alone');
+      return {};
+    }
+    const snapshots = ctx.cluster.localVolumes().filter((s) => s.spec.snapshotOf === id).map(idOf).sort();
+    if (snapshots.length > 0) throw failedPrecondition(`${describe(lv)} has snapshot${snapshots.length > 1 ? 's' : ''} ${snapshots.join(', ')}: delete ${snapshots.length > 1 ? 'them' : 'it'} first`);
+    const clones = ctx.cluster.localVolumes().filter((c) => c.spec.source?.volume === id && c.status?.phase !== 'Ready' && !c.metadata?.deletionTimestamp).map(idOf).sort();
+    if (clones.length > 0) throw failedPrecondition(`${describe(lv)} is being copied into ${clones.join(', ')}: retry once the clone is ready`);
+    ctx.log.info({ volume: id, node: lv.spec.nodeName }, 'deleting volume');
+    await deleteAndWait(ctx, lv);
+    return {};
+  });
+}
+
+export async function deleteSnapshot(ctx: ControllerContext, req: DeleteSnapshotRequest): Promise<Record<string, never>> {
+  const id = req.snapshot_id;
+  if (id === '') throw invalidArgument('snapshot_id is required');
+  if (!isPossibleId(id)) return {};
+  return ctx.snapshots.run(id, async () => {
+    requireSynced(ctx);
+    const lv = ctx.cluster.localVolume(id);
+    if (!lv || !isSnapshot(lv)) return {};
+    const restores = ctx.cluster.localVolumes().filter((v) => v.spec.source?.snapshot === id).map(idOf).sort();
+    if (restores.length > 0) throw failedPrecondition(`${describe(lv)} is in use: volume${restores.length > 1 ? 's' : ''} ${restores.join(', ')} ${restores.length > 1 ? 'are' : 'is'} this read-only snapshot; delete ${restores.length > 1 ? 'them' : 'it'} first`);
+    ctx.log.info({ snapshot: id, node: lv.spec.nodeName }, 'deleting snapshot');
+    await deleteAndWait(ctx, lv);
+    return {};
+  });
+}
