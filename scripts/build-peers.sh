@@ -15,7 +15,8 @@
 #             csi-provisioner-<v>/csi-provisioner
 #             csi-resizer-<v>/csi-resizer
 #             external-snapshotter-<v>/{csi-snapshotter,snapshot-controller,crd/*.yaml}
-#             .src/<name>-<v>/   scratch Go modules (go.mod/go.sum/main.go) the builds use
+#             .src/<name>-<v>/   scratch Go modules (go.mod/go.sum/main.go) the builds use, and for the CSI
+#                                sidecars a copy of the release's own module source, built in place
 #           A binary is built to a temporary name, checked with --version, then renamed into
 #           place, and a <dir>/.complete marker is written last: a cache entry is never half built.
 #           A warm cache rebuilds nothing (the binary exists and runs --version).
