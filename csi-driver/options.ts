@@ -1,4 +1,5 @@
 import { CSI_DRIVER_NAME } from '../api/group.js';
+import { STRATEGIES, type Strategy } from '../extender/allocator/types.js';
 import { CliError } from '../lib/cli-error.js';
 import { parseLogLevel } from '../lib/daemon.js';
 import { HOST_EXEC_MODES, type HostExecMode } from '../lib/exec.js';
@@ -25,6 +26,8 @@ export interface CsiOptions {
   readonly httpAddress: string;
   /** How long CreateVolume, DeleteVolume, expansion and snapshots wait for the node before DEADLINE_EXCEEDED. */
   readonly operationTimeoutMs: number;
+  /** Which VG an LVM volume without vgName goes to: the extender's strategy, so both place alike. */
+  readonly strategy: Strategy;
   readonly kubeconfig: string | undefined;
   readonly logLevel: LogLevel;
 }
@@ -44,6 +47,7 @@ publish, expand, stats, and the LocalVolumes of this node).
   --cgroup-root DIR             cgroup mount for IO limits (default /sys/fs/cgroup)
   --http-addr ADDR              /healthz, /readyz, /metrics (default "" = off)
   --operation-timeout SECONDS   wait for a node to act on a volume (default 540, under csi-provisioner's 10m)
+  --strategy binpack|spread     VG choice for LVM volumes without vgName; the extender's (default spread)
   --kubeconfig FILE             credentials (default: $KUBECONFIG, else the pod's ServiceAccount)
   --log-level LEVEL             ${LOG_LEVELS.join('|')} (default info)`;
 
@@ -76,6 +80,7 @@ export function parseCsiFlags(argv: readonly string[], env: NodeJS.ProcessEnv = 
     'cgroup-root': { type: 'string', default: '/sys/fs/cgroup' },
     'http-addr': { type: 'string', default: '' },
     'operation-timeout': { type: 'string', default: '540' },
+    strategy: { type: 'string', default: 'spread' },
     kubeconfig: { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
     help: { type: 'boolean', short: 'h' },
@@ -94,6 +99,7 @@ export function parseCsiFlags(argv: readonly string[], env: NodeJS.ProcessEnv = 
     if (err instanceof CsiError) fail(`--endpoint: ${err.message}`);
     throw err;
   }
+  if (!(STRATEGIES as readonly string[]).includes(values.strategy)) fail(`--strategy: "${values.strategy}" is not one of ${STRATEGIES.join(', ')}`);
   if (!(HOST_EXEC_MODES as readonly string[]).includes(values['host-exec'])) fail(`--host-exec: "${values['host-exec']}" is not one of ${HOST_EXEC_MODES.join(', ')}`);
   return {
     mode,
@@ -107,6 +113,7 @@ export function parseCsiFlags(argv: readonly string[], env: NodeJS.ProcessEnv = 
     cgroupRoot: absoluteDir('cgroup-root', values['cgroup-root']),
     httpAddress: values['http-addr'],
     operationTimeoutMs: wholeNumber('operation-timeout', values['operation-timeout'], 1, 86_400) * 1000,
+    strategy: values.strategy as Strategy,
     kubeconfig: values.kubeconfig,
     logLevel: parseLogLevel('csi', values['log-level']),
   };

@@ -26,7 +26,7 @@ export function addCsiController(chart: Chart, spec: ResolvedSpec): void {
       name: 'csi-plugin',
       image: spec.images.openLocal,
       imagePullPolicy: spec.images.pullPolicy,
-      args: ['csi', '--mode=controller', `--endpoint=${CSI_ENDPOINT}`, `--driver=${CSI_DRIVER_NAME}`, `--http-addr=:${CSI_HTTP_PORT}`, `--log-level=${spec.logLevel}`],
+      args: ['csi', '--mode=controller', `--endpoint=${CSI_ENDPOINT}`, `--driver=${CSI_DRIVER_NAME}`, `--http-addr=:${CSI_HTTP_PORT}`, `--strategy=${spec.extender.strategy}`, `--log-level=${spec.logLevel}`],
       env: [env.podName, env.podNamespace],
       ports: [{ name: 'http', containerPort: CSI_HTTP_PORT }],
       ...healthProbes('http'),

@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { serveCsi } from '../../../csi-driver/grpc/server.js';
 import { createLogger } from '../../../lib/log.js';
+import { crdManifests } from '../../../api/generated/crds.js';
+import { startControlPlane } from '../../env/control-plane.js';
 import { startProcess, type ManagedProcess } from '../../env/processes.js';
+import { installCrds, rawApi } from '../support/raw-api.js';
 import { waitFor } from '../../env/net.js';
 import { csiClient, refusedWith } from './support/csi-client.js';
 
@@ -25,12 +28,14 @@ describe('CSI gRPC server', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('open-local csi --mode controller answers Identity on its socket and removes the socket on SIGTERM', async function () {
+  it('open-local csi --mode controller answers Identity on its socket, is ready once its caches listed, and removes the socket on SIGTERM', async function () {
     const sock = join(dir, 'csi.sock');
+    const cp = await startControlPlane();
+    await installCrds(rawApi(cp), crdManifests);
     const proc: ManagedProcess = startProcess({
       name: 'open-local-csi',
       command: process.execPath,
-      args: [join(repo, 'bin', 'open-local.js'), 'csi', '--mode=controller', `--endpoint=unix://${sock}`, '--log-level=warn'],
+      args: [join(repo, 'bin', 'open-local.js'), 'csi', '--mode=controller', `--endpoint=unix://${sock}`, `--kubeconfig=${cp.kubeconfigPath}`, '--log-level=warn'],
       logPath: join(dir, 'csi.log'),
     });
     try {
@@ -41,6 +46,7 @@ describe('CSI gRPC server', function () {
         const caps = await client.identity<{ capabilities: unknown[] }>('GetPluginCapabilities');
         expect(caps.capabilities).to.deep.include({ service: { type: 'CONTROLLER_SERVICE' }, type: 'service' });
         expect(caps.capabilities).to.deep.include({ volume_expansion: { type: 'ONLINE' }, type: 'volume_expansion' });
+        await waitFor('Probe ready', async () => (await client.identity<{ ready: { value: boolean } }>('Probe')).ready.value, { timeoutMs: 60_000 });
       } finally {
         client.close();
       }
@@ -49,6 +55,7 @@ describe('CSI gRPC server', function () {
       expect(await stat(sock).catch(() => 'gone')).to.equal('gone');
     } finally {
       await proc.stop(5000);
+      await cp.stop();
     }
   });
 

@@ -36,12 +36,13 @@ describe('synth: CSI workloads', () => {
   const nodePlugin = container(objects, 'open-local-node', 'csi-plugin');
   const nodePod = one(objects, 'DaemonSet', 'open-local-node').spec?.template.spec;
 
-  it('runs the controller plugin with exactly --mode, --endpoint, --driver, --http-addr and --log-level', () => {
+  it('runs the controller plugin with exactly --mode, --endpoint, --driver, --http-addr, the extender\'s --strategy and --log-level', () => {
     expect(flags(controllerPlugin)).to.deep.equal({
       mode: 'controller',
       endpoint: 'unix:///csi/csi.sock',
       driver: 'local.csi.aliyun.com',
       'http-addr': ':8081',
+      strategy: 'binpack',
       'log-level': 'info',
     });
   });
