@@ -134,9 +134,11 @@ describe('provisioning through the real CSI sidecars to real LVM in a UML node',
       [{ name: VG, devices: [DISK] }],
     );
     ns = await createNetns();
-    // Only the PV controller (binding, and the storage-provisioner annotation csi-provisioner waits for): the ReplicaSet
+    // Only the volume controllers: binding (and the storage-provisioner annotation csi-provisioner waits for), and the
+    // claim and PV protection finalizers' removal, without which a deleted claim never lets its PV go. The ReplicaSet
     // and Deployment controllers would scale away the Pod that stands for the CSI controller pod.
-    cp = await startControlPlane({ extraSANs: [ns.hostIp], withControllerManager: { controllers: ['persistentvolume-binder-controller'] } });
+    const controllers = ['persistentvolume-binder-controller', 'persistentvolumeclaim-protection-controller', 'persistentvolume-protection-controller'];
+    cp = await startControlPlane({ extraSANs: [ns.hostIp], withControllerManager: { controllers } });
     stack = await setUpControllerStack(cp, cluster, dir);
 
     // What the kubelet and the NLS controller would have written for a storage node.
