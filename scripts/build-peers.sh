@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # build-peers.sh: build and cache, by version, the real peer binaries the tests run against
-# (no mocks): etcd, kube-apiserver, kube-controller-manager, kube-scheduler, csi-sanity and
-# operator-sdk. Everything comes from the Go module proxy; nothing is written into the checkout.
+# (no mocks): etcd, kube-apiserver, kube-controller-manager, kube-scheduler, csi-sanity, operator-sdk
+# and the Kubernetes CSI sidecars (csi-provisioner, csi-resizer, csi-snapshotter, snapshot-controller and
+# the snapshot CRDs). Everything comes from the Go module proxy; nothing is written into the checkout.
 #
-# usage: bash scripts/build-peers.sh [etcd] [kube] [csi-sanity] [operator-sdk]   (default: all)
+# usage: bash scripts/build-peers.sh [etcd] [kube] [csi-sanity] [operator-sdk] [csi-sidecars]   (default: all)
 #
 # Versions: scripts/peers/versions.env (also read by test/env/peers.ts).
 # Cache:    ${OPEN_LOCAL_PEERS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/open-local-operator/peers}
@@ -11,7 +12,11 @@
 #             etcd-<v>/bin/etcd
 #             csi-sanity-<v>/csi-sanity
 #             operator-sdk-<v>/operator-sdk
-#             .src/<name>-<v>/   scratch Go modules (go.mod/go.sum/main.go) the builds use
+#             csi-provisioner-<v>/csi-provisioner
+#             csi-resizer-<v>/csi-resizer
+#             external-snapshotter-<v>/{csi-snapshotter,snapshot-controller,crd/*.yaml}
+#             .src/<name>-<v>/   scratch Go modules (go.mod/go.sum/main.go) the builds use, and for the CSI
+#                                sidecars a copy of the release's own module source, built in place
 #           A binary is built to a temporary name, checked with --version, then renamed into
 #           place, and a <dir>/.complete marker is written last: a cache entry is never half built.
 #           A warm cache rebuilds nothing (the binary exists and runs --version).
@@ -47,11 +52,12 @@ for a in "$@"; do
     kube|kubernetes) want+=(kube);;
     csi-sanity) want+=(csi-sanity);;
     operator-sdk) want+=(operator-sdk);;
+    csi-sidecars) want+=(csi-sidecars);;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0;;
-    *) die "unknown peer '$a' (known: etcd kube csi-sanity operator-sdk)";;
+    *) die "unknown peer '$a' (known: etcd kube csi-sanity operator-sdk csi-sidecars)";;
   esac
 done
-[ ${#want[@]} -gt 0 ] || want=(etcd kube csi-sanity operator-sdk)
+[ ${#want[@]} -gt 0 ] || want=(etcd kube csi-sanity operator-sdk csi-sidecars)
 
 mkdir -p "$peers_dir"
 tmp=$(mktemp -d)
@@ -81,6 +87,10 @@ install_bin() {
   mv -f "$built" "$final"
 }
 elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
+# module_dir MODULE@VERSION: the module's source folder in the module cache (downloads it).
+module_dir() {
+  (cd "$tmp" && GOFLAGS='' go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+}
 # gomod_of MODULE@VERSION: path of that module's go.mod in the module cache (downloads it).
 gomod_of() {
   (cd "$tmp" && GOFLAGS='' go mod download -json "$1" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
@@ -219,6 +229,70 @@ build_tool() {
   results+=("$dir/$name")
 }
 
+# build_module NAME MODULE VERSION LOCAL-REPLACES PKG...: build each PKG (a main package of MODULE) into
+# <cache>/NAME-VERSION/<last element of PKG>, inside a copy of MODULE@VERSION's own source, so that the
+# release's own go.mod and go.sum choose every dependency (the CSI sidecars need their go.mod's `replace`
+# lines for the k8s.io staging modules, which `go install m@v` refuses and a scratch module would drop).
+# LOCAL-REPLACES: space-separated module=version pairs for replace directives that point at sibling
+# folders, which are not in the module zip (see versions.env).
+build_module() {
+  local name=$1 mod=$2 v=$3 locals=$4; shift 4
+  local dir="$peers_dir/$name-$v" src="$peers_dir/.src/$name-$v" pkg done_all=true
+  for pkg in "$@"; do ok "$dir/${pkg##*/}" || done_all=false; done
+  if [ -f "$dir/.complete" ] && $done_all; then
+    log "$name $v: cached"
+    for pkg in "$@"; do results+=("$dir/${pkg##*/}"); done
+    return 0
+  fi
+  local t0; t0=$(date +%s)
+  log "$name $v: building ${*##*/}"
+  mkdir -p "$dir" "$peers_dir/.src"
+  rm -f "$dir/.complete"
+  local moddir; moddir=$(module_dir "$mod@$v")
+  [ -f "$moddir/go.mod" ] || die "could not download $mod@$v"
+  rm -rf "$src"
+  cp -r "$moddir" "$src"
+  chmod -R u+w "$src"
+  local r; for r in $locals; do
+    (cd "$src" && go mod edit -replace "${r%%=*}=${r%%=*}@${r#*=}")
+    log "$name $v: replace ${r%%=*} => ${r#*=} (see scripts/peers/versions.env)"
+  done
+  if grep -Eq '=>[[:space:]]*\.' "$src/go.mod"; then
+    die "$mod@$v's go.mod still replaces a module with a local folder: $(grep -E '=>[[:space:]]*\.' "$src/go.mod")"
+  fi
+  for pkg in "$@"; do
+    local bin=${pkg##*/} t1; t1=$(date +%s)
+    (cd "$src" && go build -trimpath -ldflags="-s -w -X main.version=$v" -o "$dir/.$bin.tmp" "./${pkg#"$mod"/}")
+    install_bin "$dir/.$bin.tmp" "$dir/$bin" --version
+    "$dir/$bin" --version 2>&1 | grep -qF "$v" || die "$bin --version does not say $v"
+    log "$name $v: $bin built in $(elapsed "$t1")"
+    results+=("$dir/$bin")
+  done
+  touch "$dir/.complete"
+  log "$name $v: done in $(elapsed "$t0")"
+}
+
+# The snapshot CRDs (VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent and the group-snapshot ones) of
+# the external-snapshotter release, copied from its client module into <cache>/external-snapshotter-<v>/crd.
+copy_snapshot_crds() {
+  local v=$1 dir="$peers_dir/external-snapshotter-$1/crd"
+  if [ -f "$dir/.complete" ]; then log "snapshot CRDs $v: cached"; results+=("$dir"); return 0; fi
+  local moddir; moddir=$(module_dir "github.com/kubernetes-csi/external-snapshotter/client/v8@$v")
+  local f found=false
+  mkdir -p "$dir"
+  for f in "$moddir"/config/crd/*.yaml; do
+    [ "${f##*/}" = kustomization.yaml ] && continue
+    cp "$f" "$dir/.${f##*/}.tmp"
+    chmod u+w "$dir/.${f##*/}.tmp"
+    mv -f "$dir/.${f##*/}.tmp" "$dir/${f##*/}"
+    found=true
+  done
+  $found || die "no CRD YAML in $moddir/config/crd"
+  touch "$dir/.complete"
+  log "snapshot CRDs $v: copied $(find "$dir" -name '*.yaml' | wc -l) files"
+  results+=("$dir")
+}
+
 for p in "${want[@]}"; do
   case "$p" in
     kube) build_kube;;
@@ -235,6 +309,16 @@ for p in "${want[@]}"; do
       build_tool operator-sdk "$sdk" "$OPERATOR_SDK_VERSION" "$sdk/cmd/operator-sdk" containers_image_openpgp \
         "${OPERATOR_SDK_GO_REPLACES:-}" \
         "-s -w $ldv" version;;
+    csi-sidecars)
+      t_sidecars=$(date +%s)
+      build_module csi-provisioner github.com/kubernetes-csi/external-provisioner/v6 "$CSI_PROVISIONER_VERSION" "" \
+        github.com/kubernetes-csi/external-provisioner/v6/cmd/csi-provisioner
+      build_module csi-resizer "$CSI_RESIZER_MODULE" "$CSI_RESIZER_VERSION" "" "$CSI_RESIZER_MODULE/cmd/csi-resizer"
+      snap=github.com/kubernetes-csi/external-snapshotter/v8
+      build_module external-snapshotter "$snap" "$CSI_SNAPSHOTTER_VERSION" "${CSI_SNAPSHOTTER_LOCAL_REPLACES:-}" \
+        "$snap/cmd/csi-snapshotter" "$snap/cmd/snapshot-controller"
+      copy_snapshot_crds "$CSI_SNAPSHOTTER_VERSION"
+      log "csi-sidecars: done in $(elapsed "$t_sidecars")";;
   esac
 done
 

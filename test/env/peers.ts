@@ -1,7 +1,7 @@
-// Where the real peer binaries live (etcd, kube-apiserver, ..., csi-sanity, operator-sdk).
+// Where the real peer binaries live (etcd, kube-apiserver, ..., csi-sanity, operator-sdk, the CSI sidecars).
 // Versions come from scripts/peers/versions.env, the same file scripts/build-peers.sh sources.
 // Lookup order: $KUBEBUILDER_ASSETS/<name> (envtest's convention), then the build-peers cache.
-import { accessSync, constants, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -20,7 +20,9 @@ export function parseEnvFile(text: string): ReadonlyMap<string, string> {
   return out;
 }
 
-function loadVersions(): Readonly<Record<'kubernetes' | 'etcd' | 'csiSanity' | 'operatorSdk', string>> {
+type VersionKey = 'kubernetes' | 'etcd' | 'csiSanity' | 'operatorSdk' | 'csiProvisioner' | 'csiResizer' | 'csiSnapshotter';
+
+function loadVersions(): Readonly<Record<VersionKey, string>> {
   const env = parseEnvFile(readFileSync(VERSIONS_FILE, 'utf8'));
   const get = (key: string): string => {
     const v = env.get(key);
@@ -32,6 +34,9 @@ function loadVersions(): Readonly<Record<'kubernetes' | 'etcd' | 'csiSanity' | '
     etcd: get('ETCD_VERSION'),
     csiSanity: get('CSI_SANITY_VERSION'),
     operatorSdk: get('OPERATOR_SDK_VERSION'),
+    csiProvisioner: get('CSI_PROVISIONER_VERSION'),
+    csiResizer: get('CSI_RESIZER_VERSION'),
+    csiSnapshotter: get('CSI_SNAPSHOTTER_VERSION'),
   };
 }
 
@@ -41,6 +46,10 @@ export const KUBERNETES_VERSION = PEER_VERSIONS.kubernetes;
 export const ETCD_VERSION = PEER_VERSIONS.etcd;
 export const CSI_SANITY_VERSION = PEER_VERSIONS.csiSanity;
 export const OPERATOR_SDK_VERSION = PEER_VERSIONS.operatorSdk;
+export const CSI_PROVISIONER_VERSION = PEER_VERSIONS.csiProvisioner;
+export const CSI_RESIZER_VERSION = PEER_VERSIONS.csiResizer;
+/** external-snapshotter: csi-snapshotter, snapshot-controller and the snapshot CRDs. */
+export const CSI_SNAPSHOTTER_VERSION = PEER_VERSIONS.csiSnapshotter;
 
 export const PEER_NAMES = [
   'etcd',
@@ -49,6 +58,10 @@ export const PEER_NAMES = [
   'kube-scheduler',
   'csi-sanity',
   'operator-sdk',
+  'csi-provisioner',
+  'csi-resizer',
+  'csi-snapshotter',
+  'snapshot-controller',
 ] as const;
 export type PeerName = (typeof PEER_NAMES)[number];
 
@@ -60,6 +73,10 @@ const BUILD_ARG: Readonly<Record<PeerName, string>> = {
   'kube-scheduler': 'kube',
   'csi-sanity': 'csi-sanity',
   'operator-sdk': 'operator-sdk',
+  'csi-provisioner': 'csi-sidecars',
+  'csi-resizer': 'csi-sidecars',
+  'csi-snapshotter': 'csi-sidecars',
+  'snapshot-controller': 'csi-sidecars',
 };
 
 /** The cache scripts/build-peers.sh fills (outside the checkout). */
@@ -83,6 +100,13 @@ export function cachedPeerPath(name: PeerName, env: NodeJS.ProcessEnv = process.
       return join(dir, `csi-sanity-${CSI_SANITY_VERSION}`, 'csi-sanity');
     case 'operator-sdk':
       return join(dir, `operator-sdk-${OPERATOR_SDK_VERSION}`, 'operator-sdk');
+    case 'csi-provisioner':
+      return join(dir, `csi-provisioner-${CSI_PROVISIONER_VERSION}`, name);
+    case 'csi-resizer':
+      return join(dir, `csi-resizer-${CSI_RESIZER_VERSION}`, name);
+    case 'csi-snapshotter':
+    case 'snapshot-controller':
+      return join(dir, `external-snapshotter-${CSI_SNAPSHOTTER_VERSION}`, name);
   }
 }
 
@@ -127,4 +151,22 @@ export function peerPath(name: PeerName, env: NodeJS.ProcessEnv = process.env): 
   if (isExecutable(cached)) return cached;
   searched.push(cached);
   throw new PeerMissingError(name, searched);
+}
+
+/**
+ * The snapshot CRD manifests (VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent and the group-snapshot
+ * kinds) of the pinned external-snapshotter release, as build-peers.sh copied them into the cache.
+ */
+export function snapshotCrdFiles(env: NodeJS.ProcessEnv = process.env): string[] {
+  const dir = join(peersDir(env), `external-snapshotter-${CSI_SNAPSHOTTER_VERSION}`, 'crd');
+  if (!existsSync(join(dir, '.complete'))) {
+    throw new Error(
+      `the snapshot CRDs of external-snapshotter ${CSI_SNAPSHOTTER_VERSION} are not in ${dir}. ` +
+        'Get them with `bash scripts/build-peers.sh csi-sidecars`.',
+    );
+  }
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => join(dir, f));
 }

@@ -1,5 +1,21 @@
 // The snapshot.storage.k8s.io CRDs a cluster with snapshot support has (installed by the cluster admin, not by
-// us). Only the VolumeSnapshotClass shape matters to these tests; its schema follows the upstream v1 fields.
+// us). snapshotCrds() gives the real ones of the pinned external-snapshotter release (built into the peer cache);
+// the hand-written shapes below are for tests that only need the kinds to exist.
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { snapshotCrdFiles } from '../../env/peers.js';
+import type { KubeObjectLike } from './raw-api.js';
+
+/** Every snapshot CRD of the pinned external-snapshotter release (from `bash scripts/build-peers.sh csi-sidecars`). */
+export function snapshotCrds(): KubeObjectLike[] {
+  return snapshotCrdFiles().flatMap((file) =>
+    parseAllDocuments(readFileSync(file, 'utf8'))
+      .map((d) => d.toJS() as unknown)
+      .filter((o): o is KubeObjectLike => typeof o === 'object' && o !== null && (o as KubeObjectLike).kind === 'CustomResourceDefinition'),
+  );
+}
+
+// Only the VolumeSnapshotClass shape matters to the tests that use this one; its schema follows the upstream v1 fields.
 export const volumeSnapshotClassCrd = {
   apiVersion: 'apiextensions.k8s.io/v1',
   kind: 'CustomResourceDefinition',
