@@ -3,7 +3,8 @@
  * PV to adopt) is already deleted (OK, nothing touched); a volume ID given to DeleteSnapshot, or a snapshot ID given
  * to DeleteVolume, is not that kind of object and is left alone. Dependents refuse the delete before anything changes.
  */
-import { failedPrecondition, invalidArgument } from '../grpc/errors.js';
+import { status } from '@grpc/grpc-js';
+import { CsiError, failedPrecondition, invalidArgument } from '../grpc/errors.js';
 import type { DeleteSnapshotRequest, DeleteVolumeRequest } from '../grpc/messages.js';
 import { deleteAndWait, requireSynced, volumeOrAdopt, type ControllerContext } from './context.js';
 import { describe } from './failure.js';
@@ -16,7 +17,7 @@ export async function deleteVolume(ctx: ControllerContext, req: DeleteVolumeRequ
   if (!isPossibleId(id)) return {};
   return ctx.volumes.run(id, async () => {
     requireSynced(ctx);
-    const lv = await volumeOrAdopt(ctx, id);
+    const lv = await volumeOrAdopt(ctx, id).catch((err: unknown) => forgetMissing(ctx, id, err));
     if (!lv) return {};
     if (isSnapshot(lv)) {
       ctx.log.warn({ id }, 'DeleteVolume named a snapshot; left alone');
@@ -30,6 +31,20 @@ export async function deleteVolume(ctx: ControllerContext, req: DeleteVolumeRequ
     await deleteAndWait(ctx, lv);
     return {};
   });
+}
+
+/**
+ * A PV whose LV is not on its node any more (a DeleteVolume repeated after the volume was removed, before the
+ * provisioner deleted the PV; or an Open-Local LV removed by hand): the volume is already deleted. The adoption
+ * record the node answered NotFound for is removed (the node releases it without touching anything) and the
+ * repeat answers OK, as CSI asks of DeleteVolume.
+ */
+async function forgetMissing(ctx: ControllerContext, id: string, err: unknown): Promise<undefined> {
+  const record = ctx.cluster.localVolume(id);
+  if (!(err instanceof CsiError) || err.code !== status.NOT_FOUND || !record?.spec.adopt) throw err;
+  ctx.log.info({ volume: id, node: record.spec.nodeName }, 'the LV of this PV is already gone: nothing to delete');
+  await deleteAndWait(ctx, record);
+  return undefined;
 }
 
 export async function deleteSnapshot(ctx: ControllerContext, req: DeleteSnapshotRequest): Promise<Record<string, never>> {

@@ -210,6 +210,15 @@ describe('CSI controller service with the real API server', function () {
     await h.csi.controller('DeleteVolume', { volume_id: id });
     expect(h.node.acted.slice(acted)).to.deep.equal([`adopt ${id}`, `delete ${id}`]);
     expect(await lv(id)).to.equal(undefined);
+    // A repeat before the provisioner deleted the PV: the node finds no LV to adopt. The volume is already deleted
+    // (OK, as CSI asks of DeleteVolume), and the adoption record goes with it.
+    h.node.fail = (v) => (v.metadata?.name === id && v.spec.adopt ? { reason: 'NotFound', message: `LV pool/${id} to adopt does not exist on node node-a` } : undefined);
+    try {
+      await h.csi.controller('DeleteVolume', { volume_id: id });
+    } finally {
+      h.node.fail = () => undefined;
+    }
+    expect(await lv(id)).to.equal(undefined);
     // external-provisioner then deletes the PV (and kube-controller-manager, not running here, drops pv-protection).
     const pv = { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: id } };
     await h.api.delete(pv);
