@@ -179,11 +179,14 @@ describe('operator reconcile on a real API server', function () {
       return c?.status?.observedGeneration === c?.metadata?.generation ? true : undefined;
     });
     await op.controller.queue.idle();
-    // Only the extender Deployment is re-applied; every other object is skipped by its content hash.
+    // Only the two Deployments that take the strategy (the extender, and the CSI controller, which places volumes
+    // with the same allocator) are re-applied; every other object is skipped by its content hash.
     const after = await appliedByKind();
     const changed = Object.keys(after).filter((k) => after[k] !== before[k]);
     expect(changed).to.deep.equal(['Deployment']);
-    expect((after.Deployment ?? 0) - (before.Deployment ?? 0)).to.equal(1);
+    expect((after.Deployment ?? 0) - (before.Deployment ?? 0)).to.equal(2);
+    const csi = await api.get<KubeObject & { spec: { template: { spec: { containers: { args: string[] }[] } } } }>('apps/v1', 'Deployment', 'open-local-csi-controller', 'open-local');
+    expect(csi?.spec.template.spec.containers[0]?.args).to.include('--strategy=binpack');
   });
 
   it('marks a second OpenLocalCluster as Duplicate', async function () {
