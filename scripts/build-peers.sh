@@ -4,11 +4,13 @@
 # and the Kubernetes CSI sidecars (csi-provisioner, csi-resizer, csi-snapshotter, snapshot-controller and
 # the snapshot CRDs). Everything comes from the Go module proxy; nothing is written into the checkout.
 #
-# usage: bash scripts/build-peers.sh [etcd] [kube] [csi-sanity] [operator-sdk] [csi-sidecars]   (default: all)
+# usage: bash scripts/build-peers.sh [etcd] [kube] [csi-sanity] [operator-sdk] [csi-sidecars] [kubelet]
+#        (default: all but kubelet, which only the UML kubelet nodes need: test/env/kubelet-node.ts)
 #
 # Versions: scripts/peers/versions.env (also read by test/env/peers.ts).
 # Cache:    ${OPEN_LOCAL_PEERS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/open-local-operator/peers}
 #             kubernetes-<v>/bin/{kube-apiserver,kube-controller-manager,kube-scheduler}
+#             kubelet-<v>/bin/kubelet
 #             etcd-<v>/bin/etcd
 #             csi-sanity-<v>/csi-sanity
 #             operator-sdk-<v>/operator-sdk
@@ -53,8 +55,9 @@ for a in "$@"; do
     csi-sanity) want+=(csi-sanity);;
     operator-sdk) want+=(operator-sdk);;
     csi-sidecars) want+=(csi-sidecars);;
+    kubelet) want+=(kubelet);;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0;;
-    *) die "unknown peer '$a' (known: etcd kube csi-sanity operator-sdk csi-sidecars)";;
+    *) die "unknown peer '$a' (known: etcd kube csi-sanity operator-sdk csi-sidecars kubelet)";;
   esac
 done
 [ ${#want[@]} -gt 0 ] || want=(etcd kube csi-sanity operator-sdk csi-sidecars)
@@ -97,20 +100,12 @@ gomod_of() {
 }
 results=()
 
-build_kube() {
-  local v=$KUBERNETES_VERSION dir="$peers_dir/kubernetes-$KUBERNETES_VERSION" src="$peers_dir/.src/kubernetes-$KUBERNETES_VERSION"
-  local todo=() name
-  for name in kube-apiserver kube-controller-manager kube-scheduler; do
-    local a; a=$(from_assets "$name")
-    if [ -n "$a" ]; then log "$name: using $a (KUBEBUILDER_ASSETS)"; results+=("$a"); continue; fi
-    if [ -f "$dir/.complete" ] && ok "$dir/bin/$name"; then results+=("$dir/bin/$name"); continue; fi
-    todo+=("$name")
-  done
-  [ ${#todo[@]} -gt 0 ] || { log "kubernetes $v: nothing to build"; return 0; }
-  local t0; t0=$(date +%s)
-  log "kubernetes $v: building ${todo[*]} (cold: ~10 min on 2 cores)"
-  mkdir -p "$dir/bin" "$src"
-  rm -f "$dir/.complete"
+# kube_scratch_module VERSION SRC: write SRC/go.mod, a scratch module requiring k8s.io/kubernetes@VERSION whose
+# `replace` lines map every staging module to its v0.x.y release (shared by the kube and kubelet builds, so
+# the second build finds every dependency already compiled in the Go build cache).
+kube_scratch_module() {
+  local v=$1 src=$2
+  mkdir -p "$src"
   # Staging modules come from the release's own go.mod: `k8s.io/x => ./staging/src/k8s.io/x`.
   local kmod; kmod=$(gomod_of "k8s.io/kubernetes@$v")
   [ -f "$kmod" ] || die "could not download k8s.io/kubernetes@$v's go.mod"
@@ -132,14 +127,37 @@ build_kube() {
     echo ")"
   } > "$src/go.mod"
   log "kubernetes $v: $(echo "$staging" | wc -l) staging modules mapped to $sv"
-  local pkgs=(); for name in "${todo[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$name"); done
-  (cd "$src" && go get "${pkgs[@]/%/@$v}")
-  local ld="-s -w" p
+}
+
+# kube_ldflags VERSION: the -ldflags that make a Kubernetes binary report VERSION (as `make` would).
+kube_ldflags() {
+  local v=$1 ld="-s -w" p
   local minor=${v#v1.}; minor=${minor%%.*}
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld+=" -X $p.gitVersion=$v -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
     ld+=" -X $p.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   done
+  echo "$ld"
+}
+
+build_kube() {
+  local v=$KUBERNETES_VERSION dir="$peers_dir/kubernetes-$KUBERNETES_VERSION" src="$peers_dir/.src/kubernetes-$KUBERNETES_VERSION"
+  local todo=() name
+  for name in kube-apiserver kube-controller-manager kube-scheduler; do
+    local a; a=$(from_assets "$name")
+    if [ -n "$a" ]; then log "$name: using $a (KUBEBUILDER_ASSETS)"; results+=("$a"); continue; fi
+    if [ -f "$dir/.complete" ] && ok "$dir/bin/$name"; then results+=("$dir/bin/$name"); continue; fi
+    todo+=("$name")
+  done
+  [ ${#todo[@]} -gt 0 ] || { log "kubernetes $v: nothing to build"; return 0; }
+  local t0; t0=$(date +%s)
+  log "kubernetes $v: building ${todo[*]} (cold: ~10 min on 2 cores)"
+  mkdir -p "$dir/bin" "$src"
+  rm -f "$dir/.complete"
+  kube_scratch_module "$v" "$src"
+  local pkgs=(); for name in "${todo[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$name"); done
+  (cd "$src" && go get "${pkgs[@]/%/@$v}")
+  local ld; ld=$(kube_ldflags "$v")
   for name in "${todo[@]}"; do
     local t1; t1=$(date +%s)
     (cd "$src" && go build -trimpath -ldflags="$ld" -o "$dir/bin/.$name.tmp" "k8s.io/kubernetes/cmd/$name")
@@ -150,6 +168,29 @@ build_kube() {
   touch "$dir/.complete"
   log "kubernetes $v: done in $(elapsed "$t0")"
 }
+
+# --- kubelet -------------------------------------------------------------------------------------------------
+# build_kubelet: k8s.io/kubernetes/cmd/kubelet into <cache>/kubelet-<v>/bin/kubelet, built in the same scratch
+# module as the other Kubernetes binaries (after them it reuses their compiled dependencies: a warm Go build
+# cache makes it minutes, a cold one ~9 min and 1.5 GB RAM). Its own cache entry, so that adding it never
+# invalidates kubernetes-<v>. The kubelet only runs inside UML storage nodes (test/env/kubelet-node.ts).
+build_kubelet() {
+  local v=$KUBERNETES_VERSION dir="$peers_dir/kubelet-$KUBERNETES_VERSION" src="$peers_dir/.src/kubernetes-$KUBERNETES_VERSION"
+  if [ -f "$dir/.complete" ] && ok "$dir/bin/kubelet"; then log "kubelet $v: cached"; results+=("$dir/bin/kubelet"); return 0; fi
+  local t0; t0=$(date +%s)
+  log "kubelet $v: building (cold Go build cache: ~9 min on 2 cores)"
+  mkdir -p "$dir/bin"
+  rm -f "$dir/.complete"
+  [ -f "$src/go.mod" ] || kube_scratch_module "$v" "$src"
+  (cd "$src" && go get "k8s.io/kubernetes/cmd/kubelet@$v")
+  (cd "$src" && go build -trimpath -ldflags="$(kube_ldflags "$v")" -o "$dir/bin/.kubelet.tmp" k8s.io/kubernetes/cmd/kubelet)
+  install_bin "$dir/bin/.kubelet.tmp" "$dir/bin/kubelet"
+  "$dir/bin/kubelet" --version | grep -qx "Kubernetes $v" || die "kubelet --version does not say Kubernetes $v"
+  touch "$dir/.complete"
+  log "kubelet $v: built in $(elapsed "$t0")"
+  results+=("$dir/bin/kubelet")
+}
+# --- end kubelet ---------------------------------------------------------------------------------------------
 
 build_etcd() {
   local v=$ETCD_VERSION dir="$peers_dir/etcd-$ETCD_VERSION" src="$peers_dir/.src/etcd-$ETCD_VERSION"
@@ -296,6 +337,7 @@ copy_snapshot_crds() {
 for p in "${want[@]}"; do
   case "$p" in
     kube) build_kube;;
+    kubelet) build_kubelet;;
     etcd) build_etcd;;
     csi-sanity)
       build_tool csi-sanity github.com/kubernetes-csi/csi-test/v5 "$CSI_SANITY_VERSION" \

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a fresh machine. `bash scripts/setup.sh` installs Node 24 and the npm dependencies (enough to run
 # `open-local synth`); `--test` also installs the Debian packages and builds the real peers the tests run
-# against (kube-apiserver & co, etcd, csi-sanity, operator-sdk, the CSI sidecars; cached by version, so a warm
+# against (kube-apiserver & co, etcd, csi-sanity, operator-sdk, the CSI sidecars, the kubelet; cached by version, so a warm
 # machine skips it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,8 +11,11 @@ with_test=false
 
 if $with_test; then
   # user-mode-linux gives the tests a kernel with device-mapper (real LVM); openssl makes the test PKI; gcc builds
-  # the UML xstate shim (test/env/uml-xstate-shim.c).
-  pkgs=(user-mode-linux lvm2 kmod e2fsprogs xfsprogs util-linux iproute2 openssl gcc libc6-dev)
+  # the UML xstate shim (test/env/uml-xstate-shim.c) and the static pause binary of the kubelet nodes.
+  # containerd, runc and the CNI plugins run inside the UML kubelet nodes (test/env/kubelet-node.ts), from the
+  # host's filesystem; busybox-static is the one program of their test image.
+  pkgs=(user-mode-linux lvm2 kmod e2fsprogs xfsprogs util-linux iproute2 openssl gcc libc6-dev
+    containerd runc containernetworking-plugins busybox-static)
   missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -34,5 +37,9 @@ if $with_test; then
   t0=$(date +%s)
   bash scripts/build-peers.sh csi-sidecars
   echo "setup: CSI sidecars (provisioner, resizer, snapshotter, snapshot-controller, snapshot CRDs) ready in $(( $(date +%s) - t0 ))s" >&2
+  # The kubelet of the UML nodes: after the Kubernetes build above its dependencies are compiled already.
+  t0=$(date +%s)
+  bash scripts/build-peers.sh kubelet
+  echo "setup: kubelet ready in $(( $(date +%s) - t0 ))s" >&2
 fi
 echo "setup: done. Put Node 24 first on PATH: export PATH=\"$node_bin:\$PATH\"" >&2

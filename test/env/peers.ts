@@ -1,4 +1,4 @@
-// Where the real peer binaries live (etcd, kube-apiserver, ..., csi-sanity, operator-sdk, the CSI sidecars).
+// Where the real peer binaries live (etcd, kube-apiserver, ..., csi-sanity, operator-sdk, the CSI sidecars, kubelet).
 // Versions come from scripts/peers/versions.env, the same file scripts/build-peers.sh sources.
 // Lookup order: $KUBEBUILDER_ASSETS/<name> (envtest's convention), then the build-peers cache.
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -62,6 +62,7 @@ export const PEER_NAMES = [
   'csi-resizer',
   'csi-snapshotter',
   'snapshot-controller',
+  'kubelet',
 ] as const;
 export type PeerName = (typeof PEER_NAMES)[number];
 
@@ -77,6 +78,7 @@ const BUILD_ARG: Readonly<Record<PeerName, string>> = {
   'csi-resizer': 'csi-sidecars',
   'csi-snapshotter': 'csi-sidecars',
   'snapshot-controller': 'csi-sidecars',
+  kubelet: 'kubelet',
 };
 
 /** The cache scripts/build-peers.sh fills (outside the checkout). */
@@ -107,6 +109,9 @@ export function cachedPeerPath(name: PeerName, env: NodeJS.ProcessEnv = process.
     case 'csi-snapshotter':
     case 'snapshot-controller':
       return join(dir, `external-snapshotter-${CSI_SNAPSHOTTER_VERSION}`, name);
+    case 'kubelet':
+      // Its own cache entry beside kubernetes-<v> (built later, only for the UML kubelet nodes).
+      return join(dir, `kubelet-${KUBERNETES_VERSION}`, 'bin', 'kubelet');
   }
 }
 

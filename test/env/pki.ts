@@ -64,3 +64,38 @@ export async function createPki(dir: string, hosts: readonly string[]): Promise<
     saPublicKeyPath: p('sa.pub'),
   };
 }
+
+export interface ClientCert {
+  readonly certPath: string;
+  readonly keyPath: string;
+}
+
+/**
+ * Issues a client certificate signed by the PKI's CA into `dir`/`<file>.crt` and `.key`: the apiserver (with
+ * --client-ca-file) authenticates it as user `commonName` in `groups` (the certificate's O= fields), e.g. a kubelet
+ * as `system:node:<name>` in `system:nodes`.
+ */
+export async function issueClientCert(
+  pki: Pki,
+  dir: string,
+  file: string,
+  commonName: string,
+  groups: readonly string[],
+): Promise<ClientCert> {
+  if (!/^[\w.-]+$/.test(file)) throw new Error(`issueClientCert: bad file name '${file}'`);
+  // openssl -subj syntax: '/' separates fields, so a name holding '/' or '=' would change the subject.
+  for (const part of [commonName, ...groups]) {
+    if (/[/=\\]/.test(part)) throw new Error(`issueClientCert: '${part}' holds a character openssl -subj cannot take`);
+  }
+  const certPath = join(dir, `${file}.crt`);
+  const keyPath = join(dir, `${file}.key`);
+  await openssl([
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-CA', pki.caCertPath, '-CAkey', pki.caKeyPath,
+    '-keyout', keyPath, '-out', certPath, '-days', '30',
+    '-subj', [...groups.map((g) => `/O=${g}`), `/CN=${commonName}`].join(''),
+    '-addext', 'basicConstraints=critical,CA:FALSE',
+    '-addext', 'keyUsage=critical,digitalSignature,keyEncipherment', '-addext', 'extendedKeyUsage=clientAuth',
+  ]);
+  return { certPath, keyPath };
+}

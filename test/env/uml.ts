@@ -58,10 +58,19 @@ function umlXstateShim(): Promise<string> {
  * image file used read-write as is and never deleted, so a test can boot several guests over the same disks (in
  * another order, to move their names).
  */
-export type UmlDisk = ({ readonly size: string } | { readonly file: string }) & {
+export type UmlDisk = ({ readonly size: string } | { readonly file: string } | UmlCowDisk) & {
   /** Report the disk as rotational (HDD). @default false (UML reports SSD) */
   readonly rotational?: boolean;
 };
+
+/**
+ * A copy-on-write disk: the guest reads `backing` (never written, so many guests can share it) and its writes go
+ * to `cow`, which UML creates when missing and the caller deletes.
+ */
+export interface UmlCowDisk {
+  readonly cow: string;
+  readonly backing: string;
+}
 
 export interface UmlTap {
   /** Network namespace that holds the tap device; the guest runs inside it. */
@@ -89,6 +98,8 @@ export interface UmlOptions {
   readonly cwd?: string;
   /** Extra environment variables for the command. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Kills the guest (SIGKILL) when aborted, like the timeout does: for guests that run until told to stop. */
+  readonly signal?: AbortSignal;
 }
 
 export interface UmlResult {
@@ -207,6 +218,15 @@ export async function runInUml(opts: UmlOptions): Promise<UmlResult> {
       'con0=fd:0,fd:1', 'con=null',
     ];
     for (const [i, disk] of (opts.disks ?? []).entries()) {
+      if ('cow' in disk) {
+        // UML reads a comma in ubdN= as "cow-file,backing-file".
+        if (disk.cow.includes(',') || disk.backing.includes(',')) {
+          throw new Error(`runInUml: copy-on-write disk paths must not contain a comma: ${disk.cow}, ${disk.backing}`);
+        }
+        await access(disk.backing, constants.R_OK);
+        args.push(`ubd${i}=${disk.cow},${disk.backing}`);
+        continue;
+      }
       if ('file' in disk) {
         // UML reads a comma in ubdN= as "image,cow-file".
         if (disk.file.includes(',')) throw new Error(`runInUml: disk image path must not contain a comma: ${disk.file}`);
@@ -235,9 +255,15 @@ export async function runInUml(opts: UmlOptions): Promise<UmlResult> {
       state.timedOut = true;
       proc.kill('SIGKILL');
     }, timeoutMs);
+    const onAbort = (): void => {
+      proc.kill('SIGKILL');
+    };
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener('abort', onAbort);
     try {
       await proc.exited;
     } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
       clearTimeout(timer);
       await proc.stop(1000); // reap helper processes of the group, if any
     }
@@ -246,7 +272,11 @@ export async function runInUml(opts: UmlOptions): Promise<UmlResult> {
     try {
       rc = (await readFile(join(work, 'rc'), 'utf8')).trim();
     } catch {
-      const why = state.timedOut ? `timed out after ${timeoutMs} ms` : 'did not finish the command';
+      const why = state.timedOut
+        ? `timed out after ${timeoutMs} ms`
+        : opts.signal?.aborted
+          ? 'was killed (aborted)'
+          : 'did not finish the command';
       const out = tailFile(join(work, 'out'), 20);
       throw new Error(
         `UML guest ${why}.\n--- command output (tail) ---\n${out}\n--- guest console (tail) ---\n${tailFile(consolePath, 30)}`,

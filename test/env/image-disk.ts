@@ -1,0 +1,113 @@
+// The containerd image disk of the UML kubelet nodes: an ext4 image file whose containerd root holds every test
+// image already imported and unpacked. It is built once per set of inputs (in a UML guest running the host's
+// containerd) and cached beside the peers; each node then mounts a copy-on-write view of it (runInUml's
+// { cow, backing } disk), so a node imports nothing and its writes never reach the shared file.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { containerdConfig } from './kubelet-node/config.js';
+import { peersDir } from './peers.js';
+import { runInUml } from './uml.js';
+
+const run = promisify(execFile);
+const IMPORT_SCRIPT = new URL('kubelet-node/import-images.sh', import.meta.url);
+/** The packages the nodes run from the host's filesystem (installed by scripts/setup.sh --test). */
+export const NODE_PACKAGES = 'containerd runc containernetworking-plugins busybox-static';
+
+/** `containerd --version`, or a message saying what to install. */
+export async function containerdVersion(): Promise<string> {
+  try {
+    return (await run('containerd', ['--version'])).stdout.trim();
+  } catch (err) {
+    throw new Error(`containerd not found (the kubelet nodes run it in UML). Run: apt-get install -y ${NODE_PACKAGES}`, {
+      cause: err,
+    });
+  }
+}
+
+export interface ImageArchive {
+  /** The image's full name, as containerd will list it. */
+  readonly name: string;
+  readonly path: string;
+}
+
+export interface ImageDisk {
+  /** The ext4 image file: use it read-only, as the backing file of a copy-on-write disk. */
+  readonly path: string;
+  /** The image names containerd listed after the import. */
+  readonly images: readonly string[];
+  /** Whether this call built it (false: it came from the cache). */
+  readonly built: boolean;
+}
+
+/**
+ * The cached disk for `key` (which must change whenever an image's inputs do), building it when missing from the
+ * archives `makeArchives` writes into the folder it is given. Safe against a concurrent build of the same key: the
+ * first rename wins, the other is discarded.
+ */
+export async function containerdImageDisk(
+  key: string,
+  makeArchives: (dir: string) => Promise<readonly ImageArchive[]>,
+  size = '1G',
+): Promise<ImageDisk> {
+  const script = await readFile(IMPORT_SCRIPT, 'utf8');
+  const digest = createHash('sha256')
+    .update([key, await containerdVersion(), containerdConfig(), script, size].join('\0'))
+    .digest('hex')
+    .slice(0, 16);
+  const dir = join(peersDir(), `containerd-images-${digest}`);
+  const disk = join(dir, 'disk.img');
+  const listed = join(dir, 'images');
+  try {
+    return { path: disk, images: (await readFile(listed, 'utf8')).split('\n').filter(Boolean), built: false };
+  } catch {
+    // not built yet
+  }
+  await mkdir(peersDir(), { recursive: true });
+  const work = await mkdtemp(join(peersDir(), `.containerd-images-${digest}-`));
+  try {
+    const img = join(work, 'disk.img');
+    await writeFile(img, '');
+    await truncate(img, parseGiB(size));
+    await run('mkfs.ext4', ['-q', '-F', '-L', 'containerd', img]).catch((err: unknown) => {
+      throw new Error('mkfs.ext4 failed (apt-get install -y e2fsprogs)', { cause: err });
+    });
+    const archiveDir = join(work, 'archives');
+    await mkdir(archiveDir);
+    const archives = await makeArchives(archiveDir);
+    const config = join(work, 'containerd.toml');
+    await writeFile(config, containerdConfig());
+    const result = await runInUml({
+      disks: [{ file: img }],
+      command: ['sh', IMPORT_SCRIPT.pathname, ...archives.map((a) => a.path)],
+      env: { CONTAINERD_CONFIG: config, WORK: work },
+      timeoutMs: 600_000,
+    });
+    if (result.exitCode !== 0) {
+      const log = await readFile(join(work, 'containerd.log'), 'utf8').catch(() => '');
+      throw new Error(`importing the images failed (exit ${result.exitCode}):\n${result.output}\n--- containerd ---\n${log.slice(-3000)}`);
+    }
+    const images = (await readFile(join(work, 'images'), 'utf8')).split('\n').filter(Boolean);
+    const missing = archives.filter((a) => !images.includes(a.name)).map((a) => a.name);
+    if (missing.length > 0) throw new Error(`containerd does not list ${missing.join(', ')} after the import (it lists ${images.join(', ')})`);
+    await rm(config);
+    await rm(archiveDir, { recursive: true });
+    await rm(join(work, 'containerd.log'), { force: true });
+    await rename(work, dir).catch((err: unknown) => {
+      // Another run built the same disk meanwhile: keep theirs.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+    });
+    return { path: disk, images, built: true };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function parseGiB(size: string): number {
+  const m = /^(\d+)G$/.exec(size);
+  if (!m?.[1]) throw new Error(`image disk size '${size}' must be whole GiB, e.g. 1G`);
+  return Number(m[1]) * 1024 ** 3;
+}

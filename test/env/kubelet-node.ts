@@ -1,0 +1,162 @@
+// A real Kubernetes node for integration tests: a User-Mode Linux guest (real LVM possible, see uml.ts) that runs
+// containerd, runc, the CNI bridge and the real kubelet (the peer built by `scripts/build-peers.sh kubelet`), and
+// joins the test control plane as `system:node:<name>` with a client certificate from the test PKI. The kubelet
+// authenticates and authorizes its own clients with webhooks against the apiserver, as a real node does.
+//
+// Each node has its own network namespace and /24 (nodeNetwork(index)); the apiserver is forwarded to the
+// namespace's side of the tap, so start the control plane with extraSANs: [nodeNetwork(i).hostIp] for each node.
+// The apiserver cannot reach the kubelet (it stays in the host's namespace): `kubectl logs/exec` do not work yet.
+//
+// Disks: /dev/ubda is containerd's state, a copy-on-write view of the shared image disk (test-images.ts), then the
+// storage disks (two sparse 2 GiB disks by default: /dev/ubdb, /dev/ubdc). stop() ends the guest and removes the
+// namespace, the tap and the node's temp dir; the process-exit hooks of processes.ts do the same for a crashed run.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ControlPlane } from './control-plane.js';
+import type { ImageDisk } from './image-disk.js';
+import {
+  certKubeconfig,
+  checkNodeName,
+  cniConflist,
+  containerdConfig,
+  kubeletConfig,
+  nodeNetwork,
+  type NodeNetwork,
+} from './kubelet-node/config.js';
+import { waitFor } from './net.js';
+import { createNetns, type TestNetns } from './netns.js';
+import { peerPath } from './peers.js';
+import { issueClientCert } from './pki.js';
+import { registerTempDir, tailFile, unregisterTempDir } from './processes.js';
+import { runInUml, type UmlDisk, type UmlResult } from './uml.js';
+
+const NODE_SCRIPT = new URL('kubelet-node/node.sh', import.meta.url);
+
+export { nodeNetwork } from './kubelet-node/config.js';
+
+export interface KubeletNodeOptions {
+  readonly controlPlane: ControlPlane;
+  /** Node name (a DNS label). */
+  readonly name: string;
+  /** Picks the node's network (nodeNetwork(index)); distinct per live node. */
+  readonly index: number;
+  /** The containerd image disk (testImageDisk()), used read-only as the backing file of the node's disk. */
+  readonly imageDisk: ImageDisk;
+  /** Disks after containerd's: /dev/ubdb, /dev/ubdc, ... @default two sparse 2G disks */
+  readonly storageDisks?: readonly UmlDisk[];
+  /** Guest memory. @default '1G' */
+  readonly memory?: string;
+  /** The node's pod network (a bridge; not routed between nodes). @default '10.88.0.0/16' */
+  readonly podCidr?: string;
+  /** How long the containerd and the kubelet processes may take to start. @default 180000 */
+  readonly startTimeoutMs?: number;
+}
+
+export interface KubeletNode {
+  readonly name: string;
+  readonly network: NodeNetwork;
+  /** Host temp dir of the node: configs, the copy-on-write disk, containerd.log and kubelet.log. */
+  readonly dir: string;
+  readonly netns: TestNetns;
+  readonly kubeletLog: string;
+  readonly containerdLog: string;
+  /** The guest's console and script output, once it has halted. */
+  readonly exited: Promise<UmlResult | Error>;
+  /** Stops the kubelet and containerd, halts the guest, deletes the namespace and the temp dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Boots a node and resolves once its kubelet process runs (not yet Ready: wait for the Node's condition). */
+export async function startKubeletNode(opts: KubeletNodeOptions): Promise<KubeletNode> {
+  checkNodeName(opts.name);
+  const kubelet = peerPath('kubelet');
+  const network = nodeNetwork(opts.index);
+  const cp = opts.controlPlane;
+  const port = Number(new URL(cp.server).port);
+  const dir = await mkdtemp(join(tmpdir(), `open-local-node-${opts.name}-`));
+  registerTempDir(dir);
+  let netns: TestNetns | undefined;
+  const abort = new AbortController();
+  let exited: Promise<UmlResult | Error> | undefined;
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      if (exited) {
+        await writeFile(join(dir, 'stop'), '');
+        const timer = setTimeout(() => {
+          abort.abort();
+        }, 60_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await netns?.destroy();
+      await rm(dir, { recursive: true, force: true });
+      unregisterTempDir(dir);
+    })());
+  try {
+    netns = await createNetns({ subnet: network.subnet });
+    await netns.forwardTcp(port, { host: '127.0.0.1', port });
+    const cert = await issueClientCert(cp.pki, dir, 'kubelet', `system:node:${opts.name}`, ['system:nodes']);
+    await writeFile(join(dir, 'containerd.toml'), containerdConfig());
+    await writeFile(join(dir, '10-open-local-test.conflist'), cniConflist(opts.podCidr ?? '10.88.0.0/16'));
+    await writeFile(
+      join(dir, 'kubelet-config.json'),
+      kubeletConfig({ nodeIp: network.guestIp, clientCaPath: cp.pki.caCertPath, staticPodPath: '/run/kubelet/manifests' }),
+    );
+    await writeFile(
+      join(dir, 'kubelet.kubeconfig'),
+      certKubeconfig({
+        server: `https://${network.hostIp}:${port}`,
+        caPath: cp.pki.caCertPath,
+        user: `system:node:${opts.name}`,
+        certPath: cert.certPath,
+        keyPath: cert.keyPath,
+      }),
+    );
+    const disks: UmlDisk[] = [
+      { cow: join(dir, 'containerd.cow'), backing: opts.imageDisk.path },
+      ...(opts.storageDisks ?? [{ size: '2G' }, { size: '2G' }]),
+    ];
+    const guest = runInUml({
+      disks,
+      command: { script: NODE_SCRIPT.pathname },
+      env: { NODE_NAME: opts.name, NODE_IP: network.guestIp, NODE_DIR: dir, KUBELET: kubelet },
+      tap: { netns: netns.name, device: netns.tap, address: `${network.guestIp}/24`, gateway: network.hostIp },
+      memory: opts.memory ?? '1G',
+      // The node runs until stop(); this only bounds a run whose stop() never comes.
+      timeoutMs: 6 * 3600_000,
+      signal: abort.signal,
+    });
+    const ended = guest.then(
+      (r) => r,
+      (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
+    );
+    exited = ended;
+    let done: UmlResult | Error | undefined;
+    void ended.then((r) => (done = r));
+    await waitFor(`kubelet of node ${opts.name}`, () => Promise.resolve(existsSync(join(dir, 'started'))), {
+      timeoutMs: opts.startTimeoutMs ?? 180_000,
+      intervalMs: 200,
+      abort: () => {
+        if (done === undefined) return undefined;
+        const out = done instanceof Error ? done.message : `exit ${done.exitCode}\n${done.output}`;
+        return `the guest ended before the kubelet started: ${out}\n--- containerd.log ---\n${tailFile(join(dir, 'containerd.log'), 20)}`;
+      },
+    });
+    return {
+      name: opts.name,
+      network,
+      dir,
+      netns,
+      kubeletLog: join(dir, 'kubelet.log'),
+      containerdLog: join(dir, 'containerd.log'),
+      exited: ended,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

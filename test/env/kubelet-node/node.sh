@@ -1,0 +1,52 @@
+#!/bin/sh
+# Runs inside a UML guest as its command (test/env/kubelet-node.ts): turns the guest into a Kubernetes node that
+# runs containerd, runc and the CNI bridge from the host's filesystem and the real kubelet, until the host creates
+# $NODE_DIR/stop. Everything the node writes stays in the guest: tmpfs on /var/lib and /var/log (/run is one
+# already), containerd's state on the copy-on-write disk /dev/ubda. The guest halts when this script ends, which
+# ends every container with it.
+# Environment: NODE_NAME, NODE_IP, NODE_DIR (host folder holding the configs; logs are written there), KUBELET.
+set -eu
+log() { echo "kubelet-node $NODE_NAME: $(cut -d' ' -f1 /proc/uptime)s $*"; }
+log "guest up"
+hostname "$NODE_NAME"
+# cAdvisor (in the kubelet) stops with "could not detect clock speed" when /proc/cpuinfo has no "cpu MHz" line,
+# and UML's has none.
+sed 's/^bogomips/cpu MHz\t\t: 2000.000\nbogomips/' /proc/cpuinfo > /run/cpuinfo
+mount --bind /run/cpuinfo /proc/cpuinfo
+# cgroup v2 with the controllers UML has (no cpuset, no hugetlb).
+mount -t cgroup2 cgroup2 /sys/fs/cgroup
+echo '+cpu +memory +pids +io' > /sys/fs/cgroup/cgroup.subtree_control
+for m in overlay veth bridge br_netfilter; do modprobe "$m"; done
+# Pod volumes and the CSI mount propagation need shared mounts.
+mount --make-rshared /
+mount -t tmpfs var-lib /var/lib
+mount -t tmpfs var-log /var/log
+mkdir -p /var/lib/containerd /var/lib/kubelet /run/cni/net.d /run/kubelet/manifests
+mount -t ext4 /dev/ubda /var/lib/containerd
+cp "$NODE_DIR/10-open-local-test.conflist" /run/cni/net.d/
+log "containerd starting"
+containerd --config "$NODE_DIR/containerd.toml" > "$NODE_DIR/containerd.log" 2>&1 &
+ctd=$!
+i=0
+until ctr --address /run/containerd/containerd.sock version > /dev/null 2>&1; do
+  i=$((i + 1))
+  [ "$i" -lt 1200 ] || { log "containerd did not answer in 120 s"; exit 1; }
+  kill -0 "$ctd" 2>/dev/null || { log "containerd exited"; tail -20 "$NODE_DIR/containerd.log"; exit 1; }
+  sleep 0.1
+done
+log "containerd up; kubelet starting"
+"$KUBELET" --config="$NODE_DIR/kubelet-config.json" --kubeconfig="$NODE_DIR/kubelet.kubeconfig" \
+  --hostname-override="$NODE_NAME" --node-ip="$NODE_IP" --cert-dir=/var/lib/kubelet/pki --v=1 \
+  > "$NODE_DIR/kubelet.log" 2>&1 &
+kubelet=$!
+echo "$kubelet" > "$NODE_DIR/started"
+while [ ! -e "$NODE_DIR/stop" ]; do
+  kill -0 "$kubelet" 2>/dev/null || { log "kubelet exited"; tail -20 "$NODE_DIR/kubelet.log"; exit 1; }
+  sleep 0.2
+done
+log "stopping"
+kill "$kubelet" 2>/dev/null || true
+wait "$kubelet" || true
+kill "$ctd" 2>/dev/null || true
+wait "$ctd" || true
+log "stopped"
