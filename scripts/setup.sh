@@ -13,9 +13,10 @@ if $with_test; then
   # user-mode-linux gives the tests a kernel with device-mapper (real LVM); openssl makes the test PKI; gcc builds
   # the UML xstate shim (test/env/uml-xstate-shim.c) and the static pause binary of the kubelet nodes.
   # containerd, runc and the CNI plugins run inside the UML kubelet nodes (test/env/kubelet-node.ts), from the
-  # host's filesystem; busybox-static is the one program of their test image.
+  # host's filesystem; busybox-static is the one program of their test image; the kubelet sets up its iptables
+  # chains as on any real node (without iptables it only logs, but the nodes should be like real ones).
   pkgs=(user-mode-linux lvm2 kmod e2fsprogs xfsprogs util-linux iproute2 openssl gcc libc6-dev
-    containerd runc containernetworking-plugins busybox-static)
+    containerd runc containernetworking-plugins busybox-static iptables)
   missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ ${#missing[@]} -gt 0 ]; then
