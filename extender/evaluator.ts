@@ -1,4 +1,4 @@
-import { fitPrepared, prepareClaims } from './allocator/allocate.js';
+import { fitScore, prepareClaims, type PreparedClaims } from './allocator/allocate.js';
 import { podClaims } from './allocator/claims.js';
 import type { Pod } from './allocator/kube-types.js';
 import type { AllocatorOptions } from './allocator/types.js';
@@ -9,16 +9,25 @@ export type FilterVerdict = { readonly error: string } | { readonly feasible: st
 /** Prioritize's answer: a score per node asked (0 where the pod does not fit). */
 export type ScoreVerdict = { readonly error: string } | { readonly scores: number[] };
 
+/** Filter's feasible nodes and their scores (same index), for one pod at one generation of the state. */
+interface LastFilter {
+  readonly uid: string;
+  readonly generation: number;
+  readonly nodes: readonly string[];
+  readonly scores: readonly number[];
+}
+
 /**
  * Runs the allocator for a pod over the nodes kube-scheduler asks about. Filter remembers the scores of the last
  * pod it saw while the cluster state is unchanged (same generation): kube-scheduler asks prioritize right after
- * filter, for the same pod and the nodes that passed, so prioritize looks scores up instead of placing again. Only
- * numbers are kept, in one Map: per-node answers die young, which keeps garbage collection cheap at 5,000 nodes.
+ * filter, for the same pod and the nodes that passed, so prioritize looks scores up instead of placing again.
+ * Per request it keeps two flat arrays, not a Map or an object per node: at 5,000 nodes, hashing every name into
+ * a fresh Map and garbage per node were most of a request's cost.
  */
 export class Evaluator {
   private readonly state: ClusterState;
   private readonly options: AllocatorOptions;
-  private last: { uid: string; generation: number; scores: Map<string, number> } | undefined;
+  private last: LastFilter | undefined;
 
   constructor(state: ClusterState, options: AllocatorOptions) {
     this.state = state;
@@ -29,20 +38,20 @@ export class Evaluator {
     const resolved = podClaims(pod, this.state);
     if ('error' in resolved) return resolved;
     const claims = prepareClaims(resolved.claims);
-    const scores = new Map<string, number>();
     const feasible: string[] = [];
+    const scores: number[] = [];
     const failed: Record<string, string> = {};
     for (const node of nodeNames) {
-      const fit = fitPrepared(this.state.storage(node), this.state.usage(node), claims, this.options);
-      if (fit.fits) {
+      const verdict = this.fit(node, claims);
+      if (typeof verdict === 'number') {
         feasible.push(node);
-        scores.set(node, fit.score);
+        scores.push(verdict);
       } else {
-        failed[node] = fit.reason;
+        failed[node] = verdict;
       }
     }
     const uid = pod.metadata?.uid;
-    this.last = uid === undefined ? undefined : { uid, generation: this.state.generation, scores };
+    this.last = uid === undefined ? undefined : { uid, generation: this.state.generation, nodes: feasible, scores };
     return { feasible, failed };
   }
 
@@ -50,18 +59,29 @@ export class Evaluator {
     const resolved = podClaims(pod, this.state);
     if ('error' in resolved) return resolved;
     const last = this.last;
-    const known = last && last.uid === pod.metadata?.uid && last.generation === this.state.generation ? last.scores : undefined;
-    let claims: ReturnType<typeof prepareClaims> | undefined;
+    const known = last && last.uid === pod.metadata?.uid && last.generation === this.state.generation ? last : undefined;
+    let claims: PreparedClaims | undefined;
+    // kube-scheduler sends filter's nodes back in filter's order, so a cursor over them finds each score without a
+    // lookup; a node out of that order is looked up by name, and one filter did not see is placed now.
+    let cursor = 0;
+    let byName: Map<string, number> | undefined;
     const scores: number[] = [];
     for (const node of nodeNames) {
-      let score = known?.get(node);
+      let score: number | undefined;
+      if (known) {
+        if (known.nodes[cursor] === node) score = known.scores[cursor++];
+        else score = (byName ??= new Map(known.nodes.map((n, i) => [n, known.scores[i] ?? 0]))).get(node);
+      }
       if (score === undefined) {
-        claims ??= prepareClaims(resolved.claims);
-        const fit = fitPrepared(this.state.storage(node), this.state.usage(node), claims, this.options);
-        score = fit.fits ? fit.score : 0;
+        const verdict = this.fit(node, (claims ??= prepareClaims(resolved.claims)));
+        score = typeof verdict === 'number' ? verdict : 0;
       }
       scores.push(score);
     }
     return { scores };
+  }
+
+  private fit(node: string, claims: PreparedClaims): number | string {
+    return fitScore(this.state.storage(node), this.state.usage(node), claims, this.options);
   }
 }

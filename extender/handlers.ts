@@ -1,5 +1,5 @@
 import type { Evaluator } from './evaluator.js';
-import type { ExtenderArgs, ExtenderFilterResult, HostPriority } from './wire.js';
+import { hostPriorityListJson, type ExtenderArgs, type ExtenderFilterResult } from './wire.js';
 
 /**
  * Filter: the nodes where all the pod's claims fit. Every failure goes to FailedAndUnresolvableNodes: preempting
@@ -16,9 +16,11 @@ export function filter(evaluator: Evaluator, args: ExtenderArgs): ExtenderFilter
   return { NodeNames: verdict.feasible, FailedNodes: {}, FailedAndUnresolvableNodes: verdict.failed, Error: '' };
 }
 
-/** Prioritize: 0..10 per node (see allocator/score.ts); nodes where the pod does not fit score 0. */
-export function prioritize(evaluator: Evaluator, args: ExtenderArgs): HostPriority[] {
+/**
+ * Prioritize: 0..10 per node (see allocator/score.ts), as the HostPriorityList's JSON text; nodes where the pod
+ * does not fit score 0.
+ */
+export function prioritize(evaluator: Evaluator, args: ExtenderArgs): string {
   const verdict = evaluator.score(args.pod, args.nodeNames);
-  if ('error' in verdict) return args.nodeNames.map((Host) => ({ Host, Score: 0 }));
-  return args.nodeNames.map((Host, i) => ({ Host, Score: verdict.scores[i] ?? 0 }));
+  return hostPriorityListJson(args.nodeNames, 'error' in verdict ? [] : verdict.scores);
 }

@@ -38,7 +38,8 @@ export interface ExtenderServer {
   close(): Promise<void>;
 }
 
-type Reply = { status: number; body: unknown };
+/** A text or JSON-serialisable body, or `json` text already written (prioritize's, see wire.ts). */
+type Reply = { status: number; body: unknown } | { status: number; json: string };
 const SCHEDULING_API = /^\/apis\/scheduling\/([^/]+)\/persistentvolumeclaims\/([^/]+)$/;
 /** Longer than Go's http.Transport idle timeout (90 s): the scheduler closes idle connections first, never racing us. */
 const KEEP_ALIVE_MS = 95_000;
@@ -54,10 +55,12 @@ export async function startExtenderServer(options: ExtenderServerOptions): Promi
     const started = process.hrtime.bigint();
     const url = new URL(req.url ?? '/', 'http://extender');
     const route = routeName(url.pathname);
-    const send = ({ status, body }: Reply): void => {
-      const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const send = (reply: Reply): void => {
+      const { status } = reply;
+      const plain = 'body' in reply && typeof reply.body === 'string';
+      const text = 'json' in reply ? reply.json : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
       // A 413 ends the connection: a client that sends that much is not one to keep talking to.
-      res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', ...(status === 413 ? { connection: 'close' } : {}) }).end(text);
+      res.writeHead(status, { 'content-type': plain ? 'text/plain; charset=utf-8' : 'application/json', ...(status === 413 ? { connection: 'close' } : {}) }).end(text);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.observe(route, status, seconds);
       if (status >= 500) log.error({ route, status, body: text.slice(0, 500) }, 'request failed');
@@ -130,7 +133,7 @@ async function serve(req: IncomingMessage, url: URL, o: ExtenderServerOptions): 
       const args = parseExtenderArgs(await readBody(req, o.maxBodyBytes));
       const missing = o.notReady();
       if (missing !== undefined) return { status: 503, body: `open-local extender not ready: ${missing}\n` };
-      return { status: 200, body: prioritize(o.evaluator, args) };
+      return { status: 200, json: prioritize(o.evaluator, args) };
     }
   }
   const scheduling = SCHEDULING_API.exec(path);

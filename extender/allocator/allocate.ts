@@ -25,7 +25,7 @@ export function prepareClaims(claims: readonly Claim[]): PreparedClaims {
   };
 }
 
-const NO_STORAGE: NodeFit = { fits: false, reason: 'no open-local storage on this node (no NodeLocalStorage status)' };
+const NO_STORAGE = 'no open-local storage on this node (no NodeLocalStorage status)';
 const NO_PLACEMENTS: readonly Placement[] = [];
 const NOTHING_TAKEN = new Set<string>();
 
@@ -38,26 +38,46 @@ export function fitNode(storage: NodeStorage | undefined, usage: NodeUsage, clai
   return fitPrepared(storage, usage, prepareClaims(claims), options);
 }
 
-/** fitNode with the claims prepared once for many nodes. Allocates little: it runs for every node of a request. */
+/** fitNode with the claims prepared once for many nodes. */
 export function fitPrepared(storage: NodeStorage | undefined, usage: NodeUsage, claims: PreparedClaims, options: AllocatorOptions): NodeFit {
-  if (claims.all.length === 0) return { fits: true, placements: NO_PLACEMENTS, score: Math.min(MAX_SCORE, Math.round(antiAffinityBonus(storage, usage, NO_PLACEMENTS, options))) };
+  const placements: Placement[] = [];
+  const verdict = evaluate(storage, usage, claims, options, [], placements);
+  return typeof verdict === 'string' ? { fits: false, reason: verdict } : { fits: true, placements: placements.length === 0 ? NO_PLACEMENTS : placements, score: verdict };
+}
+
+/** Reused by fitScore, which never re-enters itself: its per-node arrays are not garbage for every node. */
+const scratchUsed: number[] = [];
+const scratchPlacements: Placement[] = [];
+
+/**
+ * fitPrepared's verdict without placements: the node's score (0..10) where every claim fits, else the reason. The
+ * extender's filter and prioritize run it for every node of a request and need nothing more, so it allocates
+ * nothing for a node that fits beyond the placements' own small records.
+ */
+export function fitScore(storage: NodeStorage | undefined, usage: NodeUsage, claims: PreparedClaims, options: AllocatorOptions): number | string {
+  scratchUsed.length = 0;
+  scratchPlacements.length = 0;
+  return evaluate(storage, usage, claims, options, scratchUsed, scratchPlacements);
+}
+
+/** The score where every claim fits (placements in `out`), else the reason. `used` is an empty array to fill. */
+function evaluate(storage: NodeStorage | undefined, usage: NodeUsage, claims: PreparedClaims, options: AllocatorOptions, used: number[], out: Placement[]): number | string {
+  if (claims.all.length === 0) return Math.min(MAX_SCORE, Math.round(antiAffinityBonus(storage, usage, NO_PLACEMENTS, options)));
   if (!storage) return NO_STORAGE;
   const pinned = claims.pinned;
-  if (pinned?.node !== undefined && pinned.node !== storage.name) return { fits: false, reason: `${pinned.id} must be on node "${pinned.node}", where its data source is` };
-  const used: number[] = [];
+  if (pinned?.node !== undefined && pinned.node !== storage.name) return `${pinned.id} must be on node "${pinned.node}", where its data source is`;
   for (const vg of storage.vgs) used.push(usage.vgUsed.get(vg.name) ?? 0);
   // Only Device/MountPoint placement adds to `taken`; LVM-only pods (the common case) share one empty set.
   const taken = claims.exclusive.Device.length + claims.exclusive.MountPoint.length > 0 || usage.promised.length > 0 ? new Set<string>() : NOTHING_TAKEN;
   if (usage.promised.length > 0) {
     const promised = usage.promised.filter((c) => !claims.ids.has(c.id));
     const reason = promised.length === 0 ? undefined : placeAll(storage, used, taken, usage, prepareClaims(promised), options, []);
-    if (reason !== undefined) return { fits: false, reason: `already promised to volumes being created: ${reason}` };
+    if (reason !== undefined) return `already promised to volumes being created: ${reason}`;
   }
-  const placements: Placement[] = [];
-  const reason = placeAll(storage, used, taken, usage, claims, options, placements);
-  if (reason !== undefined) return { fits: false, reason };
-  const score = capacityScore(storage, used, placements, options) + antiAffinityBonus(storage, usage, placements, options);
-  return { fits: true, placements, score: Math.min(MAX_SCORE, Math.round(score)) };
+  const reason = placeAll(storage, used, taken, usage, claims, options, out);
+  if (reason !== undefined) return reason;
+  const score = capacityScore(storage, used, out, options) + antiAffinityBonus(storage, usage, out, options);
+  return Math.min(MAX_SCORE, Math.round(score));
 }
 
 /** Places claims, charging `used` and `taken` (this evaluation's additions to `usage`). */

@@ -6,10 +6,11 @@
  * latency, requests per second, extender CPU per request, RSS, and the time from start to every cache synced.
  * Runs at 500 nodes, then grows the same cluster to 5,000.
  *
- *   npm run bench:extender -- [--sizes 500,5000] [--requests 200] [--compiled]
+ *   npm run build && npm run bench:extender -- [--sizes 500,5000] [--requests 200] [--source]
  *
- * `--compiled` runs the tsc output (`npm run build` first) instead of the image's tsx entry point, to show what the
- * TypeScript loader costs in memory.
+ * The extender runs as the image runs it: the compiled JavaScript (`dist/`, from `npm run build`), with the image's
+ * V8 heap limits (EXTENDER_NODE_OPTIONS). `--source` runs the TypeScript entry point through tsx instead, to show
+ * what the loader costs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,18 +20,18 @@ import { parseArgs } from 'node:util';
 import { crdManifests } from '../../api/generated/crds.js';
 import { KubeApi } from '../../lib/kube-api.js';
 import { loadKubeConfig } from '../../lib/kube-config.js';
-import { EXTENDER_MAX_HEAP_MB } from '../../synth/stack/extender.js';
+import { EXTENDER_NODE_OPTIONS } from '../../synth/stack/extender.js';
 import { startControlPlane } from '../env/control-plane.js';
 import { freePorts, httpGet, waitFor } from '../env/net.js';
 import { installCrds, rawApi } from '../integration/support/raw-api.js';
 import { volumeSnapshotCrd } from '../integration/support/snapshot-crds.js';
 import { lvmPv, nls, podWithClaims, pvc, storageClass } from '../unit/extender/objects.js';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '500,5000' }, requests: { type: 'string', default: '200' }, compiled: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '500,5000' }, requests: { type: 'string', default: '200' }, source: { type: 'boolean', default: false } } });
 const sizes = values.sizes.split(',').map(Number);
 const requestCount = Number(values.requests);
-const cli = values.compiled ? resolve(import.meta.dirname, '..', '..', 'dist', 'bin', 'open-local.js') : resolve(import.meta.dirname, '..', '..', 'bin', 'open-local.js');
-if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
+const cli = resolve(import.meta.dirname, '..', '..', ...(values.source ? ['bin', 'open-local.js'] : ['dist', 'bin', 'open-local.js']));
+if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first (the bench runs the compiled extender, as the image does)`);
 const NS = 'bench';
 const SC = 'open-local-lvm';
 const PVS_PER_NODE = 4;
@@ -71,6 +72,8 @@ function post(port: number, path: string, body: string): Promise<{ ms: number; t
   });
 }
 
+/** The 1-, 5- and 15-minute load averages: the machine is shared, and latency figures mean little without them. */
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const quantile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 const fmt = (ms: number) => ms.toFixed(2).padStart(7);
 
@@ -118,7 +121,7 @@ async function measure(port: number, pid: number, nodes: number, concurrency: nu
     const sorted = [...list].sort((a, b) => a - b);
     console.log(`  ${verb.padEnd(10)} c=${concurrency}  p50 ${fmt(quantile(sorted, 0.5))} ms  p99 ${fmt(quantile(sorted, 0.99))} ms  max ${fmt(sorted.at(-1) ?? 0)} ms`);
   }
-  console.log(`  ${requestCount} pods (filter + prioritize) in ${seconds.toFixed(2)} s: ${((2 * requestCount) / seconds).toFixed(0)} requests/s, extender CPU ${cpuMsPerRequest.toFixed(2)} ms/request, RSS ${after.rssMiB.toFixed(0)} MiB (peak ${after.peakRssMiB.toFixed(0)} MiB, V8 heap used ${heapUsed.toFixed(0)} MiB), ${feasible} feasible nodes`);
+  console.log(`  ${requestCount} pods (filter + prioritize) in ${seconds.toFixed(2)} s: ${((2 * requestCount) / seconds).toFixed(0)} requests/s, extender CPU ${cpuMsPerRequest.toFixed(2)} ms/request, RSS ${after.rssMiB.toFixed(0)} MiB (peak ${after.peakRssMiB.toFixed(0)} MiB, V8 heap used ${heapUsed.toFixed(0)} MiB), ${feasible} feasible nodes, load average ${loadAverage()}`);
 }
 
 const cp = await startControlPlane({ apiServerFlags: ['--max-requests-inflight=800', '--max-mutating-requests-inflight=400'] });
@@ -137,9 +140,9 @@ try {
     console.log(`\n${size} nodes × 2 VGs, ${size * PVS_PER_NODE} bound PVs and PVCs (loaded in ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
     const [port = 0] = await freePorts(1);
     const startedAt = Date.now();
-    extender = spawn(process.execPath, [`--max-old-space-size=${EXTENDER_MAX_HEAP_MB}`, cli, 'extender', `--port=${port}`, '--bind-address=127.0.0.1', `--kubeconfig=${cp.kubeconfigPath}`, '--strategy=binpack', '--log-level=warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    extender = spawn(process.execPath, [...EXTENDER_NODE_OPTIONS, cli, 'extender', `--port=${port}`, '--bind-address=127.0.0.1', `--kubeconfig=${cp.kubeconfigPath}`, '--strategy=binpack', '--log-level=warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
     await waitFor('extender ready', async () => (await httpGet(`http://127.0.0.1:${port}/readyz`)).status === 200, { timeoutMs: 300_000, intervalMs: 50 });
-    console.log(`  caches synced ${((Date.now() - startedAt) / 1000).toFixed(1)} s after the process started (node start-up included)`);
+    console.log(`  caches synced ${((Date.now() - startedAt) / 1000).toFixed(1)} s after the process started (node start-up included), load average ${loadAverage()}`);
     for (const concurrency of [1, 4]) await measure(port, extender.pid ?? 0, size, concurrency);
     extender.kill('SIGTERM');
     await new Promise((r) => extender?.once('exit', r));

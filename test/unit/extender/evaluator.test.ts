@@ -31,4 +31,16 @@ describe('extender/evaluator', () => {
     state.onNodeLocalStorage('add', nls('small', { vgs: { vg: 10 } }));
     expect(evaluator.score(pod, ['small', 'n1'])).to.deep.equal({ scores: [0, 2] });
   });
+
+  it("scores prioritize's nodes by name when they come in another order than filter's", () => {
+    const { state, pod, evaluator } = setup();
+    state.onNodeLocalStorage('add', nls('n2', { vgs: { vg: 50 } }));
+    state.onNodeLocalStorage('add', nls('n3', { vgs: { vg: 25 } }));
+    const fresh = new Evaluator(state, { strategy: 'binpack' });
+    const expected = (fresh.score(pod, ['n3', 'n1', 'n2']) as { scores: number[] }).scores;
+    expect(expected).to.deep.equal([8, 2, 4]);
+    expect(evaluator.filter(pod, ['n1', 'n2', 'n3'])).to.deep.equal({ feasible: ['n1', 'n2', 'n3'], failed: {} });
+    expect(evaluator.score(pod, ['n3', 'n1', 'n2'])).to.deep.equal({ scores: expected });
+    expect(evaluator.score(pod, ['n2', 'ghost', 'n3'])).to.deep.equal({ scores: [4, 0, 8] });
+  });
 });
