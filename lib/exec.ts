@@ -7,10 +7,17 @@
  * the container. Tests and the UML guest use `direct`.
  */
 import { spawn } from 'node:child_process';
+import { CliError } from './cli-error.js';
 import type { Logger } from './log.js';
 
 export const HOST_EXEC_MODES = ['direct', 'nsenter'] as const;
 export type HostExecMode = (typeof HOST_EXEC_MODES)[number];
+
+/** The --host-exec flag of `command` (agent, prepare-vg). */
+export function parseHostExec(command: string, mode: string): HostExecMode {
+  if (!(HOST_EXEC_MODES as readonly string[]).includes(mode)) throw new CliError(`open-local ${command}: --host-exec: "${mode}" is not one of ${HOST_EXEC_MODES.join(', ')}`);
+  return mode as HostExecMode;
+}
 
 /** PID 1's mount, UTS, IPC and network namespaces; not its PID namespace (nsenter would fork and outlive a kill). */
 export const NSENTER_PREFIX: readonly string[] = ['nsenter', '--target', '1', '--mount', '--uts', '--ipc', '--net', '--'];

@@ -2,7 +2,7 @@ import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, type KubeApi, type KubeObject } from './kube-api.js';
 import type { Logger } from './log.js';
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   readonly apiVersion: string;
   readonly kind: string;
   readonly namespace?: string;
@@ -10,7 +10,18 @@ export interface InformerOptions {
   readonly fieldSelector?: string;
   /** Backoff before retrying a failed list or watch. @default 1 s doubling to 30 s */
   readonly backoff?: (attempt: number) => number;
+  /**
+   * Reduces each object to what its readers use before it is cached (and before handlers see it): a real Node is
+   * ~18 KB of JSON, most of it images and heartbeat conditions. It must keep metadata.name, namespace and
+   * resourceVersion (the cache's keys and change test). @default the object as listed
+   */
+  readonly transform?: (obj: T) => T;
+  /** Objects per LIST page: a fleet-wide LIST is never one huge response held whole. @default 500 */
+  readonly pageSize?: number;
 }
+
+/** Objects per LIST page, as client-go's reflector pages its initial list. */
+const DEFAULT_PAGE_SIZE = 500;
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 
@@ -51,10 +62,10 @@ export class Informer<T extends KubeObject> {
 
   private readonly kc: KubeConfig;
   private readonly api: KubeApi;
-  private readonly options: InformerOptions;
+  private readonly options: InformerOptions<T>;
   private readonly log: Logger;
 
-  constructor(kc: KubeConfig, api: KubeApi, options: InformerOptions, log: Logger) {
+  constructor(kc: KubeConfig, api: KubeApi, options: InformerOptions<T>, log: Logger) {
     this.kc = kc;
     this.api = api;
     this.options = options;
@@ -139,12 +150,22 @@ export class Informer<T extends KubeObject> {
 
   /** Replaces the cache with a fresh LIST and raises what changed against what it held. */
   private async relist(): Promise<void> {
-    const { apiVersion, kind, namespace, labelSelector, fieldSelector } = this.options;
-    const list = await this.api.list<T>(apiVersion, kind, { namespace, labelSelector, fieldSelector, signal: this.stopping.signal });
+    const { apiVersion, kind, namespace, labelSelector, fieldSelector, transform } = this.options;
+    // Paged (limit/continue), each page reduced before the next is fetched. An expired continue token answers
+    // 410, which run() meets with a fresh LIST.
+    const items: T[] = [];
+    let resourceVersion: string;
+    let next: string | undefined;
+    do {
+      const page = await this.api.list<T>(apiVersion, kind, { namespace, labelSelector, fieldSelector, limit: this.options.pageSize ?? DEFAULT_PAGE_SIZE, continue: next, signal: this.stopping.signal });
+      for (const obj of page.items) items.push(transform ? transform(obj) : obj);
+      resourceVersion = page.metadata.resourceVersion;
+      next = page.metadata.continue || undefined;
+    } while (next !== undefined && !this.stopped);
     if (this.stopped) return;
-    const { store, changes } = storeFromList(this.store, list.items);
+    const { store, changes } = storeFromList(this.store, items);
     this.store = store;
-    this.resourceVersion = list.metadata.resourceVersion;
+    this.resourceVersion = resourceVersion;
     this.attempt = 0;
     if (!this.isSynced) {
       this.isSynced = true;
@@ -194,7 +215,7 @@ export class Informer<T extends KubeObject> {
         delivered = true;
         this.resourceVersion = obj.metadata?.resourceVersion ?? this.resourceVersion;
         if (type === 'BOOKMARK') return;
-        this.apply(type === 'DELETED' ? 'delete' : 'set', obj);
+        this.apply(type === 'DELETED' ? 'delete' : 'set', this.options.transform ? this.options.transform(obj) : obj);
       };
       const onDone = (err: unknown): void => {
         if (this.stopped || gone) settle(gone ? 'gone' : 'quiet');

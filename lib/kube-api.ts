@@ -7,7 +7,7 @@ import type { KubeObject } from './kube-object.js';
 export type { KubeObject } from './kube-object.js';
 
 export interface KubeList<T> {
-  readonly metadata: { readonly resourceVersion: string };
+  readonly metadata: { readonly resourceVersion: string; readonly continue?: string };
   readonly items: T[];
 }
 
@@ -145,9 +145,11 @@ export class KubeApi {
     });
   }
 
-  async list<T extends KubeObject>(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string; fieldSelector?: string; signal?: AbortSignal } = {}): Promise<KubeList<T>> {
+  /** One LIST; with `limit`, one page of it (`metadata.continue` names the next). */
+  async list<T extends KubeObject>(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string; fieldSelector?: string; limit?: number; continue?: string; signal?: AbortSignal } = {}): Promise<KubeList<T>> {
     const path = await this.collectionPath(apiVersion, kind, options.namespace);
-    const list = await this.request<KubeList<T>>('GET', path, { query: { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector }, signal: options.signal });
+    const query = { labelSelector: options.labelSelector, fieldSelector: options.fieldSelector, limit: options.limit === undefined ? undefined : String(options.limit), continue: options.continue };
+    const list = await this.request<KubeList<T>>('GET', path, { query, signal: options.signal });
     // The API server omits apiVersion/kind on list items; restore them so every object is self-describing.
     return { metadata: list.metadata, items: list.items.map((i) => ({ ...i, apiVersion, kind })) };
   }

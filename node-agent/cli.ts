@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import { CliError } from '../lib/cli-error.js';
 import { parseLogLevel, runUntilSignal } from '../lib/daemon.js';
-import { createExec, HOST_EXEC_MODES, type HostExecMode } from '../lib/exec.js';
+import { createExec, HOST_EXEC_MODES, parseHostExec, type HostExecMode } from '../lib/exec.js';
 import { parseFlags } from '../lib/flags.js';
 import { startHealthServer } from '../lib/http-server.js';
 import { KubeApi, type RequestObserver } from '../lib/kube-api.js';
@@ -50,11 +50,6 @@ export function parseDuration(text: string): number {
   const ms = Math.round(Number(m[1]) * unit);
   if (ms < 100) throw new Error(`"${text}" is shorter than 100ms`);
   return ms;
-}
-
-export function parseHostExec(command: string, mode: string): HostExecMode {
-  if (!(HOST_EXEC_MODES as readonly string[]).includes(mode)) throw new CliError(`open-local ${command}: --host-exec: "${mode}" is not one of ${HOST_EXEC_MODES.join(', ')}`);
-  return mode as HostExecMode;
 }
 
 /** Parses the agent's flags once; undefined after printing --help. */

@@ -7,6 +7,7 @@ import type { KubeObject } from '../lib/kube-object.js';
 import type { Logger } from '../lib/log.js';
 import { MANAGED_BY, names } from '../synth/names.js';
 import { nodeOfPersistentVolume, type VolumeObject } from './nodes/volume-guard.js';
+import { trimNode, trimPersistentVolume, trimPrepareVgPod, type CachedNode } from './cache-trim.js';
 
 /**
  * Every kind the operator renders, with its API version: the caches it needs for skip, prune and status.
@@ -38,7 +39,7 @@ export type ChangeHandler = (kind: string, obj: KubeObject) => void;
  */
 export class Caches {
   readonly clusters: Informer<OpenLocalCluster>;
-  readonly nodes: Informer<KubeObject & { metadata: { labels?: Record<string, string> }; spec?: { unschedulable?: boolean }; status?: { nodeInfo?: { bootID?: string }; conditions?: { type: string; status: string }[] } }>;
+  readonly nodes: Informer<CachedNode>;
   readonly prepareVgPods: Informer<PrepareVgPod>;
   /** Every PersistentVolume (a field selector cannot select by CSI driver); only open-local's raise events. */
   readonly persistentVolumes: Informer<VolumeObject>;
@@ -59,9 +60,9 @@ export class Caches {
     this.api = api;
     this.log = log;
     this.clusters = new Informer(kc, api, { apiVersion: API_GROUP_VERSION, kind: 'OpenLocalCluster' }, log);
-    this.nodes = new Informer(kc, api, { apiVersion: 'v1', kind: 'Node' }, log);
-    this.prepareVgPods = new Informer(kc, api, { apiVersion: 'v1', kind: 'Pod', labelSelector: `app.kubernetes.io/component=${names.prepareVg}` }, log);
-    this.persistentVolumes = new Informer(kc, api, { apiVersion: 'v1', kind: 'PersistentVolume' }, log);
+    this.nodes = new Informer(kc, api, { apiVersion: 'v1', kind: 'Node', transform: trimNode }, log);
+    this.prepareVgPods = new Informer(kc, api, { apiVersion: 'v1', kind: 'Pod', labelSelector: `app.kubernetes.io/component=${names.prepareVg}`, transform: trimPrepareVgPod }, log);
+    this.persistentVolumes = new Informer(kc, api, { apiVersion: 'v1', kind: 'PersistentVolume', transform: trimPersistentVolume }, log);
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { OpenLocalCluster, OpenLocalClusterStatus } from '../api/generated/types.js';
+import type { NodeStatus, OpenLocalCluster, OpenLocalClusterStatus } from '../api/generated/types.js';
 import { isNotFound, type KubeApi } from '../lib/kube-api.js';
 import type { KubeObject } from '../lib/kube-object.js';
 import type { Logger } from '../lib/log.js';
@@ -6,15 +6,16 @@ import { canonicalJson } from '../lib/storage-config.js';
 import { WorkQueue } from '../lib/work-queue.js';
 import { renderPrepareVgJob, renderStack } from '../synth/render.js';
 import { InvalidClusterError, resolveSpec, type ResolvedSpec } from '../synth/resolved-spec.js';
-import { names, STORAGE_READY_LABEL } from '../synth/names.js';
+import { names } from '../synth/names.js';
 import type { Caches } from './caches.js';
 import { removeStack } from './deletion.js';
 import { recordEvents, transitionEvents } from './events.js';
 import { OperandApplier, pruneStale } from './operands/apply.js';
 import { withOperatorBinding, withOwnership } from './operands/desired.js';
 import { jobFacts, NODE_BOOT_ID_ANNOTATION, NODE_UID_ANNOTATION, nodeFacts, strayPods } from './nodes/facts.js';
-import { planNodes, type JobFacts, type NodeAction } from './nodes/plan.js';
+import { planNodes, type JobFacts, type NodeFacts } from './nodes/plan.js';
 import { planCleanup, type CleanupPlan } from './nodes/cleanup-plan.js';
+import { nodePatches, parseRecord, type JobAction, type NodePatch } from './nodes/record.js';
 import { boundedList, describeHeld, guardUnmarks, volumesByNode } from './nodes/volume-guard.js';
 import { MODE_ANNOTATION, type PrepareVgMode } from '../synth/stack/prepare-vg-job.js';
 import { isOperatorOperandBinding } from '../synth/stack/rbac.js';
@@ -24,6 +25,12 @@ import { ConditionType, computeStatus, type Observation } from './status/conditi
 import { storageWarnings } from './status/storage-warnings.js';
 
 export const FINALIZER = 'csi.aliyun.com/open-local-operator';
+
+/**
+ * At most one status write per cluster in this long while nodes are being prepared: each Job's progress would
+ * otherwise cost a write, and a thousand nodes finishing within a minute would cost a thousand.
+ */
+export const STATUS_WRITE_INTERVAL_MS = 1000;
 
 export interface ControllerOptions {
   readonly api: KubeApi;
@@ -53,6 +60,14 @@ export class OpenLocalClusterController {
   /** The last render, keyed by the cluster's uid and spec: node and Job events do not re-render the stack. */
   private rendered: { key: string; spec: ResolvedSpec; desired: KubeObject[] } | undefined;
   private readonly applier: OperandApplier;
+  /**
+   * The last plan's node statuses of the cluster in charge (by its uid): the transient phases (Preparing,
+   * Pending) and their transition times live only here; the settled ones are also recorded on each Node
+   * (nodes/record.ts), which is what a restarted operator resumes from.
+   */
+  private nodeMemory: { uid: string; statuses: Map<string, NodeStatus> } | undefined;
+  /** When each cluster's status was last written (performance.now(), ms): writes are batched to one a second. */
+  private readonly statusWrittenAt = new Map<string, number>();
 
   constructor(options: ControllerOptions) {
     this.o = options;
@@ -112,7 +127,7 @@ export class OpenLocalClusterController {
     }
     const primary = this.primaryCluster();
     if (primary && primary !== name) {
-      await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster), duplicateOf: primary }, cluster.status, this.now()), log);
+      await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster, []), duplicateOf: primary }, cluster.status, this.now()), log);
       return;
     }
     if (!cluster.metadata?.finalizers?.includes(FINALIZER)) {
@@ -127,7 +142,7 @@ export class OpenLocalClusterController {
         this.rendered = { key: renderKey, spec, desired: withOwnership(withOperatorBinding(renderStack(cluster), spec, this.o.operatorNamespace), cluster) };
       } catch (err) {
         if (!(err instanceof InvalidClusterError)) throw err;
-        await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster), specErrors: err.errors }, cluster.status, this.now()), log);
+        await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster, this.knownStatuses(cluster)), specErrors: err.errors }, cluster.status, this.now()), log);
         return;
       }
     }
@@ -139,10 +154,13 @@ export class OpenLocalClusterController {
 
     const jobs = this.jobFacts(cluster, spec.namespace, 'prepare');
     const nodes = this.o.caches.nodes.list().map(nodeFacts);
-    const plan = planNodes({ spec, nodes, jobs, previous: cluster.status?.nodes ?? [], now: this.now(), strayPods: this.strayPods(spec.namespace) });
+    const uid = cluster.metadata.uid ?? '';
+    const plan = planNodes({ spec, nodes, jobs, previous: this.previousStatuses(uid, nodes, log), now: this.now(), strayPods: this.strayPods(spec.namespace) });
+    this.nodeMemory = { uid, statuses: new Map(plan.statuses.map((s) => [s.name, s])) };
     const guarded = guardUnmarks(plan.actions, this.volumesByNode());
     if (guarded.held.length > 0) log.warn({ held: guarded.held }, 'nodes hold volumes: their node plugins stay although the selector no longer matches them');
-    const actionErrors = await this.execute(guarded.actions, cluster, spec, log);
+    const { patches, actions } = nodePatches({ clusterUid: uid, nodes, statuses: plan.statuses, actions: guarded.actions });
+    const actionErrors = [...(await this.execute(actions, cluster, spec, log)), ...(await this.patchNodes(patches, log))];
     if (plan.requeueAfterMs !== undefined) this.queue.addAfter(name, plan.requeueAfterMs);
 
     const components = componentStatuses(desired, (kind, ns, n) => this.o.caches.ownedCache(kind)?.get(n, ns));
@@ -159,7 +177,7 @@ export class OpenLocalClusterController {
       invalidApplies: applied.invalid,
       heldNodes: guarded.held.length > 0 ? describeHeld(guarded.held) : undefined,
     };
-    await this.writeStatus(cluster, computeStatus(observation, cluster.status, this.now()), log);
+    await this.writeStatus(cluster, computeStatus(observation, cluster.status, this.now()), log, { batched: true });
     // Failed applies are retried with the queue's backoff (status already tells why); nothing else may bring
     // us back, e.g. when a write was refused until the operator's new RoleBinding reached the authorizer.
     if (applied.retry) throw new Error(`apply failed, retrying: ${applied.errors.join('; ')}`);
@@ -176,12 +194,12 @@ export class OpenLocalClusterController {
     if (cluster.spec.cleanup?.policy === 'RemoveVolumeGroups') {
       const cleanup = await this.cleanupVolumeGroups(cluster, log);
       if (!cleanup.done) {
-        await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster), deleting: true, deletingMessage: cleanup.progress }, cluster.status, this.now()), log);
+        await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster, this.knownStatuses(cluster)), deleting: true, deletingMessage: cleanup.progress }, cluster.status, this.now()), log);
         return; // the cleanup Jobs' events bring us back
       }
       progress = cleanup.progress;
     }
-    const latest = await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster), deleting: true, deletingMessage: progress }, cluster.status, this.now()), log);
+    const latest = await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster, this.knownStatuses(cluster)), deleting: true, deletingMessage: progress }, cluster.status, this.now()), log);
     await removeStack(this.o.api, this.o.caches, cluster, log);
     await this.o.api.mergePatch(cluster, { metadata: { finalizers: (cluster.metadata.finalizers ?? []).filter((f) => f !== FINALIZER), resourceVersion: latest.metadata?.resourceVersion } });
     log.info('stack removed; finalizer released');
@@ -205,7 +223,7 @@ export class OpenLocalClusterController {
       `${count} open-local volume${count === 1 ? '' : 's'} still exist${count === 1 ? 's' : ''} on ${boundedList(held.map((h) => h.node), 3)}: ${describeHeld(held)}. ` +
       `Deletion waits: delete their PersistentVolumeClaims (and LocalVolumes) first, or remove the finalizer ${FINALIZER} knowingly (the volumes are then left without node plugins).`;
     const before = cluster.status?.conditions?.find((c) => c.type === ConditionType.DeletionBlocked)?.message;
-    await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster), deleting: true, deletingMessage: 'waiting for open-local volumes to be deleted', deletionBlocked: message }, cluster.status, this.now()), log);
+    await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster, this.knownStatuses(cluster)), deleting: true, deletingMessage: 'waiting for open-local volumes to be deleted', deletionBlocked: message }, cluster.status, this.now()), log);
     if (before !== message) await recordEvents(this.o.api, cluster, [{ type: 'Warning', reason: 'DeletionBlocked', message }], this.o.instance, log);
     log.warn({ volumes: count }, 'deletion waits for open-local volumes');
     return true;
@@ -235,7 +253,7 @@ export class OpenLocalClusterController {
     const nodes = new Map(this.o.caches.nodes.list().map((n) => [n.metadata.name ?? '', n.metadata.labels ?? {}]));
     const preparing = this.jobFacts(cluster, spec.namespace, 'prepare').filter((j) => j.state === 'Active' || j.pod === 'Running').map((j) => j.node);
     const busy = new Set([...preparing, ...this.strayPods(spec.namespace).keys()]);
-    const plan = planCleanup(cluster.status?.nodes ?? [], new Set(nodes.keys()), this.jobFacts(cluster, spec.namespace, 'remove'), spec.prepareVolumeGroups.concurrency, busy);
+    const plan = planCleanup(this.recordedStatuses(cluster.metadata?.uid ?? '', this.o.caches.nodes.list().map(nodeFacts), log), new Set(nodes.keys()), this.jobFacts(cluster, spec.namespace, 'remove'), spec.prepareVolumeGroups.concurrency, busy);
     if (plan.start.length > 0) {
       const waiting = await this.ensureJobNamespace(cluster, spec.namespace);
       if (waiting) return { ...plan, start: [], progress: waiting };
@@ -274,7 +292,7 @@ export class OpenLocalClusterController {
     return live[0]?.metadata?.name;
   }
 
-  private async execute(actions: readonly NodeAction[], cluster: OpenLocalCluster, spec: ResolvedSpec, log: Logger): Promise<string[]> {
+  private async execute(actions: readonly JobAction[], cluster: OpenLocalCluster, spec: ResolvedSpec, log: Logger): Promise<string[]> {
     const errors: string[] = [];
     const ns = spec.namespace;
     for (const a of actions) {
@@ -300,11 +318,6 @@ export class OpenLocalClusterController {
             // prepare-vg can start beside a running one.
             await this.o.api.delete({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: a.name, namespace: ns } }, 'Foreground');
             break;
-          case 'markReady':
-          case 'unmarkReady':
-            await this.o.api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: a.node } }, { metadata: { labels: { [STORAGE_READY_LABEL]: a.type === 'markReady' ? 'true' : null } } });
-            log.info({ node: a.node }, a.type === 'markReady' ? 'node ready: node plugins scheduled' : 'node no longer ready: node plugins removed');
-            break;
         }
       } catch (err) {
         errors.push(`${a.type} ${'node' in a ? a.node : a.name}: ${err instanceof Error ? err.message : String(err)}`);
@@ -313,9 +326,66 @@ export class OpenLocalClusterController {
     return errors;
   }
 
-  /** Writes status only when it differs (a steady cluster costs zero writes), and records transition events. */
-  private async writeStatus(cluster: OpenLocalCluster, status: OpenLocalClusterStatus, log: Logger): Promise<OpenLocalCluster> {
+  /** Each Node's ready label and record, in one merge patch per Node that changes. */
+  private async patchNodes(patches: readonly NodePatch[], log: Logger): Promise<string[]> {
+    const errors: string[] = [];
+    for (const p of patches) {
+      try {
+        await this.o.api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: p.node } }, { metadata: { ...(p.labels ? { labels: p.labels } : {}), ...(p.annotations ? { annotations: p.annotations } : {}) } });
+        const mark = p.labels ? Object.values(p.labels)[0] : undefined;
+        if (mark !== undefined) log.info({ node: p.node }, mark === null ? 'node no longer ready: node plugins removed' : 'node ready: node plugins scheduled');
+      } catch (err) {
+        errors.push(`patch Node ${p.node}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return errors;
+  }
+
+  /** What the last pass planned for each node, or, after a restart, what each Node's record says. */
+  private previousStatuses(clusterUid: string, nodes: readonly NodeFacts[], log: Logger): NodeStatus[] {
+    if (this.nodeMemory?.uid === clusterUid) {
+      const memory = this.nodeMemory.statuses;
+      // Nodes new since the last pass may still carry a record (e.g. re-selected): it is all there is to go on.
+      const recorded = this.recordedStatuses(clusterUid, nodes.filter((n) => !memory.has(n.name)), log);
+      return [...memory.values(), ...recorded];
+    }
+    return this.recordedStatuses(clusterUid, nodes, log);
+  }
+
+  /** The settled states recorded on the Nodes for this cluster; malformed or foreign records are logged and ignored. */
+  private recordedStatuses(clusterUid: string, nodes: readonly NodeFacts[], log: Logger): NodeStatus[] {
+    const statuses: NodeStatus[] = [];
+    for (const n of nodes) {
+      const parsed = parseRecord(n.record, clusterUid, n.name);
+      if (parsed === undefined) continue;
+      if ('ignored' in parsed) log[parsed.foreign ? 'debug' : 'warn']({ node: n.name }, `${parsed.ignored}; preparing the node as if new`);
+      else statuses.push(parsed.status);
+    }
+    return statuses;
+  }
+
+  /** The node statuses for a pass that plans nothing (duplicate, invalid spec, deletion): the last plan's or the records'. */
+  private knownStatuses(cluster: OpenLocalCluster): NodeStatus[] {
+    const uid = cluster.metadata?.uid ?? '';
+    if (this.nodeMemory?.uid === uid) return [...this.nodeMemory.statuses.values()];
+    return this.recordedStatuses(uid, this.o.caches.nodes.list().map(nodeFacts), this.o.log);
+  }
+
+  /**
+   * Writes status only when it differs (a steady cluster costs zero writes), and records transition events.
+   * `batched`: at most one write per STATUS_WRITE_INTERVAL_MS; a change within it is written when it ends (the
+   * queue brings the cluster back then). The status is bounded, so the write is the same size at any fleet size.
+   */
+  private async writeStatus(cluster: OpenLocalCluster, status: OpenLocalClusterStatus, log: Logger, options: { batched?: boolean } = {}): Promise<OpenLocalCluster> {
     if (canonicalJson(status) === canonicalJson(cluster.status ?? {})) return cluster;
+    const name = cluster.metadata?.name ?? '';
+    const last = this.statusWrittenAt.get(name);
+    const wait = last === undefined ? 0 : STATUS_WRITE_INTERVAL_MS - (performance.now() - last);
+    if (options.batched && wait > 0) {
+      this.queue.addAfter(name, Math.ceil(wait));
+      return cluster;
+    }
+    this.statusWrittenAt.set(name, performance.now());
     const updated = await this.o.api.mergePatch<OpenLocalCluster>(cluster, { status }, 'status');
     const events = transitionEvents(cluster.status?.conditions, status.conditions ?? [], cluster.status?.phase, status.phase ?? 'Pending');
     await recordEvents(this.o.api, cluster, events, this.o.instance, log);
@@ -324,6 +394,6 @@ export class OpenLocalClusterController {
   }
 }
 
-function emptyObservation(cluster: OpenLocalCluster): Observation {
-  return { generation: cluster.metadata?.generation ?? 0, deleting: false, specErrors: [], applyErrors: [], nodes: cluster.status?.nodes ?? [], components: cluster.status?.components ?? [], extenderEnabled: false, storageWarnings: storageWarnings(cluster.spec.storage) };
+function emptyObservation(cluster: OpenLocalCluster, nodes: readonly NodeStatus[]): Observation {
+  return { generation: cluster.metadata?.generation ?? 0, deleting: false, specErrors: [], applyErrors: [], nodes, components: cluster.status?.components ?? [], extenderEnabled: false, storageWarnings: storageWarnings(cluster.spec.storage) };
 }

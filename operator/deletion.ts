@@ -4,17 +4,18 @@ import type { Logger } from '../lib/log.js';
 import { STORAGE_READY_LABEL } from '../synth/names.js';
 import type { Caches } from './caches.js';
 import { CREATE_ONLY_KINDS } from './operands/desired.js';
+import { NODE_STATE_ANNOTATION } from './nodes/record.js';
 import { isOperatorOperandBinding } from '../synth/stack/rbac.js';
 
 /**
- * Removes what the cluster created: node marks first (node plugins stop being scheduled), then every owned
+ * Removes what the cluster created: node marks and records first (node plugins stop being scheduled), then every owned
  * object. Explicit deletes, so removal does not depend on a garbage collector. Namespaces stay (they may hold
  * other things), and no disk is touched: volume groups, LVs and data survive (cleanup.policy Keep).
  */
 export async function removeStack(api: KubeApi, caches: Caches, cluster: OpenLocalCluster, log: Logger): Promise<void> {
   for (const node of caches.nodes.list()) {
-    if (node.metadata.labels?.[STORAGE_READY_LABEL] === undefined) continue;
-    await api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: node.metadata.name } }, { metadata: { labels: { [STORAGE_READY_LABEL]: null } } });
+    if (node.metadata.labels?.[STORAGE_READY_LABEL] === undefined && node.metadata.annotations?.[NODE_STATE_ANNOTATION] === undefined) continue;
+    await api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: node.metadata.name } }, { metadata: { labels: { [STORAGE_READY_LABEL]: null }, annotations: { [NODE_STATE_ANNOTATION]: null } } });
   }
   const uid = cluster.metadata?.uid;
   const owned = caches.ownedKinds().filter((k) => !CREATE_ONLY_KINDS.has(k)).flatMap((k) => caches.ownedCache(k)?.list() ?? []);

@@ -2673,6 +2673,7 @@ export const crdManifests: readonly CrdManifest[] = [
                       }
                     },
                     "nodeCounts": {
+                      "description": "Storage nodes by phase (every node the selector matches).",
                       "type": "object",
                       "properties": {
                         "total": {
@@ -2686,11 +2687,21 @@ export const crdManifests: readonly CrdManifest[] = [
                         "failed": {
                           "type": "integer",
                           "minimum": 0
+                        },
+                        "preparing": {
+                          "type": "integer",
+                          "minimum": 0
+                        },
+                        "pending": {
+                          "type": "integer",
+                          "minimum": 0
                         }
                       }
                     },
                     "nodes": {
+                      "description": "At most 20 nodes that need attention (Failed first, then Pending, then Preparing; by name), so the status stays small at any fleet size. Ready nodes are only counted. Each node's full state is on its Node, in the csi.aliyun.com/open-local-node-state annotation (kubectl describe node NAME).",
                       "type": "array",
+                      "maxItems": 20,
                       "x-kubernetes-list-type": "map",
                       "x-kubernetes-list-map-keys": [
                         "name"
@@ -2789,6 +2800,11 @@ export const crdManifests: readonly CrdManifest[] = [
                           }
                         }
                       }
+                    },
+                    "nodesNotListed": {
+                      "description": "How many nodes need attention beyond those in nodes[].",
+                      "type": "integer",
+                      "minimum": 0
                     },
                     "components": {
                       "type": "array",

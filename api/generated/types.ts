@@ -708,7 +708,16 @@ export interface OpenLocalClusterStatus {
    */
   conditions?: Condition[];
   nodeCounts?: NodeCounts;
+  /**
+   * At most 20 nodes that need attention (Failed first, then Pending, then Preparing; by name), so the status stays small at any fleet size. Ready nodes are only counted. Each node's full state is on its Node, in the csi.aliyun.com/open-local-node-state annotation (kubectl describe node NAME).
+   *
+   * @maxItems 20
+   */
   nodes?: NodeStatus[];
+  /**
+   * How many nodes need attention beyond those in nodes[].
+   */
+  nodesNotListed?: number;
   components?: ComponentStatus[];
 }
 /**
@@ -722,10 +731,15 @@ export interface Condition {
   reason: string;
   message: string;
 }
+/**
+ * Storage nodes by phase (every node the selector matches).
+ */
 export interface NodeCounts {
   total?: number;
   ready?: number;
   failed?: number;
+  preparing?: number;
+  pending?: number;
 }
 /**
  * How far one storage node is.

@@ -5,12 +5,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { CliError } from '../../lib/cli-error.js';
-import { createExec } from '../../lib/exec.js';
+import { createExec, parseHostExec } from '../../lib/exec.js';
 import { parseFlags } from '../../lib/flags.js';
 import { createLogger, LOG_LEVELS, type Logger } from '../../lib/log.js';
 import { parseLogLevel } from '../../lib/daemon.js';
 import { DEFAULT_KUBELET_DIR } from '../../lib/system-paths.js';
-import { parseHostExec } from '../cli.js';
 import { acquireHostLock, DEFAULT_LOCK_FILE } from './host-lock.js';
 import { DEFAULT_STATE_DIR, HOST_RECORDS_FILE } from './host-records.js';
 import { Lvm } from '../lvm/commands.js';

@@ -36,7 +36,7 @@ export class NlsController {
     this.api = api;
     this.options = options;
     this.log = log;
-    this.nodes = new Informer(kc, api, { apiVersion: 'v1', kind: 'Node' }, log);
+    this.nodes = new Informer<Node>(kc, api, { apiVersion: 'v1', kind: 'Node', transform: (n) => ({ apiVersion: n.apiVersion, kind: n.kind, metadata: { name: n.metadata.name, uid: n.metadata.uid, resourceVersion: n.metadata.resourceVersion, labels: n.metadata.labels, deletionTimestamp: n.metadata.deletionTimestamp } }) }, log);
     this.nlss = new Informer(kc, api, { apiVersion: API_GROUP_VERSION, kind: 'NodeLocalStorage' }, log);
     this.nlscs = new Informer(kc, api, { apiVersion: API_GROUP_VERSION, kind: 'NodeLocalStorageInitConfig', fieldSelector: `metadata.name=${options.initConfig}` }, log);
     this.queue = new WorkQueue((node) => this.reconcile(node), log);

@@ -3,6 +3,7 @@ import { STORAGE_READY_LABEL } from '../../synth/names.js';
 import { CONFIG_HASH_ANNOTATION, NODE_NAME_ANNOTATION } from '../../synth/stack/prepare-vg-job.js';
 import type { PrepareVgPod } from '../caches.js';
 import type { JobFacts, NodeFacts } from './plan.js';
+import { NODE_STATE_ANNOTATION } from './record.js';
 
 /** The Node UID and boot ID a prepare-VG Job was started for (set by the operator when it creates the Job). */
 export const NODE_UID_ANNOTATION = 'csi.aliyun.com/node-uid';
@@ -35,6 +36,7 @@ export function nodeFacts(node: Node): NodeFacts {
     ...(node.status?.nodeInfo?.bootID ? { bootId: node.status.nodeInfo.bootID } : {}),
     ...(node.spec?.unschedulable === true ? { unschedulable: true } : {}),
     ...(ready === 'True' || ready === 'False' || ready === 'Unknown' ? { ready } : {}),
+    ...(node.metadata.annotations?.[NODE_STATE_ANNOTATION] === undefined ? {} : { record: node.metadata.annotations[NODE_STATE_ANNOTATION] }),
   };
 }
 

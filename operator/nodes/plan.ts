@@ -19,6 +19,8 @@ export interface NodeFacts {
   readonly unschedulable?: boolean;
   /** The status of the node's Ready condition (absent until the kubelet reports one). */
   readonly ready?: 'True' | 'False' | 'Unknown';
+  /** The operator's record of the node (its NODE_STATE_ANNOTATION, unparsed; see record.ts). */
+  readonly record?: string;
 }
 
 /** What the operator knows of one prepare-VG Job (and of its own pod, matched by the Job's UID). */

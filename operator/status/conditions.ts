@@ -1,5 +1,6 @@
 import type { ComponentStatus, Condition, NodeStatus, OpenLocalClusterStatus } from '../../api/generated/types.js';
 import type { StorageWarning } from './storage-warnings.js';
+import { clip, nodesNeedingAttention } from './attention.js';
 
 export const ConditionType = {
   Ready: 'Ready',
@@ -38,6 +39,7 @@ export interface Observation {
   readonly specErrors: readonly string[];
   /** Objects that could not be applied, as "Kind/name: reason". */
   readonly applyErrors: readonly string[];
+  /** Every eligible node's status: counted and folded into conditions; at most a few are listed (attention.ts). */
   readonly nodes: readonly NodeStatus[];
   readonly components: readonly ComponentStatus[];
   readonly extenderEnabled: boolean;
@@ -83,7 +85,7 @@ export function computeStatus(o: Observation, previous: OpenLocalClusterStatus |
     o.nodes.length === 0
       ? cond(ConditionType.NodesPrepared, false, 'NoEligibleNodes', 'no node matches spec.nodes.selector')
       : failed.length > 0
-        ? cond(ConditionType.NodesPrepared, false, failed[0]?.reason ?? 'PreparationFailed', `${failed.length} of ${o.nodes.length} nodes failed: ${list(failed.map((n) => `${n.name} (${n.message ?? n.reason ?? ''})`), 3)}`)
+        ? cond(ConditionType.NodesPrepared, false, failed[0]?.reason ?? 'PreparationFailed', `${failed.length} of ${o.nodes.length} nodes failed: ${list(failed.map((n) => `${n.name} (${clip(n.message ?? n.reason ?? '')})`), 3)}`)
         : waiting.length > 0
           ? cond(ConditionType.NodesPrepared, false, 'Preparing', `${o.nodes.length - waiting.length} of ${o.nodes.length} nodes ready; preparing ${list(waiting.map((n) => n.name))}`)
           : cond(ConditionType.NodesPrepared, true, 'AllNodesReady', `${o.nodes.length} nodes ready`);
@@ -137,6 +139,7 @@ export function computeStatus(o: Observation, previous: OpenLocalClusterStatus |
 
 function finish(o: Observation, previous: OpenLocalClusterStatus | undefined, now: Date, conditions: Cond[], phase: NonNullable<OpenLocalClusterStatus['phase']>): OpenLocalClusterStatus {
   const before = new Map((previous?.conditions ?? []).map((c) => [c.type, c]));
+  const attention = nodesNeedingAttention(o.nodes);
   return {
     observedGeneration: o.generation,
     phase,
@@ -144,8 +147,20 @@ function finish(o: Observation, previous: OpenLocalClusterStatus | undefined, no
       const old = before.get(c.type);
       return { ...c, observedGeneration: o.generation, lastTransitionTime: old?.status === c.status ? old.lastTransitionTime : now.toISOString() };
     }),
-    nodeCounts: { total: o.nodes.length, ready: o.nodes.filter((n) => n.phase === 'Ready').length, failed: o.nodes.filter((n) => n.phase === 'Failed').length },
-    nodes: [...o.nodes],
+    nodeCounts: countNodes(o.nodes),
+    nodes: attention.listed,
+    ...(attention.notListed > 0 ? { nodesNotListed: attention.notListed } : {}),
     components: [...o.components],
   };
+}
+
+function countNodes(nodes: readonly NodeStatus[]): NonNullable<OpenLocalClusterStatus['nodeCounts']> {
+  const counts = { total: nodes.length, ready: 0, failed: 0, preparing: 0, pending: 0 };
+  for (const n of nodes) {
+    if (n.phase === 'Ready') counts.ready++;
+    else if (n.phase === 'Failed') counts.failed++;
+    else if (n.phase === 'Preparing') counts.preparing++;
+    else counts.pending++;
+  }
+  return counts;
 }

@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { crdManifests } from '../../../api/generated/crds.js';
-import type { OpenLocalCluster } from '../../../api/generated/types.js';
+import type { NodeStatus, OpenLocalCluster } from '../../../api/generated/types.js';
 import { KubeApi } from '../../../lib/kube-api.js';
 import type { KubeObject } from '../../../lib/kube-object.js';
 import { loadKubeConfig } from '../../../lib/kube-config.js';
 import { parseResult } from '../../../node-agent/prepare-vg/result.js';
+import { NODE_STATE_ANNOTATION } from '../../../operator/nodes/record.js';
 import { startOperator, type RunningOperator } from '../../../operator/run.js';
 import { STORAGE_READY_LABEL } from '../../../synth/names.js';
 import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
@@ -68,11 +69,14 @@ describe('end to end: operator → prepare-VG Job → real LVM → status', func
     expect(result.configHash).to.equal(job.metadata?.annotations?.['csi.aliyun.com/storage-config-hash']);
 
     await finishPrepareVgJob(api, job, result, true);
+    // The node's state is recorded on its Node (the cluster's status only counts Ready nodes).
     const ready = await eventually('node-a Ready', async () => {
-      const c = await api.get<OpenLocalCluster>(GV, 'OpenLocalCluster', 'open-local');
-      return c?.status?.nodes?.[0]?.phase === 'Ready' ? c : undefined;
+      const text = (await api.get('v1', 'Node', 'node-a'))?.metadata?.annotations?.[NODE_STATE_ANNOTATION];
+      const record = text === undefined ? undefined : (JSON.parse(text) as NodeStatus);
+      return record?.phase === 'Ready' ? record : undefined;
     });
-    const vg = ready.status?.nodes?.[0]?.volumeGroups?.[0];
+    await eventually('node-a counted Ready', async () => ((await api.get<OpenLocalCluster>(GV, 'OpenLocalCluster', 'open-local'))?.status?.nodeCounts?.ready === 1 ? true : undefined));
+    const vg = ready.volumeGroups?.[0];
     expect(vg).to.include({ name: 'open-local-pool-0', state: 'Created' });
     expect(vg?.devices).to.deep.equal(['/dev/ubda', '/dev/ubdb']);
     expect(Number(vg?.size)).to.be.greaterThan(2 * 1000 ** 3).and.lessThan(2 * 1024 ** 3);

@@ -74,6 +74,20 @@ describe('informer on a real API server', function () {
     expect(events.filter(([e]) => e === 'add')).to.have.length(N);
   });
 
+  it('lists in pages and caches each object as its transform reduced it, watch events included', async function () {
+    const collection = await namespaceWith('paged', N);
+    const kc = proxy.kubeConfig();
+    const inf = new Informer<ConfigMap>(kc, new KubeApi(kc), { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'paged', pageSize: 10, transform: (cm) => ({ metadata: cm.metadata, data: { i: cm.data?.i ?? '' } }) }, log);
+    running.push(inf);
+    void inf.start();
+    await synced(inf);
+    expect(proxy.listCount(collection), 'pages of 10').to.equal(3);
+    expect(inf.list()).to.have.length(N);
+    await api.request('POST', collection, { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm-new' }, data: { i: 'new', big: 'x'.repeat(1000) } } });
+    await until('the new ConfigMap cached', () => inf.get('cm-new', 'paged') !== undefined, 60_000);
+    expect(inf.get('cm-new', 'paged')?.data).to.deep.equal({ i: 'new' });
+  });
+
   it('retries a first LIST answered 429 then 500, and is synced only with the full list', async function () {
     const collection = await namespaceWith('flaky', N);
     proxy.failLists(collection, [429, 500]);

@@ -8,6 +8,7 @@ import { KubeApi } from '../../../lib/kube-api.js';
 import type { KubeObject } from '../../../lib/kube-object.js';
 import { loadKubeConfig } from '../../../lib/kube-config.js';
 import { initConfigHash, resolveNodeConfig } from '../../../lib/storage-config.js';
+import { NODE_STATE_ANNOTATION } from '../../../operator/nodes/record.js';
 import { startOperator, type RunningOperator } from '../../../operator/run.js';
 import { resolveSpec } from '../../../synth/resolved-spec.js';
 import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
@@ -27,7 +28,12 @@ describe('prepare-VG Jobs on a real API server', function () {
   const start = () => startOperator({ kubeconfig: cp.kubeconfigPath, httpAddress: '127.0.0.1:0', leaderElect: false, leaseNamespace: 'default', identity: 'test', logLevel: 'warn' });
   const jobsOf = async (node: string) => (await api.list<Job>('batch/v1', 'Job', { namespace: 'open-local' })).items.filter((j) => j.metadata?.annotations?.['csi.aliyun.com/node-name'] === node);
   const liveJobOf = async (node: string, not?: Job) => (await jobsOf(node)).find((j) => !j.metadata?.deletionTimestamp && j.metadata?.uid !== not?.metadata?.uid);
-  const nodeStatus = async (node: string): Promise<NodeStatus | undefined> => (await api.get<OpenLocalCluster>(GV, 'OpenLocalCluster', 'open-local'))?.status?.nodes?.find((n) => n.name === node);
+  /** A node listed in the cluster's status (it needs attention), else its record on the Node (Ready). */
+  const nodeStatus = async (node: string): Promise<NodeStatus | undefined> => {
+    const listed = (await api.get<OpenLocalCluster>(GV, 'OpenLocalCluster', 'open-local'))?.status?.nodes?.find((n) => n.name === node);
+    const record = (await api.get('v1', 'Node', node))?.metadata?.annotations?.[NODE_STATE_ANNOTATION];
+    return listed ?? (record === undefined ? undefined : (JSON.parse(record) as NodeStatus));
+  };
   const pod = (name: string) => api.get<KubeObject & { status?: { phase?: string } }>('v1', 'Pod', name, 'open-local');
   const hashOf = (j: Job) => j.metadata?.annotations?.['csi.aliyun.com/storage-config-hash'] ?? '';
   /** The hash of the storage config the cluster asks for now (what a current Job carries). */
@@ -116,10 +122,10 @@ describe('prepare-VG Jobs on a real API server', function () {
 
     const fresh = await eventually('a Job for the new node-b', () => liveJobOf('node-b', job));
     expect(fresh.metadata?.annotations?.['csi.aliyun.com/node-uid']).to.equal(newUid);
-    // The status entry of the old Node does not carry over: the new one is Preparing under its own UID.
-    await eventually('node-b preparing under its new UID', async () => {
+    // The record of the old Node does not carry over (it went with the Node): the new one is Preparing.
+    await eventually('node-b preparing', async () => {
       const s = await nodeStatus('node-b');
-      return s?.phase === 'Preparing' && s.uid === newUid ? true : undefined;
+      return s?.phase === 'Preparing' ? true : undefined;
     });
     await finishPrepareVgJob(api, fresh, prepareResult('node-b', hashOf(fresh)), true);
     await eventually('the new node-b ready', async () => {

@@ -53,7 +53,7 @@ describe('operator/status/conditions', () => {
     const s = computeStatus(base, undefined, now);
     expect(s.observedGeneration).to.equal(3);
     expect(s.conditions?.every((c) => c.observedGeneration === 3)).to.equal(true);
-    expect(s.nodeCounts).to.deep.equal({ total: 2, ready: 2, failed: 0 });
+    expect(s.nodeCounts).to.deep.equal({ total: 2, ready: 2, failed: 0, preparing: 0, pending: 0 });
   });
 
   it('reports a forced kernel device name as StorageConfigWarnings, a Warning event on transition, never Degraded', () => {

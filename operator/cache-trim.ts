@@ -1,0 +1,72 @@
+import type { KubeObject, ObjectMeta } from '../lib/kube-object.js';
+import { NODE_STATE_ANNOTATION } from './nodes/record.js';
+import type { PrepareVgPod } from './caches.js';
+import type { VolumeObject } from './nodes/volume-guard.js';
+
+/**
+ * What the operator caches of Nodes, prepare-vg Pods and PersistentVolumes: only the fields it reads (nodeFacts,
+ * jobFacts, volume-guard), applied by the informer before an object is stored. A real Node is ~18 KB of JSON
+ * (images, heartbeat conditions, managed fields); 5,000 of them parsed are ~160 MiB, their facts a few MiB.
+ */
+export type CachedNode = KubeObject & {
+  metadata: ObjectMeta;
+  spec?: { unschedulable?: boolean };
+  status?: { nodeInfo?: { bootID?: string }; conditions?: { type: string; status: string }[] };
+};
+
+/** The metadata every cached object keeps (the informer's keys and change test) plus the named annotations. */
+function meta(m: ObjectMeta | undefined, withLabels: boolean, annotations: readonly string[]): ObjectMeta {
+  const kept = Object.fromEntries(annotations.flatMap((k) => (m?.annotations?.[k] === undefined ? [] : [[k, m.annotations[k]]])));
+  return {
+    name: m?.name,
+    ...(m?.namespace === undefined ? {} : { namespace: m.namespace }),
+    uid: m?.uid,
+    resourceVersion: m?.resourceVersion,
+    ...(m?.deletionTimestamp === undefined ? {} : { deletionTimestamp: m.deletionTimestamp }),
+    ...(withLabels && m?.labels ? { labels: m.labels } : {}),
+    ...(Object.keys(kept).length > 0 ? { annotations: kept } : {}),
+  };
+}
+
+const kindOf = (o: KubeObject): KubeObject => ({ ...(o.apiVersion ? { apiVersion: o.apiVersion } : {}), ...(o.kind ? { kind: o.kind } : {}) });
+
+/** Labels (selectors, the ready mark), the node's record, cordon, boot ID and the Ready condition's status. */
+export function trimNode(node: CachedNode): CachedNode {
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  const bootID = node.status?.nodeInfo?.bootID;
+  return {
+    ...kindOf(node),
+    metadata: meta(node.metadata, true, [NODE_STATE_ANNOTATION]),
+    ...(node.spec?.unschedulable === true ? { spec: { unschedulable: true } } : {}),
+    status: { ...(bootID ? { nodeInfo: { bootID } } : {}), ...(ready ? { conditions: [{ type: 'Ready', status: ready.status }] } : {}) },
+  };
+}
+
+/** Its node, phase, the PodScheduled refusal and the prepare-vg container's state (its termination message). */
+export function trimPrepareVgPod(pod: PrepareVgPod): PrepareVgPod {
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  const container = pod.status?.containerStatuses?.find((c) => c.name === 'prepare-vg');
+  return {
+    ...kindOf(pod),
+    metadata: meta(pod.metadata, true, []),
+    ...(pod.spec?.nodeName ? { spec: { nodeName: pod.spec.nodeName } } : {}),
+    status: {
+      ...(pod.status?.phase ? { phase: pod.status.phase } : {}),
+      ...(scheduled ? { conditions: [{ type: scheduled.type, status: scheduled.status, ...(scheduled.message ? { message: scheduled.message } : {}) }] } : {}),
+      ...(container ? { containerStatuses: [{ name: container.name, ...(container.state ? { state: container.state } : {}) }] } : {}),
+    },
+  };
+}
+
+/** The CSI driver, its volume attributes and node affinity (volume-guard.ts): every PV is cached, few are ours. */
+export function trimPersistentVolume(pv: VolumeObject): VolumeObject {
+  return {
+    ...kindOf(pv),
+    metadata: meta(pv.metadata, false, []),
+    spec: {
+      ...(pv.spec?.csi ? { csi: pv.spec.csi } : {}),
+      ...(pv.spec?.nodeAffinity ? { nodeAffinity: pv.spec.nodeAffinity } : {}),
+      ...(pv.spec?.nodeName ? { nodeName: pv.spec.nodeName } : {}),
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { expect } from 'chai';
+import { trimNode, trimPrepareVgPod, type CachedNode } from '../../../operator/cache-trim.js';
+import { jobFacts, nodeFacts } from '../../../operator/nodes/facts.js';
+import { NODE_STATE_ANNOTATION } from '../../../operator/nodes/record.js';
+import type { PrepareVgPod } from '../../../operator/caches.js';
+
+/** A Node as a kubelet writes it, in the parts that matter here (images and heartbeats are most of a real one). */
+const node = {
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: {
+    name: 'node-a', uid: 'u1', resourceVersion: '42', labels: { 'kubernetes.io/hostname': 'node-a', zone: 'a' },
+    annotations: { [NODE_STATE_ANNOTATION]: '{"phase":"Ready"}', 'node.alpha.kubernetes.io/ttl': '0', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+    managedFields: [{ manager: 'kubelet' }],
+  },
+  spec: { unschedulable: true, podCIDR: '10.0.0.0/24', taints: [] },
+  status: {
+    nodeInfo: { bootID: 'boot-1', kernelVersion: '6.1', osImage: 'Debian' },
+    conditions: [{ type: 'MemoryPressure', status: 'False', lastHeartbeatTime: 't' }, { type: 'Ready', status: 'True', lastHeartbeatTime: 't', reason: 'KubeletReady' }],
+    images: Array.from({ length: 50 }, (_, i) => ({ names: [`registry/image-${i}`], sizeBytes: i })),
+  },
+} as unknown as CachedNode;
+
+describe('operator/cache-trim', () => {
+  it('keeps of a Node exactly what planning reads (same facts), and far fewer bytes', () => {
+    const trimmed = trimNode(node);
+    expect(nodeFacts(trimmed)).to.deep.equal(nodeFacts(node));
+    expect(trimmed.metadata.annotations).to.deep.equal({ [NODE_STATE_ANNOTATION]: '{"phase":"Ready"}' });
+    expect(trimmed.metadata.resourceVersion).to.equal('42');
+    expect(JSON.stringify(trimmed).length).to.be.below(JSON.stringify(node).length / 5);
+  });
+
+  it('keeps of a prepare-vg Pod what jobFacts reads', () => {
+    const pod = {
+      metadata: { name: 'prepare-vg-a-x', namespace: 'open-local', uid: 'p1', resourceVersion: '7', labels: { 'batch.kubernetes.io/controller-uid': 'job-uid' }, managedFields: [{}] },
+      spec: { nodeName: 'node-a', containers: [{ name: 'prepare-vg', image: 'x', env: [{ name: 'OPEN_LOCAL_INIT_CONFIG', value: '{}' }] }] },
+      status: { phase: 'Failed', conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'False' }], containerStatuses: [{ name: 'prepare-vg', image: 'x', state: { terminated: { exitCode: 1, message: '{"version":1}' } } }] },
+    } as unknown as PrepareVgPod;
+    const job = { metadata: { name: 'prepare-vg-a', uid: 'job-uid', annotations: { 'csi.aliyun.com/node-name': 'node-a' } }, status: { conditions: [{ type: 'Failed', status: 'True' }] } };
+    expect(jobFacts(job, [trimPrepareVgPod(pod)])).to.deep.equal(jobFacts(job, [pod]));
+    expect(trimPrepareVgPod(pod).spec).to.deep.equal({ nodeName: 'node-a' });
+  });
+});
