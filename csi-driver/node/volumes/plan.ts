@@ -280,7 +280,9 @@ function planLvmDelete(volume: LocalVolume, facts: VolumeFacts): VolumePlan {
   if (snapshots.length > 0) {
     return { status: next(volume, { reason: REASON.hasSnapshots, message: `LV ${vgName}/${name} ${where(volume, facts)} has snapshots (${snapshots.join(', ')}); delete them first` }), actions: [] };
   }
-  return { status: deleting, actions: [{ kind: 'lvm', argv: lvremoveArgv(lv.uuid), why: 'delete' }] };
+  // Removed by UUID: once lvremove succeeded nothing of this volume is left (its clone snapshot and snapshots were
+  // checked above), so the finalizer goes without another read of the node.
+  return { status: deleting, actions: [{ kind: 'lvm', argv: lvremoveArgv(lv.uuid), why: 'delete' }, { kind: 'removeFinalizer' }] };
 }
 
 function planExclusive(volume: LocalVolume, facts: VolumeFacts): VolumePlan {

@@ -162,10 +162,10 @@ describe('csi-driver/node/volumes/plan', () => {
   describe('delete', () => {
     const gone = (v: LocalVolume, lvs: LvFacts[]) => plan({ ...v, metadata: { ...v.metadata, deletionTimestamp: 'now' } }, lvs);
 
-    it('removes the LV by its UUID, then the finalizer once it is gone', () => {
+    it('removes the LV by its UUID, then the finalizer; only the finalizer once the LV is gone', () => {
       const v = volume({}, { ...READY });
       const p = gone(v, [lv('pv-a')]);
-      expect(argvs(p)).to.deep.equal(['lvm lvremove --yes --select lv_uuid=uuid-pv-a']);
+      expect(argvs(p)).to.deep.equal(['lvm lvremove --yes --select lv_uuid=uuid-pv-a', 'removeFinalizer']);
       expect(p.status).to.include({ phase: 'Deleting' });
       expect(argvs(gone(v, []))).to.deep.equal(['removeFinalizer']);
     });
@@ -185,7 +185,7 @@ describe('csi-driver/node/volumes/plan', () => {
     });
 
     it('removes an LV created before a crash by its owner tag; leaves a foreign one of that name', () => {
-      expect(argvs(gone(volume({}), [lv('pv-a')]))).to.deep.equal(['lvm lvremove --yes --select lv_uuid=uuid-pv-a']);
+      expect(argvs(gone(volume({}), [lv('pv-a')]))).to.deep.equal(['lvm lvremove --yes --select lv_uuid=uuid-pv-a', 'removeFinalizer']);
       expect(argvs(gone(volume({}), [lv('pv-a', { tags: [] })]))).to.deep.equal(['removeFinalizer']);
     });
 
