@@ -17,12 +17,13 @@ const MKFS_TIMEOUT_MS = 600_000;
 /** The device of an LVM or Device volume, after checking it is there (NOT_FOUND names node, VG and LV). */
 export async function volumeDevice(deps: NodeDeps, volumeId: string, vol: NodeVolume): Promise<string> {
   if (vol.type === 'MountPoint') throw internal(`volume ${volumeId}: a MountPoint volume has no device`);
-  if (vol.type === 'LVM' || vol.type === 'Ephemeral') {
-    const lv = await deps.lvm.find(vol.vg, vol.lv);
-    if (!lv) throw notFound(`volume ${volumeId}: LV ${vol.vg}/${vol.lv} does not exist on node ${deps.nodeName}`);
+  if ((await blockRdev(vol.device)) !== undefined) return vol.device;
+  // The device node of an LV is there exactly while the LV is active: lvm2 (a slow process to start) is asked only
+  // to tell a missing LV from an inactive one.
+  if ((vol.type === 'LVM' || vol.type === 'Ephemeral') && !(await deps.lvm.find(vol.vg, vol.lv))) {
+    throw notFound(`volume ${volumeId}: LV ${vol.vg}/${vol.lv} does not exist on node ${deps.nodeName}`);
   }
-  if ((await blockRdev(vol.device)) === undefined) throw notFound(`volume ${volumeId}: ${vol.device} is not a block device on node ${deps.nodeName}`);
-  return vol.device;
+  throw notFound(`volume ${volumeId}: ${vol.device} is not a block device on node ${deps.nodeName}`);
 }
 
 /** A MountPoint volume's directory must be a mount point: an unmounted one would put the pod's data on the root disk. */

@@ -3,7 +3,7 @@
  * builds command lines and knows LVM's exit codes.
  */
 import { ExecError, type Exec } from '../../lib/exec.js';
-import { LV_FIELDS, PV_FIELDS, VG_FIELDS, parseLvsReport, parsePvsReport, parseVgsReport, type LvmReport } from './report.js';
+import { LV_FIELDS, PV_FIELDS, REPORT_FLAGS, VG_FIELDS, parseLvsReport, parsePvsReport, parseVgsReport, type LvmReport } from './report.js';
 
 /**
  * The tag prepare-vg puts on every VG it creates. A VG is open-local's only if it carries this tag: a VG of the
@@ -11,7 +11,6 @@ import { LV_FIELDS, PV_FIELDS, VG_FIELDS, parseLvsReport, parsePvsReport, parseV
  */
 export const OPEN_LOCAL_TAG = 'open-local';
 
-const REPORT = ['--reportformat', 'json', '--units', 'b', '--nosuffix'] as const;
 /** Reports read metadata only; a minute means LVM is stuck on a lock or a dead device. */
 const REPORT_TIMEOUT_MS = 60_000;
 /** pvcreate/vgcreate/vgextend/lvextend write a few metadata blocks; allow slow disks. */
@@ -37,7 +36,7 @@ export class Lvm implements LvmReader, LvExtender {
 
   async report(): Promise<LvmReport> {
     const run = async (command: string, fields: string) =>
-      (await this.exec.run(['lvm', command, ...REPORT, '-o', fields], { timeoutMs: REPORT_TIMEOUT_MS })).stdout;
+      (await this.exec.run(['lvm', command, ...REPORT_FLAGS, '-o', fields], { timeoutMs: REPORT_TIMEOUT_MS })).stdout;
     // One after the other: LVM serialises on its global lock anyway, and the VG list must not be newer than the LVs.
     const vgs = parseVgsReport(await run('vgs', VG_FIELDS));
     const pvs = parsePvsReport(await run('pvs', PV_FIELDS));

@@ -58,15 +58,21 @@ export interface LvmReport {
   readonly lvs: readonly LvReport[];
 }
 
+/** How every report is asked for: JSON, sizes as plain byte counts (what reportBytes accepts). */
+export const REPORT_FLAGS = ['--reportformat', 'json', '--units', 'b', '--nosuffix'] as const;
+
 /** The -o field lists the parsers expect; commands.ts passes exactly these. */
 export const VG_FIELDS = 'vg_name,vg_uuid,vg_size,vg_free,vg_tags,vg_attr,pv_count,vg_seqno';
 export const PV_FIELDS = 'pv_name,pv_uuid,vg_name,pv_size,pv_free,pv_tags,pv_attr';
 export const LV_FIELDS = 'lv_name,vg_name,lv_size,lv_attr,origin,snap_percent,lv_tags,lv_path';
 
-type Row = Readonly<Record<string, unknown>>;
+export type ReportRow = Readonly<Record<string, unknown>>;
 
-/** The rows of one section ("vg", "pv", "lv") of a JSON report. */
-function rows(json: string, section: 'vg' | 'pv' | 'lv'): Row[] {
+/**
+ * The rows of one section ("vg", "pv", "lv") of a JSON report. Exported with the field readers below: every reader
+ * of an lvm2 report (discovery here, the CSI node's LV lookups and reconciler facts) parses through these.
+ */
+export function reportRows(json: string, section: 'vg' | 'pv' | 'lv'): ReportRow[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
@@ -75,27 +81,27 @@ function rows(json: string, section: 'vg' | 'pv' | 'lv'): Row[] {
   }
   const report = (parsed as { report?: unknown } | null)?.report;
   if (!Array.isArray(report)) throw new LvmReportError(`${section}s report has no "report" array`);
-  const out: Row[] = [];
+  const out: ReportRow[] = [];
   for (const part of report as unknown[]) {
     const list = (part as Record<string, unknown> | null)?.[section];
     if (list === undefined) continue;
     if (!Array.isArray(list)) throw new LvmReportError(`${section}s report: "${section}" is not an array`);
     for (const row of list as unknown[]) {
       if (typeof row !== 'object' || row === null) throw new LvmReportError(`${section}s report: a row is not an object`);
-      out.push(row as Row);
+      out.push(row as ReportRow);
     }
   }
   return out;
 }
 
-function text(row: Row, field: string): string {
+export function reportText(row: ReportRow, field: string): string {
   const v = row[field];
   if (typeof v !== 'string') throw new LvmReportError(`report row lacks field ${field}: ${JSON.stringify(row)}`);
   return v;
 }
 
-function bytes(row: Row, field: string): number {
-  const v = text(row, field);
+export function reportBytes(row: ReportRow, field: string): number {
+  const v = reportText(row, field);
   // --units b --nosuffix prints plain integers; anything else means the flags were not applied.
   if (!/^\d+$/.test(v)) throw new LvmReportError(`${field} "${v}" is not a byte count`);
   const n = Number(v);
@@ -103,46 +109,46 @@ function bytes(row: Row, field: string): number {
   return n;
 }
 
-const tags = (row: Row, field: string): string[] => text(row, field).split(',').filter((t) => t !== '');
+export const reportTags = (row: ReportRow, field: string): string[] => reportText(row, field).split(',').filter((t) => t !== '');
 
 export function parseVgsReport(json: string): VgReport[] {
-  return rows(json, 'vg').map((r) => ({
-    name: text(r, 'vg_name'),
-    uuid: text(r, 'vg_uuid'),
-    size: bytes(r, 'vg_size'),
-    free: bytes(r, 'vg_free'),
-    tags: tags(r, 'vg_tags'),
-    attr: text(r, 'vg_attr'),
-    pvCount: bytes(r, 'pv_count'),
-    seqno: bytes(r, 'vg_seqno'),
+  return reportRows(json, 'vg').map((r) => ({
+    name: reportText(r, 'vg_name'),
+    uuid: reportText(r, 'vg_uuid'),
+    size: reportBytes(r, 'vg_size'),
+    free: reportBytes(r, 'vg_free'),
+    tags: reportTags(r, 'vg_tags'),
+    attr: reportText(r, 'vg_attr'),
+    pvCount: reportBytes(r, 'pv_count'),
+    seqno: reportBytes(r, 'vg_seqno'),
   }));
 }
 
 export function parsePvsReport(json: string): PvReport[] {
-  return rows(json, 'pv').map((r) => ({
-    name: text(r, 'pv_name'),
-    ...(r.pv_uuid === undefined ? {} : { uuid: text(r, 'pv_uuid') }),
-    vgName: text(r, 'vg_name'),
-    size: bytes(r, 'pv_size'),
-    free: bytes(r, 'pv_free'),
-    tags: tags(r, 'pv_tags'),
-    attr: text(r, 'pv_attr'),
+  return reportRows(json, 'pv').map((r) => ({
+    name: reportText(r, 'pv_name'),
+    ...(r.pv_uuid === undefined ? {} : { uuid: reportText(r, 'pv_uuid') }),
+    vgName: reportText(r, 'vg_name'),
+    size: reportBytes(r, 'pv_size'),
+    free: reportBytes(r, 'pv_free'),
+    tags: reportTags(r, 'pv_tags'),
+    attr: reportText(r, 'pv_attr'),
   }));
 }
 
 export function parseLvsReport(json: string): LvReport[] {
-  return rows(json, 'lv').map((r) => {
-    const percent = text(r, 'snap_percent');
+  return reportRows(json, 'lv').map((r) => {
+    const percent = reportText(r, 'snap_percent');
     if (percent !== '' && !/^\d+(\.\d+)?$/.test(percent)) throw new LvmReportError(`snap_percent "${percent}" is not a number`);
     return {
-      name: text(r, 'lv_name'),
-      vgName: text(r, 'vg_name'),
-      size: bytes(r, 'lv_size'),
-      attr: text(r, 'lv_attr'),
-      origin: text(r, 'origin'),
+      name: reportText(r, 'lv_name'),
+      vgName: reportText(r, 'vg_name'),
+      size: reportBytes(r, 'lv_size'),
+      attr: reportText(r, 'lv_attr'),
+      origin: reportText(r, 'origin'),
       snapPercent: percent === '' ? undefined : Number(percent),
-      tags: tags(r, 'lv_tags'),
-      path: text(r, 'lv_path'),
+      tags: reportTags(r, 'lv_tags'),
+      path: reportText(r, 'lv_path'),
     };
   });
 }

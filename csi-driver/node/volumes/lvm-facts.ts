@@ -1,9 +1,11 @@
 /**
- * What the volume reconciler needs to know of LVM on its node, with the LV UUIDs (node-agent's report has no
- * lv_uuid: discovery never needed identity, the reconciler removes and resizes by it). Parsing is pure; readLvmFacts
- * runs the two reports through the exec layer.
+ * What the CSI node knows of LVM on its node, with the LV UUIDs (node-agent's discovery report has no lv_uuid: it
+ * never needed identity; the reconciler removes and resizes by it, the node service checks inline LVs by it).
+ * Parsing goes through node-agent's report reader; readLvmFacts and readLv run the reports through the exec layer.
  */
 import type { Exec } from '../../../lib/exec.js';
+import { isLvmNotFound } from '../../../node-agent/lvm/commands.js';
+import { REPORT_FLAGS, reportBytes, reportRows, reportTags, reportText } from '../../../node-agent/lvm/report.js';
 
 export interface VgFacts {
   readonly name: string;
@@ -33,69 +35,61 @@ export interface LvmFacts {
 
 export const VG_FACT_FIELDS = 'vg_name,vg_tags,pv_count,vg_free,vg_extent_size';
 export const LV_FACT_FIELDS = 'lv_name,vg_name,lv_uuid,lv_size,lv_attr,origin,lv_tags';
-const REPORT = ['--reportformat', 'json', '--units', 'b', '--nosuffix'] as const;
+/** Reports read metadata only; a minute means LVM is stuck on a lock or a dead device. */
 const REPORT_TIMEOUT_MS = 60_000;
 
-type Row = Readonly<Record<string, unknown>>;
-
-function rows(json: string, section: 'vg' | 'lv'): Row[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    throw new Error(`lvm ${section}s report is not JSON: ${json.slice(0, 200)}`);
-  }
-  const report = (parsed as { report?: unknown } | null)?.report;
-  if (!Array.isArray(report)) throw new Error(`lvm ${section}s report has no "report" array`);
-  return (report as Record<string, unknown>[]).flatMap((part) => {
-    const list = part[section];
-    if (list === undefined) return [];
-    if (!Array.isArray(list)) throw new Error(`lvm ${section}s report: "${section}" is not an array`);
-    return list as Row[];
-  });
-}
-
-function text(row: Row, field: string): string {
-  const v = row[field];
-  if (typeof v !== 'string') throw new Error(`lvm report row lacks ${field}: ${JSON.stringify(row)}`);
-  return v;
-}
-
-function count(row: Row, field: string): number {
-  const v = text(row, field);
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new Error(`lvm report: ${field} "${v}" is not a byte count`);
-  return n;
-}
-
-const tags = (row: Row, field: string): string[] => text(row, field).split(',').filter((t) => t !== '');
-
 export function parseVgFacts(json: string): VgFacts[] {
-  return rows(json, 'vg').map((r) => ({
-    name: text(r, 'vg_name'),
-    tags: tags(r, 'vg_tags'),
-    pvCount: count(r, 'pv_count'),
-    free: count(r, 'vg_free'),
-    extentSize: count(r, 'vg_extent_size'),
+  return reportRows(json, 'vg').map((r) => ({
+    name: reportText(r, 'vg_name'),
+    tags: reportTags(r, 'vg_tags'),
+    pvCount: reportBytes(r, 'pv_count'),
+    free: reportBytes(r, 'vg_free'),
+    extentSize: reportBytes(r, 'vg_extent_size'),
   }));
 }
 
 export function parseLvFacts(json: string): LvFacts[] {
-  return rows(json, 'lv').map((r) => ({
-    name: text(r, 'lv_name'),
-    vgName: text(r, 'vg_name'),
-    uuid: text(r, 'lv_uuid'),
-    size: count(r, 'lv_size'),
-    attr: text(r, 'lv_attr'),
-    origin: text(r, 'origin'),
-    tags: tags(r, 'lv_tags'),
+  return reportRows(json, 'lv').map((r) => ({
+    name: reportText(r, 'lv_name'),
+    vgName: reportText(r, 'vg_name'),
+    uuid: reportText(r, 'lv_uuid'),
+    size: reportBytes(r, 'lv_size'),
+    attr: reportText(r, 'lv_attr'),
+    origin: reportText(r, 'origin'),
+    tags: reportTags(r, 'lv_tags'),
   }));
 }
 
+/**
+ * The facts after an LV of our own lvcreate (`lv`, read back from the kernel) was added: listed, and its size taken
+ * from its VG's free space, as a report read now would show them. Facts that list it already (read after the
+ * lvcreate) have its size counted: only the row is replaced.
+ */
+export function withCreatedLv(facts: LvmFacts, lv: LvFacts): LvmFacts {
+  const same = (l: LvFacts) => l.vgName === lv.vgName && l.name === lv.name;
+  const listed = facts.lvs.some(same);
+  return {
+    vgs: listed ? facts.vgs : facts.vgs.map((vg) => (vg.name === lv.vgName ? { ...vg, free: Math.max(0, vg.free - lv.size) } : vg)),
+    lvs: [...facts.lvs.filter((l) => !same(l)), lv],
+  };
+}
+
+const report = async (exec: Exec, command: 'vgs' | 'lvs', fields: string, select: readonly string[] = []): Promise<string> =>
+  (await exec.run(['lvm', command, ...REPORT_FLAGS, '-o', fields, ...select], { timeoutMs: REPORT_TIMEOUT_MS })).stdout;
+
 /** VGs first, then LVs: an LV listed is never in a VG the report missed. */
 export async function readLvmFacts(exec: Exec): Promise<LvmFacts> {
-  const run = async (command: string, fields: string) => (await exec.run(['lvm', command, ...REPORT, '-o', fields], { timeoutMs: REPORT_TIMEOUT_MS })).stdout;
-  const vgs = parseVgFacts(await run('vgs', VG_FACT_FIELDS));
-  const lvs = parseLvFacts(await run('lvs', LV_FACT_FIELDS));
+  const vgs = parseVgFacts(await report(exec, 'vgs', VG_FACT_FIELDS));
+  const lvs = parseLvFacts(await report(exec, 'lvs', LV_FACT_FIELDS));
   return { vgs, lvs };
+}
+
+/** One LV's facts, or undefined when it (or its VG) does not exist. */
+export async function readLv(exec: Exec, vg: string, lv: string): Promise<LvFacts | undefined> {
+  try {
+    return parseLvFacts(await report(exec, 'lvs', LV_FACT_FIELDS, ['--', `${vg}/${lv}`])).find((l) => l.name === lv && l.vgName === vg);
+  } catch (err) {
+    if (isLvmNotFound(err)) return undefined;
+    throw err;
+  }
 }

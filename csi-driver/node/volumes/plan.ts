@@ -40,12 +40,21 @@ export interface VolumeFacts {
 export type Action =
   | { readonly kind: 'addFinalizer' }
   | { readonly kind: 'removeFinalizer' }
-  /** One LVM command; `why` goes to the log. */
-  | { readonly kind: 'lvm'; readonly argv: readonly string[]; readonly why: string }
+  /**
+   * One LVM command; `why` goes to the log. `creates` names the plain LV an lvcreate makes, with its tags: the
+   * reconciler reads it back from the kernel and adds it to the facts it keeps instead of reading lvm2's reports.
+   */
+  | { readonly kind: 'lvm'; readonly argv: readonly string[]; readonly why: string; readonly creates?: NewLv }
   /** A clone's copy: every byte of `from` to `to` (block devices), progress into status.progress. */
   | { readonly kind: 'copy'; readonly from: string; readonly to: string; readonly bytes: number }
   | { readonly kind: 'wipeDevice'; readonly device: string }
   | { readonly kind: 'clearDirectory'; readonly directory: string };
+
+export interface NewLv {
+  readonly vg: string;
+  readonly name: string;
+  readonly tags: readonly string[];
+}
 
 export interface VolumePlan {
   /** The status to hold before the actions run (written only when it differs from the current one). */
@@ -72,17 +81,43 @@ export function snapshotArgv(vg: string, source: string, name: string, bytes: nu
 
 export const lvextendArgv = (vg: string, lv: string, bytes: number): string[] => ['lvm', 'lvextend', '-L', `${bytes}b`, `${vg}/${lv}`];
 
-export function planVolume(volume: LocalVolume, facts: VolumeFacts): VolumePlan {
+/** The plan when it does not depend on the node (so the node need not be read): undefined when it does. */
+export function planBeforeFacts(volume: LocalVolume): VolumePlan | undefined {
   const current = volume.status ?? {};
-  const finalizers = volume.metadata?.finalizers ?? [];
-  const deleting = volume.metadata?.deletionTimestamp !== undefined;
-  if (deleting) {
-    if (!finalizers.includes(VOLUME_FINALIZER)) return { status: current, actions: [] };
+  const ours = (volume.metadata?.finalizers ?? []).includes(VOLUME_FINALIZER);
+  // Deleting and released by us: nothing of it is ours to remove any more.
+  if (volume.metadata?.deletionTimestamp !== undefined) return ours ? undefined : { status: current, actions: [] };
+  // The finalizer before anything is created: a volume deleted meanwhile still waits for its LV to go.
+  return ours ? undefined : { status: current, actions: [{ kind: 'addFinalizer' }] };
+}
+
+export function planVolume(volume: LocalVolume, facts: VolumeFacts): VolumePlan {
+  const early = planBeforeFacts(volume);
+  if (early) return early;
+  if (volume.metadata?.deletionTimestamp !== undefined) {
     return volume.spec.volumeType === 'LVM' ? planLvmDelete(volume, facts) : planExclusiveDelete(volume, facts);
   }
-  // The finalizer before anything is created: a volume deleted meanwhile still waits for its LV to go.
-  if (!finalizers.includes(VOLUME_FINALIZER)) return { status: current, actions: [{ kind: 'addFinalizer' }] };
   return volume.spec.volumeType === 'LVM' ? planLvm(volume, facts) : planExclusive(volume, facts);
+}
+
+/**
+ * Whether a plan made from kept facts (lvm-cache.ts) must be made again from facts read now before anything of it
+ * is done. Kept facts may only decide to create an LV (lvcreate itself refuses a name that is taken or a VG without
+ * room) or that a volume is Ready; every removal, resize, copy, release of the finalizer and every failure or
+ * waiting verdict is decided on what is on the node now.
+ */
+export function needsFreshFacts(plan: VolumePlan): boolean {
+  if (plan.actions.length === 0) return !(plan.status.phase === 'Ready' && plan.status.reason === undefined);
+  return !plan.actions.every((a) => a.kind === 'addFinalizer' || (a.kind === 'lvm' && a.creates !== undefined));
+}
+
+/**
+ * A plan without actions leaves the volume settled when it is Ready for good, or deleting and no longer holding our
+ * finalizer (nothing of it is left on the node); anything else is looked at again later.
+ */
+export function isSettled(volume: LocalVolume, plan: VolumePlan): boolean {
+  if (volume.metadata?.deletionTimestamp !== undefined) return !(volume.metadata.finalizers ?? []).includes(VOLUME_FINALIZER);
+  return plan.status.phase === 'Ready' && plan.status.reason === undefined;
 }
 
 /** The status with these fields replaced and the others kept; undefined fields are removed. */
@@ -170,11 +205,11 @@ function planCreate(volume: LocalVolume, facts: VolumeFacts, vg: VgFacts, lvs: r
     if (vg.free < size) return noRoom(volume, facts, vg, size, `for clone ${name} of ${clone}`);
     return {
       status: next(volume, { phase: 'Pending', reason: REASON.copying, message: `cloning ${clone} into a new LV`, progress: 0 }),
-      actions: [{ kind: 'lvm', argv: lvcreateArgv(vg, name, wanted, [...tags, COPYING_TAG], spec.lvmType === 'striping'), why: `clone of ${clone}` }],
+      actions: [{ kind: 'lvm', argv: lvcreateArgv(vg, name, wanted, [...tags, COPYING_TAG], spec.lvmType === 'striping'), why: `clone of ${clone}`, creates: { vg: vg.name, name, tags: [...tags, COPYING_TAG] } }],
     };
   }
   if (vg.free < size) return noRoom(volume, facts, vg, size, `for LV ${name}`);
-  return { status: volume.status ?? {}, actions: [{ kind: 'lvm', argv: lvcreateArgv(vg, name, wanted, tags, spec.lvmType === 'striping'), why: 'create' }] };
+  return { status: volume.status ?? {}, actions: [{ kind: 'lvm', argv: lvcreateArgv(vg, name, wanted, tags, spec.lvmType === 'striping'), why: 'create', creates: { vg: vg.name, name, tags } }] };
 }
 
 /**
@@ -245,7 +280,9 @@ function planLvmDelete(volume: LocalVolume, facts: VolumeFacts): VolumePlan {
   if (snapshots.length > 0) {
     return { status: next(volume, { reason: REASON.hasSnapshots, message: `LV ${vgName}/${name} ${where(volume, facts)} has snapshots (${snapshots.join(', ')}); delete them first` }), actions: [] };
   }
-  return { status: deleting, actions: [{ kind: 'lvm', argv: lvremoveArgv(lv.uuid), why: 'delete' }] };
+  // Removed by UUID: once lvremove succeeded nothing of this volume is left (its clone snapshot and snapshots were
+  // checked above), so the finalizer goes without another read of the node.
+  return { status: deleting, actions: [{ kind: 'lvm', argv: lvremoveArgv(lv.uuid), why: 'delete' }, { kind: 'removeFinalizer' }] };
 }
 
 function planExclusive(volume: LocalVolume, facts: VolumeFacts): VolumePlan {

@@ -3,20 +3,27 @@
  * (fieldSelector spec.nodeName=<node>), and for each one reads the node, plans (plan.ts), writes the status and runs
  * the actions, again and again until nothing is left to do. One volume is handled by one worker at a time; failures
  * retry with backoff. Every write is conditional on the resourceVersion the plan was made from.
+ *
+ * The critical path of a create is one GET, the finalizer, lvcreate and the Ready status: LVM facts are kept between
+ * passes (lvm-cache.ts) and a new LV is read back from the kernel (active-lv.ts), and each pass after the first
+ * plans on the object our last write returned (a change by someone else makes our next write fail with a conflict,
+ * and the retry reads it).
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { LocalVolume, LocalVolumeStatus } from '../../../api/generated/types.js';
 import { ExecError, type Exec } from '../../../lib/exec.js';
 import { Informer } from '../../../lib/informer.js';
-import { isNotFound, type KubeApi } from '../../../lib/kube-api.js';
+import { isConflict, isNotFound, type KubeApi } from '../../../lib/kube-api.js';
 import type { Logger } from '../../../lib/log.js';
 import { WorkQueue } from '../../../lib/work-queue.js';
+import { readActiveLv } from './active-lv.js';
 import { readDiskFacts, readMountPointFacts } from './device-identity.js';
 import { clearDirectory, copyBlocks, runLvm, wipeDevice } from './host-actions.js';
-import { readLvmFacts } from './lvm-facts.js';
+import { LvmFactsCache } from './lvm-cache.js';
+import { readLv, readLvmFacts } from './lvm-facts.js';
 import { REASON } from './reasons.js';
-import { VOLUME_FINALIZER, planVolume, type Action, type VolumeFacts } from './plan.js';
+import { VOLUME_FINALIZER, isSettled, needsFreshFacts, planBeforeFacts, planVolume, type Action, type NewLv, type VolumePlan } from './plan.js';
 
 const API_VERSION = 'csi.aliyun.com/v1alpha1';
 const KIND = 'LocalVolume';
@@ -24,6 +31,11 @@ const KIND = 'LocalVolume';
 const MAX_STEPS = 12;
 /** A volume that is not Ready is looked at again this often: its cause (free space, a device) may change off the API. */
 const RECHECK_MS = 30_000;
+/**
+ * Kept LVM facts older than this are read again before a create or a Ready verdict (everything else reads them
+ * fresh anyway): the bound on how long a change made outside open-local (an LV removed by hand) goes unseen there.
+ */
+const FACTS_MAX_AGE_MS = 60_000;
 /** A clone's progress is written when it moved this many points. */
 const PROGRESS_STEP = 10;
 
@@ -62,16 +74,41 @@ export function startVolumeReconciler(options: VolumeReconcilerOptions): VolumeR
   void informer.start();
 
   const get = (name: string) => api.get<LocalVolume>(API_VERSION, KIND, name);
+  const lvmFacts = new LvmFactsCache(() => readLvmFacts(exec), FACTS_MAX_AGE_MS);
 
-  async function facts(volume: LocalVolume): Promise<VolumeFacts> {
+  /** The plan from what is on the node: for LVM from the kept facts when they may decide it (needsFreshFacts). */
+  async function plan(volume: LocalVolume): Promise<VolumePlan> {
+    const early = planBeforeFacts(volume);
+    if (early) return early;
     const device = volume.spec.device ?? '';
     switch (volume.spec.volumeType) {
-      case 'LVM':
-        return { node, lvm: await readLvmFacts(exec) };
+      case 'LVM': {
+        const known = await lvmFacts.current();
+        const planned = planVolume(volume, { node, lvm: known.facts });
+        if (known.readNow || !needsFreshFacts(planned)) return planned;
+        return planVolume(volume, { node, lvm: await lvmFacts.fresh() });
+      }
       case 'Device':
-        return { node, lvm: { vgs: [], lvs: [] }, device: await readDiskFacts(exec, device, options.sysfs) };
+        return planVolume(volume, { node, lvm: { vgs: [], lvs: [] }, device: await readDiskFacts(exec, device, options.sysfs) });
       case 'MountPoint':
-        return { node, lvm: { vgs: [], lvs: [] }, device: await readMountPointFacts(exec, device) };
+        return planVolume(volume, { node, lvm: { vgs: [], lvs: [] }, device: await readMountPointFacts(exec, device) });
+    }
+  }
+
+  /**
+   * The LV our lvcreate just made, into the kept facts: from the kernel when it answers (no lvm2 process), from an
+   * lvm2 report of that one LV otherwise; should both fail, the facts are read again at the next pass.
+   */
+  async function learnCreated(lv: NewLv): Promise<void> {
+    try {
+      const active = await readActiveLv(lv.vg, lv.name, options.sysfs);
+      // What lvs prints for a new linear or striped LV: writable, inherited allocation, active (only a snapshot's attr is read).
+      const made = active ? { name: lv.name, vgName: lv.vg, uuid: active.uuid, size: active.size, attr: '-wi-a-----', origin: '', tags: lv.tags } : await readLv(exec, lv.vg, lv.name);
+      if (made) lvmFacts.created(made);
+      else lvmFacts.invalidate();
+    } catch (err) {
+      lvmFacts.invalidate();
+      throw err;
     }
   }
 
@@ -96,7 +133,15 @@ export function startVolumeReconciler(options: VolumeReconcilerOptions): VolumeR
         return setFinalizers(volume, (volume.metadata?.finalizers ?? []).filter((f) => f !== VOLUME_FINALIZER));
       case 'lvm':
         log.info({ volume: name, argv: action.argv, why: action.why }, 'running lvm');
-        await runLvm(exec, action.argv);
+        try {
+          await runLvm(exec, action.argv);
+        } catch (err) {
+          lvmFacts.invalidate();
+          throw err;
+        }
+        // An LV we created is added to the kept facts; what any other command did is read from lvm2 again.
+        if (action.creates) await learnCreated(action.creates);
+        else lvmFacts.invalidate();
         return volume;
       case 'copy': {
         log.info({ volume: name, from: action.from, to: action.to, bytes: String(action.bytes) }, 'copying a clone');
@@ -140,28 +185,46 @@ export function startVolumeReconciler(options: VolumeReconcilerOptions): VolumeR
     }
   }
 
+  /** One plan: its status written and its actions run. The object to plan from next, or whether the volume is settled. */
+  async function pass(volume: LocalVolume): Promise<LocalVolume | boolean> {
+    const name = volume.metadata?.name;
+    const next = await plan(volume);
+    let current = volume;
+    if (!isDeepStrictEqual(volume.status ?? {}, next.status)) {
+      current = await writeStatus(volume, next.status);
+      if (next.status.phase !== volume.status?.phase || next.status.reason !== volume.status?.reason) {
+        log.info({ volume: name, phase: next.status.phase, reason: next.status.reason, message: next.status.message }, 'volume status');
+      }
+    }
+    if (next.actions.length === 0) return isSettled(current, next);
+    try {
+      for (const action of next.actions) current = await act(current, action);
+    } catch (err) {
+      if (isNotFound(err)) return true;
+      if (err instanceof ExecError) await reportFailure(current, err);
+      throw err;
+    }
+    return current;
+  }
+
   /** Runs plans until one has no action; true when the volume is settled (Ready, or gone). */
   async function reconcile(name: string): Promise<boolean> {
+    // Read from the API, not the informer's cache: that may still hold the object from before our last write. Later
+    // passes plan from the object our last write returned.
+    let volume = await get(name);
     for (let step = 0; step < MAX_STEPS; step++) {
-      // A fresh read every round: the cache may still hold the object from before our last write.
-      let volume = await get(name);
       if (!volume || volume.spec.nodeName !== node) return true;
-      const plan = planVolume(volume, await facts(volume));
-      if (!isDeepStrictEqual(volume.status ?? {}, plan.status)) {
-        const before = volume.status;
-        volume = await writeStatus(volume, plan.status);
-        if (plan.status.phase !== before?.phase || plan.status.reason !== before?.reason) {
-          log.info({ volume: name, phase: plan.status.phase, reason: plan.status.reason, message: plan.status.message }, 'volume status');
-        }
-      }
-      if (plan.actions.length === 0) return plan.status.phase === 'Ready' && plan.status.reason === undefined;
+      let result: LocalVolume | boolean;
       try {
-        for (const action of plan.actions) volume = await act(volume, action);
+        result = await pass(volume);
       } catch (err) {
-        if (isNotFound(err)) return true;
-        if (err instanceof ExecError) await reportFailure(volume, err);
-        throw err;
+        if (!isConflict(err)) throw err;
+        // Changed by someone else since it was read (a resize, a deletion): plan again from what it is now.
+        volume = await get(name);
+        continue;
       }
+      if (typeof result === 'boolean') return result;
+      volume = result;
     }
     throw new Error(`volume ${name} did not settle after ${MAX_STEPS} steps`);
   }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseLvFacts, parseVgFacts } from '../../../../csi-driver/node/volumes/lvm-facts.js';
+import { parseLvFacts, parseVgFacts, withCreatedLv } from '../../../../csi-driver/node/volumes/lvm-facts.js';
 
 // Shapes of lvm2 2.03 `--reportformat json --units b --nosuffix`.
 const VGS = '{"report":[{"vg":[{"vg_name":"vg0","vg_tags":"open-local","pv_count":"2","vg_free":"125829120","vg_extent_size":"4194304"}]}]}';
@@ -22,6 +22,17 @@ describe('csi-driver/node/volumes/lvm-facts', () => {
   it('throws on output that is not the report asked for', () => {
     expect(() => parseLvFacts('lvs: command failed')).to.throw(/not JSON/);
     expect(() => parseVgFacts('{"report":[{"vg":[{"vg_name":"vg0","vg_tags":"","pv_count":"1","vg_free":"12.5g","vg_extent_size":"4"}]}]}')).to.throw(/not a byte count/);
-    expect(() => parseLvFacts('{"report":[{"lv":[{"lv_name":"x"}]}]}')).to.throw(/lacks vg_name/);
+    expect(() => parseLvFacts('{"report":[{"lv":[{"lv_name":"x"}]}]}')).to.throw(/lacks field vg_name/);
+    expect(() => parseLvFacts('{"report":[{"lv":[{"lv_name":"a","vg_name":"b","lv_uuid":"u","lv_size":"1.5g","lv_attr":"","origin":"","lv_tags":""}]}]}')).to.throw(/lv_size "1\.5g" is not a byte count/);
+  });
+
+  it('adds an LV we created and takes its size from its VG only', () => {
+    const facts = { vgs: parseVgFacts(VGS).concat({ name: 'vg1', tags: [], pvCount: 1, free: 10, extentSize: 4 }), lvs: parseLvFacts(LVS) };
+    const lv = { name: 'pv-b', vgName: 'vg0', uuid: 'iJkL-56', size: 20971520, attr: '-wi-a-----', origin: '', tags: ['open-local'] };
+    const after = withCreatedLv(facts, lv);
+    expect(after.vgs.map((v) => v.free)).to.deep.equal([125829120 - 20971520, 10]);
+    expect(after.lvs.map((l) => l.name)).to.deep.equal(['pv-a', 'snap', 'pv-b']);
+    // Facts that list it already (a report read after the lvcreate) had its size taken: listed once, counted once.
+    expect(withCreatedLv(after, lv)).to.deep.equal(after);
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { LocalVolume, LocalVolumeSpec, LocalVolumeStatus } from '../../../../api/generated/types.js';
 import type { LvFacts, VgFacts } from '../../../../csi-driver/node/volumes/lvm-facts.js';
-import { COPYING_TAG, VOLUME_FINALIZER, cloneSourceSnapshot, ownerTag, planVolume, type DeviceFacts, type VolumePlan } from '../../../../csi-driver/node/volumes/plan.js';
+import { COPYING_TAG, VOLUME_FINALIZER, cloneSourceSnapshot, isSettled, needsFreshFacts, ownerTag, planBeforeFacts, planVolume, type DeviceFacts, type VolumePlan } from '../../../../csi-driver/node/volumes/plan.js';
 
 const MIB = 1024 * 1024;
 const EXTENT = 4 * MIB;
@@ -162,10 +162,10 @@ describe('csi-driver/node/volumes/plan', () => {
   describe('delete', () => {
     const gone = (v: LocalVolume, lvs: LvFacts[]) => plan({ ...v, metadata: { ...v.metadata, deletionTimestamp: 'now' } }, lvs);
 
-    it('removes the LV by its UUID, then the finalizer once it is gone', () => {
+    it('removes the LV by its UUID, then the finalizer; only the finalizer once the LV is gone', () => {
       const v = volume({}, { ...READY });
       const p = gone(v, [lv('pv-a')]);
-      expect(argvs(p)).to.deep.equal(['lvm lvremove --yes --select lv_uuid=uuid-pv-a']);
+      expect(argvs(p)).to.deep.equal(['lvm lvremove --yes --select lv_uuid=uuid-pv-a', 'removeFinalizer']);
       expect(p.status).to.include({ phase: 'Deleting' });
       expect(argvs(gone(v, []))).to.deep.equal(['removeFinalizer']);
     });
@@ -185,7 +185,7 @@ describe('csi-driver/node/volumes/plan', () => {
     });
 
     it('removes an LV created before a crash by its owner tag; leaves a foreign one of that name', () => {
-      expect(argvs(gone(volume({}), [lv('pv-a')]))).to.deep.equal(['lvm lvremove --yes --select lv_uuid=uuid-pv-a']);
+      expect(argvs(gone(volume({}), [lv('pv-a')]))).to.deep.equal(['lvm lvremove --yes --select lv_uuid=uuid-pv-a', 'removeFinalizer']);
       expect(argvs(gone(volume({}), [lv('pv-a', { tags: [] })]))).to.deep.equal(['removeFinalizer']);
     });
 
@@ -223,6 +223,55 @@ describe('csi-driver/node/volumes/plan', () => {
 
     it('refuses to keep serving a device that changed identity', () => {
       expect(plan(dev({ phase: 'Ready', deviceIdentity: 'WWN 0x5000' }), [], [], at('WWN 0x6000')).status).to.include({ phase: 'Failed', reason: 'IdentityMismatch' });
+    });
+  });
+
+  describe('which facts a plan may be made from', () => {
+    const creates = (p: VolumePlan) => p.actions.map((a) => (a.kind === 'lvm' ? a.creates : undefined));
+
+    it('names the plain LV a create or a clone makes, with its tags; not a snapshot', () => {
+      expect(creates(plan(volume({})))).to.deep.equal([{ vg: 'vg0', name: 'pv-a', tags: ['open-local', OWN] }]);
+      expect(creates(plan(volume({ source: { volume: 'src' } }), [lv('src')]))).to.deep.equal([{ vg: 'vg0', name: 'pv-a', tags: ['open-local', OWN, COPYING_TAG] }]);
+      expect(creates(plan(volume({ snapshotOf: 'src', size: String(20 * MIB) }), [lv('src')]))).to.deep.equal([undefined]);
+    });
+
+    it('lets kept facts decide only a create, the finalizer and a Ready verdict', () => {
+      expect(needsFreshFacts(plan(volume({})))).to.equal(false);
+      expect(needsFreshFacts(plan(volume({}, undefined, { finalizers: [] })))).to.equal(false);
+      expect(needsFreshFacts(plan(volume({}), [lv('pv-a')]))).to.equal(false);
+    });
+
+    it('asks for facts read now before a removal, a resize, a snapshot, a release of the finalizer or any failure', () => {
+      const deleting = volume({}, { ...READY }, { deleting: true });
+      expect(argvs(plan(deleting, [lv('pv-a')]))[0]).to.match(/^lvm lvremove/);
+      expect(needsFreshFacts(plan(deleting, [lv('pv-a')]))).to.equal(true);
+      // An LV missing from kept facts must not release the finalizer: it may exist after all.
+      expect(argvs(plan(deleting, []))).to.deep.equal(['removeFinalizer']);
+      expect(needsFreshFacts(plan(deleting, []))).to.equal(true);
+      expect(needsFreshFacts(plan(volume({ size: String(200 * MIB) }, { ...READY }), [lv('pv-a')]))).to.equal(true);
+      expect(needsFreshFacts(plan(volume({ snapshotOf: 'src', size: String(20 * MIB) }), [lv('src')]))).to.equal(true);
+      expect(needsFreshFacts(plan(volume({}), [], []))).to.equal(true);
+      expect(needsFreshFacts(plan(volume({}, { ...READY }), []))).to.equal(true);
+    });
+
+    it('plans the finalizer and a released deletion without reading the node', () => {
+      expect(planBeforeFacts(volume({}, undefined, { finalizers: [] }))?.actions).to.deep.equal([{ kind: 'addFinalizer' }]);
+      expect(planBeforeFacts(volume({}, { ...READY }, { deleting: true, finalizers: [] }))).to.deep.equal({ status: READY, actions: [] });
+      expect(planBeforeFacts(volume({}))).to.equal(undefined);
+      expect(planBeforeFacts(volume({}, undefined, { deleting: true }))).to.equal(undefined);
+    });
+
+    it('settles a volume that is Ready, or deleting and released by us', () => {
+      const ready = volume({}, { ...READY });
+      expect(isSettled(ready, plan(ready, [lv('pv-a')]))).to.equal(true);
+      const waiting = volume({}, { ...READY }, { deleting: true });
+      const snapshotted = plan(waiting, [lv('pv-a'), lv('snap', { origin: 'pv-a' })]);
+      expect(snapshotted.status).to.include({ reason: 'HasSnapshots' });
+      expect(isSettled(waiting, snapshotted)).to.equal(false);
+      const released = volume({}, { ...READY }, { deleting: true, finalizers: ['other'] });
+      expect(isSettled(released, plan(released))).to.equal(true);
+      const full = volume({}, undefined);
+      expect(isSettled(full, plan(full, [], [vg({ free: 0 })]))).to.equal(false);
     });
   });
 });
