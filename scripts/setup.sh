@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a fresh machine. `bash scripts/setup.sh` installs Node 24 and the npm dependencies (enough to run
 # `open-local synth`); `--test` also installs the Debian packages and builds the real peers the tests run
-# against (kube-apiserver & co, etcd, csi-sanity, operator-sdk, the CSI sidecars; cached by version, so a warm
+# against (kube-apiserver & co, etcd, csi-sanity, operator-sdk, the CSI sidecars, kwok; cached by version, so a warm
 # machine skips it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,5 +34,9 @@ if $with_test; then
   t0=$(date +%s)
   bash scripts/build-peers.sh csi-sidecars
   echo "setup: CSI sidecars (provisioner, resizer, snapshotter, snapshot-controller, snapshot CRDs) ready in $(( $(date +%s) - t0 ))s" >&2
+  # kwok (fake Nodes and Pods for the operator's scale benchmark and the kwok tests): its own step with its time.
+  t0=$(date +%s)
+  bash scripts/build-peers.sh kwok
+  echo "setup: kwok ready in $(( $(date +%s) - t0 ))s" >&2
 fi
 echo "setup: done. Put Node 24 first on PATH: export PATH=\"$node_bin:\$PATH\"" >&2
