@@ -10,7 +10,9 @@ import { KubeApi } from '../../../lib/kube-api.js';
 import type { KubeObject } from '../../../lib/kube-object.js';
 import { loadKubeConfig } from '../../../lib/kube-config.js';
 import { startOperator, type RunningOperator } from '../../../operator/run.js';
-import { STORAGE_READY_LABEL } from '../../../synth/names.js';
+import { parseResult } from '../../../node-agent/prepare-vg/result.js';
+import { names, STORAGE_READY_LABEL } from '../../../synth/names.js';
+import { CONFIG_HASH_ANNOTATION, NODE_NAME_ANNOTATION } from '../../../synth/stack/prepare-vg-job.js';
 import { KWOK_CONTROLLER_MANAGER, startControlPlane, type ControlPlane } from '../../env/control-plane.js';
 import { createKwokNodes, startKwok, waitKwokNodesReady, type Kwok } from '../../env/kwok.js';
 import { loadExample } from '../../fixtures/examples.js';
@@ -27,6 +29,7 @@ const WINDOW_MS = 25_000;
 type Node = KubeObject & { status?: { conditions?: { type: string; lastHeartbeatTime?: string }[] } };
 type Lease = KubeObject & { spec?: { renewTime?: string } };
 type Job = KubeObject & { status?: { conditions?: { type: string; status: string }[] } };
+type Pod = KubeObject & { spec?: { nodeName?: string }; status?: { containerStatuses?: { name: string; state?: { terminated?: { message?: string } } }[] } };
 
 describe('operator steady state on kwok nodes (real controllers, kwok heartbeats)', function () {
   let cp: ControlPlane;
@@ -77,6 +80,22 @@ describe('operator steady state on kwok nodes (real controllers, kwok heartbeats
     const jobs = (await api.list<Job>('batch/v1', 'Job', { namespace: 'open-local' })).items;
     expect(jobs).to.have.length(NODES);
     for (const j of jobs) expect(j.status?.conditions?.find((c) => c.type === 'Complete')?.status, j.metadata?.name).to.equal('True');
+    // Each pod ran on its Job's node (placed by kube-scheduler) and ended with the result prepare-vg would write there.
+    const pods = (await api.list<Pod>('v1', 'Pod', { namespace: 'open-local', labelSelector: `app.kubernetes.io/component=${names.prepareVg}` })).items;
+    expect(pods).to.have.length(NODES);
+    for (const pod of pods) {
+      const job = jobs.find((j) => j.metadata?.uid === pod.metadata?.ownerReferences?.[0]?.uid);
+      const node = job?.metadata?.annotations?.[NODE_NAME_ANNOTATION];
+      expect(pod.spec?.nodeName, pod.metadata?.name).to.equal(node);
+      const result = parseResult(pod.status?.containerStatuses?.find((c) => c.name === 'prepare-vg')?.state?.terminated?.message ?? '');
+      expect(result, pod.metadata?.name).to.deep.equal({
+        version: 1,
+        node,
+        configHash: job?.metadata?.annotations?.[CONFIG_HASH_ANNOTATION],
+        volumeGroups: [{ name: 'open-local-pool-0', state: 'Created', devices: ['/dev/vdb'], size: '10733223936', message: '' }],
+        mountPoints: [],
+      });
+    }
     for (const n of nodes) expect((await api.get('v1', 'Node', n))?.metadata?.labels?.[STORAGE_READY_LABEL], n).to.equal('true');
     const ds = await api.get<KubeObject & { status?: { numberAvailable?: number } }>('apps/v1', 'DaemonSet', 'open-local-node', 'open-local');
     expect(ds?.status?.numberAvailable).to.equal(NODES);
