@@ -1,5 +1,5 @@
 // Nodes shaped like the ones a kubelet registers, for kwok to run: the same fields and about the same size
-// (~18 KB of JSON, most of it the image list), so the operator's caches, LISTs and watches carry what they would
+// (~16 KiB of JSON as served, most of it the image list), so the operator's caches, LISTs and watches carry what they would
 // carry in a real fleet. kwok's node-initialize stage (node-initialize.yaml) then adds the conditions.
 import { createHash } from 'node:crypto';
 
@@ -69,8 +69,8 @@ export function kubeletNode(name: string, index: number, opts: KubeletNodeOption
   const images = Array.from({ length: imageCount }, (_, i) => {
     const repo = REPOSITORIES[i % REPOSITORIES.length] ?? 'docker.io/library/busybox';
     const tag = `v1.${(i * 7) % 30}.${i % 10}`;
-    // Every other image was also pulled by a second tag (a distro variant): the kubelet lists each name.
-    const names = [`${repo}@sha256:${hex(`${repo}:${tag}`)}`, `${repo}:${tag}`, ...(i % 2 === 0 ? [`${repo}:${tag}-debian-12-r${i}`] : [])];
+    // Each image was also pulled by a second tag (a distro variant): the kubelet lists every name.
+    const names = [`${repo}@sha256:${hex(`${repo}:${tag}`)}`, `${repo}:${tag}`, `${repo}:${tag}-debian-12-r${i}`];
     return { names, sizeBytes: 4_000_000 + ((i * 7_919_011) % 600_000_000) };
   });
   return {
@@ -94,6 +94,7 @@ export function kubeletNode(name: string, index: number, opts: KubeletNodeOption
         'node.alpha.kubernetes.io/ttl': '0',
         'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
         'kwok.x-k8s.io/node': 'fake',
+        'kubeadm.alpha.kubernetes.io/cri-socket': 'unix:///run/containerd/containerd.sock',
       },
     },
     spec: { podCIDR: `10.244.${index % 256}.0/24`, podCIDRs: [`10.244.${index % 256}.0/24`], providerID: `kwok://${name}` },

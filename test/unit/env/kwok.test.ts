@@ -15,9 +15,9 @@ type Stage = { metadata: { name: string }; spec: { delay?: { durationMillisecond
 const parseStages = (text: string): Stage[] => parseAllDocuments(text).map((d) => d.toJS() as Stage);
 
 describe('kwok: kubelet-shaped Nodes', () => {
-  it('is as big as a kubelet-registered Node before the API server adds conditions and managedFields (12 KB of ~18 KB)', () => {
+  it('is as big as a kubelet-registered Node before kwok adds conditions and the API server managedFields (~13 of ~16 KiB)', () => {
     const bytes = Buffer.byteLength(JSON.stringify(kubeletNode('node-01234', 1234)));
-    expect(bytes).to.be.within(11_000, 14_000);
+    expect(bytes).to.be.within(12_500, 15_000);
   });
 
   it('carries what a kubelet registers: labels, capacity and allocatable, addresses, kubelet endpoint, nodeInfo, images', () => {
