@@ -144,7 +144,8 @@ try {
   let available: number | undefined;
   let ready: OpenLocalCluster | undefined;
   let lastReport = start;
-  const limitMs = Math.max(600_000, nodeCount * 600);
+  // Generous: on the shared 2-core machine other work can slow everything several times over.
+  const limitMs = Math.max(1_800_000, nodeCount * 1200);
   while (!ready) {
     const c = await api.get<OpenLocalCluster>(GV, 'OpenLocalCluster', 'open-local');
     const status = (type: string) => c?.status?.conditions?.find((x) => x.type === type)?.status;
@@ -153,7 +154,8 @@ try {
     else {
       if (Date.now() - lastReport > 30_000) {
         lastReport = Date.now();
-        console.log(`  … ${((Date.now() - start) / 1000).toFixed(0)} s: nodes ${JSON.stringify(c?.status?.nodeCounts ?? {})}; load ${load()}`);
+        const components = c?.status?.conditions?.find((x) => x.type === 'ComponentsAvailable')?.message ?? '';
+        console.log(`  … ${((Date.now() - start) / 1000).toFixed(0)} s: nodes ${JSON.stringify(c?.status?.nodeCounts ?? {})}; components: ${components}; load ${load()}`);
       }
       if (Date.now() - start > limitMs) throw new Error(`not Ready after ${limitMs / 1000} s: ${JSON.stringify(c?.status?.conditions ?? [])}`);
       await new Promise((r) => setTimeout(r, 500));
