@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # build-peers.sh: build and cache, by version, the real peer binaries the tests run against
-# (no mocks): etcd, kube-apiserver, kube-controller-manager, kube-scheduler, csi-sanity, operator-sdk
+# (no mocks): etcd, kube-apiserver, kube-controller-manager, kube-scheduler, csi-sanity, operator-sdk, kwok
 # and the Kubernetes CSI sidecars (csi-provisioner, csi-resizer, csi-snapshotter, snapshot-controller and
 # the snapshot CRDs). Everything comes from the Go module proxy; nothing is written into the checkout.
 #
-# usage: bash scripts/build-peers.sh [etcd] [kube] [csi-sanity] [operator-sdk] [csi-sidecars] [kubelet]
+# usage: bash scripts/build-peers.sh [etcd] [kube] [csi-sanity] [operator-sdk] [csi-sidecars] [kwok] [kubelet]
 #        (default: all but kubelet, which only the UML kubelet nodes need: test/env/kubelet-node.ts)
 #
 # Versions: scripts/peers/versions.env (also read by test/env/peers.ts).
@@ -14,6 +14,7 @@
 #             etcd-<v>/bin/etcd
 #             csi-sanity-<v>/csi-sanity
 #             operator-sdk-<v>/operator-sdk
+#             kwok-<v>/kwok
 #             csi-provisioner-<v>/csi-provisioner
 #             csi-resizer-<v>/csi-resizer
 #             external-snapshotter-<v>/{csi-snapshotter,snapshot-controller,crd/*.yaml}
@@ -56,11 +57,12 @@ for a in "$@"; do
     operator-sdk) want+=(operator-sdk);;
     csi-sidecars) want+=(csi-sidecars);;
     kubelet) want+=(kubelet);;
+    kwok) want+=(kwok);;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0;;
-    *) die "unknown peer '$a' (known: etcd kube csi-sanity operator-sdk csi-sidecars kubelet)";;
+    *) die "unknown peer '$a' (known: etcd kube csi-sanity operator-sdk csi-sidecars kwok kubelet)";;
   esac
 done
-[ ${#want[@]} -gt 0 ] || want=(etcd kube csi-sanity operator-sdk csi-sidecars)
+[ ${#want[@]} -gt 0 ] || want=(etcd kube csi-sanity operator-sdk csi-sidecars kwok)
 
 mkdir -p "$peers_dir"
 tmp=$(mktemp -d)
@@ -361,6 +363,11 @@ for p in "${want[@]}"; do
         "$snap/cmd/csi-snapshotter" "$snap/cmd/snapshot-controller"
       copy_snapshot_crds "$CSI_SNAPSHOTTER_VERSION"
       log "csi-sidecars: done in $(elapsed "$t_sidecars")";;
+    kwok)
+      # sigs.k8s.io/kwok's go.mod has no replace lines, so the scratch module of build_tool builds it as is
+      # (cold: ~3 min on 2 cores). Its version string is a link-time variable, as in kwok's own Makefile.
+      build_tool kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok "" "" \
+        "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" --version;;
   esac
 done
 

@@ -35,6 +35,23 @@ export const DEFAULT_CONTROLLERS = [
   'persistentvolume-binder-controller',
 ] as const;
 
+/**
+ * kube-controller-manager for Nodes that kwok (test/env/kwok.ts) keeps alive: the default controllers plus the
+ * node lifecycle controller, which lifts the `node.kubernetes.io/not-ready` taint once kwok reports a Node Ready
+ * (DaemonSet pods do not tolerate it) and watches the Leases kwok renews; client limits raised so that thousands
+ * of Nodes' DaemonSet and Job pods are created without minutes of client-side throttling.
+ */
+export const KWOK_CONTROLLER_MANAGER: ControllerManagerOptions = {
+  controllers: [...DEFAULT_CONTROLLERS, 'node-lifecycle-controller'],
+  flags: ['--kube-api-qps=200', '--kube-api-burst=400', '--concurrent-daemonset-syncs=4', '--concurrent-job-syncs=10'],
+};
+
+/** kube-scheduler client limits for thousands of pods to bind (the defaults, 50/100, throttle a 5,000-node DaemonSet). */
+export const SCALE_SCHEDULER: SchedulerOptions = { clientConnection: { qps: 200, burst: 400 } };
+
+/** kube-apiserver in-flight limits that kept 1,000 kwok Nodes and their controllers from being throttled here. */
+export const SCALE_API_SERVER_FLAGS = ['--max-requests-inflight=800', '--max-mutating-requests-inflight=400'] as const;
+
 export interface ControllerManagerOptions {
   /**
    * `--controllers` of kube-controller-manager. The node lifecycle controller is left out on
@@ -52,6 +69,8 @@ export interface SchedulerOptions {
    * @see https://kubernetes.io/docs/reference/config-api/kube-scheduler-config.v1/#kubescheduler-config-k8s-io-v1-Extender
    */
   readonly extenders?: readonly object[];
+  /** `clientConnection` fields besides the kubeconfig (e.g. `qps`, `burst`). */
+  readonly clientConnection?: Readonly<Record<string, unknown>>;
   /** Extra top-level KubeSchedulerConfiguration fields (e.g. `profiles`). */
   readonly config?: Readonly<Record<string, unknown>>;
   /** Extra command-line flags. */
@@ -284,7 +303,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       const config = {
         apiVersion: 'kubescheduler.config.k8s.io/v1',
         kind: 'KubeSchedulerConfiguration',
-        clientConnection: { kubeconfig },
+        clientConnection: { kubeconfig, ...schedOpts.clientConnection },
         leaderElection: { leaderElect: false },
         ...(schedOpts.extenders ? { extenders: schedOpts.extenders } : {}),
         ...schedOpts.config,

@@ -1,4 +1,5 @@
-// Where the real peer binaries live (etcd, kube-apiserver, ..., csi-sanity, operator-sdk, the CSI sidecars, kubelet).
+// Where the real peer binaries live (etcd, kube-apiserver, ..., csi-sanity, operator-sdk, the CSI sidecars, kubelet,
+// kwok).
 // Versions come from scripts/peers/versions.env, the same file scripts/build-peers.sh sources.
 // Lookup order: $KUBEBUILDER_ASSETS/<name> (envtest's convention), then the build-peers cache.
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ export function parseEnvFile(text: string): ReadonlyMap<string, string> {
   return out;
 }
 
-type VersionKey = 'kubernetes' | 'etcd' | 'csiSanity' | 'operatorSdk' | 'csiProvisioner' | 'csiResizer' | 'csiSnapshotter';
+type VersionKey = 'kubernetes' | 'etcd' | 'csiSanity' | 'operatorSdk' | 'csiProvisioner' | 'csiResizer' | 'csiSnapshotter' | 'kwok';
 
 function loadVersions(): Readonly<Record<VersionKey, string>> {
   const env = parseEnvFile(readFileSync(VERSIONS_FILE, 'utf8'));
@@ -37,6 +38,7 @@ function loadVersions(): Readonly<Record<VersionKey, string>> {
     csiProvisioner: get('CSI_PROVISIONER_VERSION'),
     csiResizer: get('CSI_RESIZER_VERSION'),
     csiSnapshotter: get('CSI_SNAPSHOTTER_VERSION'),
+    kwok: get('KWOK_VERSION'),
   };
 }
 
@@ -50,6 +52,8 @@ export const CSI_PROVISIONER_VERSION = PEER_VERSIONS.csiProvisioner;
 export const CSI_RESIZER_VERSION = PEER_VERSIONS.csiResizer;
 /** external-snapshotter: csi-snapshotter, snapshot-controller and the snapshot CRDs. */
 export const CSI_SNAPSHOTTER_VERSION = PEER_VERSIONS.csiSnapshotter;
+/** kwok: fake Nodes and Pods driven by Stages (test/env/kwok.ts). */
+export const KWOK_VERSION = PEER_VERSIONS.kwok;
 
 export const PEER_NAMES = [
   'etcd',
@@ -63,6 +67,7 @@ export const PEER_NAMES = [
   'csi-snapshotter',
   'snapshot-controller',
   'kubelet',
+  'kwok',
 ] as const;
 export type PeerName = (typeof PEER_NAMES)[number];
 
@@ -79,6 +84,7 @@ const BUILD_ARG: Readonly<Record<PeerName, string>> = {
   'csi-snapshotter': 'csi-sidecars',
   'snapshot-controller': 'csi-sidecars',
   kubelet: 'kubelet',
+  kwok: 'kwok',
 };
 
 /** The cache scripts/build-peers.sh fills (outside the checkout). */
@@ -112,6 +118,8 @@ export function cachedPeerPath(name: PeerName, env: NodeJS.ProcessEnv = process.
     case 'kubelet':
       // Its own cache entry beside kubernetes-<v> (built later, only for the UML kubelet nodes).
       return join(dir, `kubelet-${KUBERNETES_VERSION}`, 'bin', 'kubelet');
+    case 'kwok':
+      return join(dir, `kwok-${KWOK_VERSION}`, 'kwok');
   }
 }
 
