@@ -121,8 +121,10 @@ export async function inspectNode(exec: Exec, lvm: LvmReader, config: ResourceTo
   for (const mp of config.mountpoints ?? []) {
     const path = normalizeDir(mp.path);
     const uuid = mountPointFsUuid(path);
-    // blkid -U probes every block device for the UUID (exit 2: none has it).
-    const found = await exec.run(['blkid', '-U', uuid], { timeoutMs: PROBE_TIMEOUT_MS, okCodes: [0, 2] });
+    // Every block device is probed for the UUID (exit 2: none has it). Not `blkid -U`: it answers from blkid's cache,
+    // which it trusts for 2 s even when the name now points to another disk (a stale answer here hides where the
+    // mount point's filesystem went). `-c /dev/null -t` reads no cache and probes each device.
+    const found = await exec.run(['blkid', '-c', '/dev/null', '-o', 'device', '-t', `UUID=${uuid}`], { timeoutMs: PROBE_TIMEOUT_MS, okCodes: [0, 2] });
     const on: string[] = [];
     for (const d of found.stdout.split('\n').filter((l) => l.trim() !== '')) on.push((await resolveDevicePath(exec, d.trim())) ?? d.trim());
     mountFs.set(path, { uuid, on });
