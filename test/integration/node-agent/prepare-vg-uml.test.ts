@@ -64,8 +64,16 @@ describe('prepare-vg and the agent on real LVM (UML)', function () {
     a = new GuestOutput(await mkdtemp(join(tmpdir(), 'open-local-uml-a-')));
     b = new GuestOutput(await mkdtemp(join(tmpdir(), 'open-local-uml-b-')));
     c = new GuestOutput(await mkdtemp(join(tmpdir(), 'open-local-uml-c-')));
+    // A guest that fails or hangs names the step it was in (guest/common.sh's trace) and that step's log.
     const run = (script: string, out: GuestOutput, disks: { size: string; rotational?: boolean }[]) =>
-      runInUml({ disks, command: { script: `test/integration/node-agent/guest/${script}` }, env: { OUT: out.dir, NODE_BIN }, timeoutMs: 280_000 });
+      runInUml({ disks, command: { script: `test/integration/node-agent/guest/${script}` }, env: { OUT: out.dir, NODE_BIN }, timeoutMs: 280_000 }).catch(
+        async (err: unknown) => {
+          const trace = await out.text('trace').catch(() => '(no trace)');
+          const last = /prepare-vg (\S+)\s*$/.exec(trace.trim())?.[1];
+          const log = last === undefined ? '' : `\n--- ${last}.log ---\n${await out.log(last)}`;
+          throw new Error(`${script}: ${String(err)}\n--- steps (guest uptime, step) ---\n${trace}${log}`, { cause: err });
+        },
+      );
     const started = Date.now();
     guests.push(
       ...(await Promise.all([

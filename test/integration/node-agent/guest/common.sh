@@ -4,11 +4,17 @@ set -u
 export PATH="$NODE_BIN:$PATH"
 REPORT="--reportformat json --units b --nosuffix"
 
+# trace WHAT: appends "<uptime seconds> WHAT" to $OUT/trace, so a guest that hangs shows the step it hung in.
+trace() {
+  echo "$(cut -d' ' -f1 /proc/uptime) $*" >>"$OUT/trace"
+}
+
 # prepare_vg STEP CONFIG_JSON [FLAG...]: runs the real CLI like the Job does (but --host-exec=direct), keeping
 # rc/stdout/log/result. Extra flags (--remove) go to the CLI.
 prepare_vg() {
   step=$1 config=$2
   shift 2
+  trace "prepare-vg $step"
   OPEN_LOCAL_INIT_CONFIG="$config" node bin/open-local.js prepare-vg --node-name=uml-node --host-exec=direct \
     --result-file="$OUT/$step.result" "$@" >"$OUT/$step.stdout" 2>"$OUT/$step.log"
   echo $? >"$OUT/$step.rc"
@@ -16,6 +22,7 @@ prepare_vg() {
 
 # snapshot STEP: what LVM looks like now (seqno moves on every metadata change).
 snapshot() {
+  trace "snapshot $1"
   lvm vgs $REPORT -o vg_name,vg_uuid,vg_tags,vg_seqno,pv_count,vg_size >"$OUT/$1.vgs.json"
   lvm pvs $REPORT -o pv_name,vg_name,pv_uuid >"$OUT/$1.pvs.json"
   lvm lvs $REPORT -o lv_name,vg_name,lv_size,origin,snap_percent >"$OUT/$1.lvs.json"

@@ -40,6 +40,7 @@ dd if=/dev/urandom of=/dev/pool0/local-origin bs=1M count=6 oflag=direct status=
 snapshot before-pass
 # UML's ubd driver resets queue/rotational to 0 whenever the disk is opened (LVM opened ubdb above): agent-pass.ts
 # sets ubdb's flag again right before its first step, which reads sysfs before LVM runs.
+trace "agent-pass"
 node --import tsx test/integration/node-agent/guest/agent-pass.ts /mnt/open-local >"$OUT/agent-pass.json" 2>"$OUT/agent-pass.log"
 echo $? >"$OUT/agent-pass.rc"
 snapshot after-pass
