@@ -34,14 +34,20 @@ interface Compiled {
   readonly schema: Readonly<Record<string, unknown>>;
   readonly check: ValidateFunction;
 }
-const compiled = new Map<string, Compiled>(
-  crdManifests.map((crd) => {
-    const version = crd.spec.versions[0];
-    if (!version) throw new Error(`CRD ${crd.metadata.name} has no version`);
-    const schema = version.schema.openAPIV3Schema;
-    return [crd.spec.names.kind, { schema, check: ajv.compile(strictSchema(schema) as object) }];
-  }),
-);
+// Compiled at first use, per kind: prepare-vg and the agent validate one kind each, and compiling all four CRD
+// schemas at load cost every entry point its start time and memory.
+const compiled = new Map<string, Compiled>();
+function compiledFor(kind: KindName): Compiled {
+  const cached = compiled.get(kind);
+  if (cached) return cached;
+  const crd = crdManifests.find((c) => c.spec.names.kind === kind);
+  const version = crd?.spec.versions[0];
+  if (!version) throw new Error(`no schema for kind ${kind}`);
+  const schema = version.schema.openAPIV3Schema;
+  const entry = { schema, check: ajv.compile(strictSchema(schema) as object) };
+  compiled.set(kind, entry);
+  return entry;
+}
 
 /**
  * Validates an object of an open-local kind the way the API server does with kubectl's strict field validation:
@@ -49,8 +55,7 @@ const compiled = new Map<string, Compiled>(
  * The input is not modified.
  */
 export function validate<K extends KindName>(kind: K, input: unknown, old?: unknown): Validation<KindTypes[K]> {
-  const entry = compiled.get(kind);
-  if (!entry) throw new Error(`no schema for kind ${kind}`);
+  const entry = compiledFor(kind);
   const value = structuredClone(input);
   const errors = entry.check(value) ? [] : (entry.check.errors ?? []).map(describeAjvError);
   errors.push(...duplicateListKeys(entry.schema, value));
