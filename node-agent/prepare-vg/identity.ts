@@ -22,9 +22,11 @@ export const WWN_FILES: readonly string[] = ['wwid', 'device/wwid', 'nguid', 'eu
 export const SERIAL_FILES: readonly string[] = ['serial', 'device/serial'];
 
 /** Absent, empty and all-zero values (an NVMe namespace without an NGUID prints zeros) say nothing. */
+// All zeros names no disk (an NVMe NGUID a vendor left blank), nor does "(null)": a driver without the value prints a
+// NULL string so (UML's ubd does for serial), and two such disks would look like one.
 const meaningful = (v: string | undefined): string | undefined => {
   const t = v?.trim().replace(/\s+/g, ' ');
-  return t === undefined || t === '' || /^[0:-]+$/.test(t) || /^0x0+$/.test(t) ? undefined : t;
+  return t === undefined || t === '' || /^[0:-]+$/.test(t) || /^0x0+$/.test(t) || t.startsWith('(null)') ? undefined : t;
 };
 
 /**

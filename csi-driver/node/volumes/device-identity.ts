@@ -11,13 +11,10 @@ import type { DeviceFacts } from './plan.js';
 
 const PROBE_TIMEOUT_MS = 30_000;
 
-/** A driver without the value prints a NULL string as "(null)" (UML's ubd does for serial): that names no disk. */
-const known = (value: string | undefined): value is string => value !== undefined && value !== '' && !value.startsWith('(null)');
-
-/** The one string a disk is recorded by: the most stable name it has. */
+/** The one string a disk is recorded by: the most stable name it has (readIdentity keeps only names that mean one disk). */
 export function diskIdentityString(id: DiskIdentity): string | undefined {
-  if (known(id.wwn)) return `WWN ${id.wwn}`;
-  if (known(id.serial)) return `serial ${id.serial}`;
+  if (id.wwn !== undefined) return `WWN ${id.wwn}`;
+  if (id.serial !== undefined) return `serial ${id.serial}`;
   const byId = id.byId[0];
   return byId === undefined ? undefined : `by-id ${byId}`;
 }

@@ -21,8 +21,10 @@ describe('node-agent/prepare-vg identity, records and mount point UUIDs', () => 
     it('gives a partition its disk\'s identity plus its number, and sorts by-id names', () => {
       expect(identityFromSysfs(files({ serial: 'vd-serial-1' }), ['/dev/disk/by-id/virtio-b', '/dev/disk/by-id/virtio-a'], '2')).to.deep.equal({ serial: 'vd-serial-1-part2', byId: ['/dev/disk/by-id/virtio-a', '/dev/disk/by-id/virtio-b'] });
     });
-    it('has nothing for a UML disk', () => {
+    it('has nothing for a UML disk (no WWN; its serial reads "(null)", which names no disk)', () => {
       expect(identityFromSysfs(files({}), [])).to.deep.equal({ byId: [] });
+      expect(identityFromSysfs(files({ serial: '(null)\n' }), [])).to.deep.equal({ byId: [] });
+      expect(identityFromSysfs(files({ 'device/serial': '(null)' }), ['/dev/disk/by-id/virtio-a'])).to.deep.equal({ byId: ['/dev/disk/by-id/virtio-a'] });
       expect(describeIdentity({ byId: [] })).to.equal('no WWN, serial or by-id name');
       expect(describeIdentity({ wwn: 'naa.1', serial: 's', byId: ['/dev/disk/by-id/wwn-0x1'] })).to.equal('WWN naa.1, serial s, /dev/disk/by-id/wwn-0x1');
     });

@@ -7,9 +7,4 @@ describe('csi-driver/node/volumes/device-identity', () => {
     expect(diskIdentityString({ serial: 'ZA1', byId: ['/dev/disk/by-id/ata-x'] })).to.equal('serial ZA1');
     expect(diskIdentityString({ byId: ['/dev/disk/by-id/virtio-a', '/dev/disk/by-id/virtio-b'] })).to.equal('by-id /dev/disk/by-id/virtio-a');
   });
-
-  it('does not take "(null)" (what UML\'s ubd prints as serial) for an identity', () => {
-    expect(diskIdentityString({ serial: '(null)', byId: ['/dev/disk/by-id/virtio-a'] })).to.equal('by-id /dev/disk/by-id/virtio-a');
-    expect(diskIdentityString({ serial: '(null)', byId: [] })).to.equal(undefined);
-  });
 });
