@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { renderInstall, renderPrepareVgJob, renderStack, type KubeObject } from '../../../synth/render.js';
 import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
 import { exampleFiles, loadExample } from '../../fixtures/examples.js';
-import { rawApi, waitEstablished, type RawApi } from '../support/raw-api.js';
+import { rawApi, waitEstablished, type KubeObjectLike, type RawApi } from '../support/raw-api.js';
 import { volumeSnapshotClassCrd } from '../support/snapshot-crds.js';
 
 const examples = exampleFiles.map((f) => basename(f));
@@ -19,7 +19,7 @@ describe('server-side dry-run of every rendered object', function () {
     cp = await startControlPlane();
     api = rawApi(cp);
     // What must exist for namespaced and custom objects to be validated: CRDs and namespaces, applied for real.
-    const prerequisites: KubeObject[] = [
+    const prerequisites: KubeObjectLike[] = [
       ...install.filter((o) => o.kind === 'CustomResourceDefinition' || o.kind === 'Namespace'),
       volumeSnapshotClassCrd,
     ];

@@ -21,25 +21,12 @@ import type { LvmReport, LvReport } from '../../../node-agent/lvm/report.js';
 import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
 import { httpGet, sleep, waitFor } from '../../env/net.js';
 import { rawApi, waitEstablished, type RawApi } from '../support/raw-api.js';
-import { volumeSnapshotClassCrd } from '../support/snapshot-crds.js';
+import { volumeSnapshotClassCrd, volumeSnapshotContentCrd } from '../support/snapshot-crds.js';
 
 const NODE = 'worker-1';
 const GiB = 2 ** 30;
 const INTERVAL_MS = 250;
 const NLS_PATH = `/apis/csi.aliyun.com/v1alpha1/nodelocalstorages/${NODE}`;
-
-/** Just enough of the upstream VolumeSnapshotContent CRD for the agent's lookup (status kept as a plain field). */
-const volumeSnapshotContentCrd = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'volumesnapshotcontents.snapshot.storage.k8s.io', annotations: { 'api-approved.kubernetes.io': 'https://github.com/kubernetes-csi/external-snapshotter/pull/814' } },
-  spec: {
-    group: 'snapshot.storage.k8s.io',
-    scope: 'Cluster',
-    names: { kind: 'VolumeSnapshotContent', listKind: 'VolumeSnapshotContentList', plural: 'volumesnapshotcontents', singular: 'volumesnapshotcontent' },
-    versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
-  },
-} as const;
 
 const lv = (name: string, size: number, over: Partial<LvReport> = {}): LvReport => ({ name, vgName: 'open-local-pool-0', size, attr: '-wi-a-----', origin: '', snapPercent: undefined, tags: [], path: `/dev/open-local-pool-0/${name}`, ...over });
 
@@ -238,10 +225,19 @@ describe('node agent against a real API server', function () {
       apiVersion: 'snapshot.storage.k8s.io/v1',
       kind: 'VolumeSnapshotContent',
       metadata: { name: 'snapcontent-1' },
-      spec: { driver: 'local.csi.aliyun.com', volumeSnapshotClassName: 'open-local-lvm', deletionPolicy: 'Delete', source: { volumeHandle: 'local-5f1c' } },
-      status: { snapshotHandle: 'snap-1', readyToUse: true },
+      spec: {
+        driver: 'local.csi.aliyun.com',
+        volumeSnapshotClassName: 'open-local-lvm',
+        deletionPolicy: 'Delete',
+        source: { volumeHandle: 'local-5f1c' },
+        volumeSnapshotRef: { apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshot', namespace: 'default', name: 'snap' },
+      },
     };
-    expect((await api.create(content)).status).to.equal(201);
+    const created = await api.create(content);
+    expect(created.status, created.text).to.equal(201);
+    // The snapshot handle is status, written as the snapshotter writes it: through the status subresource.
+    const status = await api.call('PATCH', '/apis/snapshot.storage.k8s.io/v1/volumesnapshotcontents/snapcontent-1/status', { status: { snapshotHandle: 'snap-1', readyToUse: true } }, 'application/merge-patch+json');
+    expect(status.status, status.text).to.equal(200);
     // snap-1 is open-local's and 60% full; someone-elses is a snapshot without a content of our driver.
     lvm.report = {
       ...lvm.report,

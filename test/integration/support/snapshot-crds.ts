@@ -1,6 +1,6 @@
 // The snapshot.storage.k8s.io CRDs a cluster with snapshot support has (installed by the cluster admin, not by
-// us). snapshotCrds() gives the real ones of the pinned external-snapshotter release (built into the peer cache);
-// the hand-written shapes below are for tests that only need the kinds to exist.
+// us): the real ones of the pinned external-snapshotter release (built into the peer cache), never a hand-written
+// shape that could accept what the real schema refuses.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { snapshotCrdFiles } from '../../env/peers.js';
@@ -15,63 +15,15 @@ export function snapshotCrds(): KubeObjectLike[] {
   );
 }
 
-// Only the VolumeSnapshotClass shape matters to the tests that use this one; its schema follows the upstream v1 fields.
-export const volumeSnapshotClassCrd = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: {
-    name: 'volumesnapshotclasses.snapshot.storage.k8s.io',
-    // *.k8s.io groups need an API review link; upstream's CRD carries this one.
-    annotations: { 'api-approved.kubernetes.io': 'https://github.com/kubernetes-csi/external-snapshotter/pull/814' },
-  },
-  spec: {
-    group: 'snapshot.storage.k8s.io',
-    scope: 'Cluster',
-    names: { kind: 'VolumeSnapshotClass', listKind: 'VolumeSnapshotClassList', plural: 'volumesnapshotclasses', singular: 'volumesnapshotclass', shortNames: ['vsclass'] },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            required: ['deletionPolicy', 'driver'],
-            properties: {
-              apiVersion: { type: 'string' },
-              kind: { type: 'string' },
-              metadata: { type: 'object' },
-              driver: { type: 'string' },
-              deletionPolicy: { type: 'string', enum: ['Delete', 'Retain'] },
-              parameters: { type: 'object', additionalProperties: { type: 'string' } },
-            },
-          },
-        },
-      },
-    ],
-  },
-} as const;
+function snapshotCrd(name: string): KubeObjectLike {
+  const crd = snapshotCrds().find((c) => c.metadata.name === name);
+  if (!crd) throw new Error(`the external-snapshotter release has no CRD ${name}`);
+  return crd;
+}
 
-// The VolumeSnapshot CRD reduced to the fields the extender reads; unknown fields are kept so real objects fit.
-export const volumeSnapshotCrd = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: {
-    name: 'volumesnapshots.snapshot.storage.k8s.io',
-    annotations: { 'api-approved.kubernetes.io': 'https://github.com/kubernetes-csi/external-snapshotter/pull/814' },
-  },
-  spec: {
-    group: 'snapshot.storage.k8s.io',
-    scope: 'Namespaced',
-    names: { kind: 'VolumeSnapshot', listKind: 'VolumeSnapshotList', plural: 'volumesnapshots', singular: 'volumesnapshot', shortNames: ['vs'] },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true }, status: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } } },
-      },
-    ],
-  },
-} as const;
+/** The real VolumeSnapshotClass CRD, for tests that need only that kind (the operator renders the classes). */
+export const volumeSnapshotClassCrd = snapshotCrd('volumesnapshotclasses.snapshot.storage.k8s.io');
+/** The real VolumeSnapshot CRD, for tests that need only that kind (the extender watches snapshots). */
+export const volumeSnapshotCrd = snapshotCrd('volumesnapshots.snapshot.storage.k8s.io');
+/** The real VolumeSnapshotContent CRD (the agent reads a snapshot's content to find its LV). */
+export const volumeSnapshotContentCrd = snapshotCrd('volumesnapshotcontents.snapshot.storage.k8s.io');
