@@ -127,10 +127,11 @@ export class StateFeed {
         return;
       }
     }
-    const informer = new Informer<KubeObject>(this.kc, this.api, { apiVersion: source.apiVersion, kind: source.kind, fieldSelector: source.fieldSelector }, this.log);
     const observer = this.options.observe?.[source.kind];
+    // An observed kind (CSI CreateVolume reads LocalVolumes whole) is cached as sent; the rest only as read.
+    const transform = observer ? undefined : (obj: KubeObject) => trimForCache(source.kind, obj);
+    const informer = new Informer<KubeObject>(this.kc, this.api, { apiVersion: source.apiVersion, kind: source.kind, fieldSelector: source.fieldSelector, transform }, this.log);
     informer.onEvent((event, obj) => {
-      if (!observer) trimForCache(source.kind, obj);
       source.feed(this.state, event, obj as never);
       observer?.(event, obj);
     });

@@ -1,7 +1,7 @@
 import { PV_ALLOCATED_ANNOTATION } from './allocator/volume-use.js';
 import { SELECTED_NODE_ANNOTATION } from './allocator/claims.js';
 import type { KubeObject } from '../lib/kube-api.js';
-import type { ObjectMeta } from '../lib/kube-object.js';
+import { cachedMeta } from '../lib/cached-meta.js';
 
 type Loose = KubeObject & { spec?: Record<string, unknown>; status?: Record<string, unknown> };
 
@@ -9,50 +9,46 @@ type Loose = KubeObject & { spec?: Record<string, unknown>; status?: Record<stri
 const PV_ATTRIBUTES = ['volumeType', 'vgName', 'Device', 'MountPoint', 'csi.aliyun.com/readonly'];
 
 /**
- * Reduces, in place, an object the informer caches to the fields the extender reads (allocator/kube-types.ts),
- * keeping the metadata the informer itself needs (name, namespace, uid, resourceVersion). At 5,000 nodes the
- * cached PVs and PVCs are most of the extender's heap, and garbage-collection pauses grow with the heap. The
- * informer has no transform hook, so the handler trims the object it was given, which is the cached one.
+ * An object the informer caches, reduced to the fields the extender reads (allocator/kube-types.ts): the informer's
+ * transform. At 5,000 nodes the cached PVs and PVCs are most of the extender's heap, and garbage-collection pauses
+ * grow with the heap.
  */
-export function trimForCache(kind: string, obj: KubeObject): void {
+export function trimForCache(kind: string, obj: KubeObject): KubeObject {
   const o = obj as Loose;
+  const base = { ...(o.apiVersion ? { apiVersion: o.apiVersion } : {}), ...(o.kind ? { kind: o.kind } : {}) };
   switch (kind) {
     case 'Pod': {
       const spec = o.spec as { nodeName?: string; volumes?: { csi?: unknown }[] } | undefined;
       // Only inline CSI volumes of placed pods are read (volume-use.ts inlineUsesOfPod).
-      o.spec = { nodeName: spec?.nodeName, volumes: spec?.volumes?.filter((v) => v.csi !== undefined) };
-      o.status = { phase: o.status?.phase };
-      o.metadata = meta(o.metadata, []);
-      break;
+      return { ...base, metadata: cachedMeta(o.metadata), spec: { nodeName: spec?.nodeName, volumes: spec?.volumes?.filter((v) => v.csi !== undefined) }, status: { phase: o.status?.phase } } as KubeObject;
     }
     case 'PersistentVolume': {
       const spec = o.spec as { capacity?: unknown; claimRef?: { namespace?: string; name?: string }; nodeAffinity?: unknown; csi?: { driver: string; volumeHandle: string; volumeAttributes?: Record<string, string> } } | undefined;
       const attrs = spec?.csi?.volumeAttributes ?? {};
-      o.spec = {
-        capacity: spec?.capacity,
-        claimRef: spec?.claimRef && { namespace: spec.claimRef.namespace, name: spec.claimRef.name },
-        nodeAffinity: spec?.nodeAffinity,
-        csi: spec?.csi && { driver: spec.csi.driver, volumeHandle: spec.csi.volumeHandle, volumeAttributes: pick(attrs, PV_ATTRIBUTES) },
-      };
-      o.status = { phase: o.status?.phase };
-      o.metadata = meta(o.metadata, [PV_ALLOCATED_ANNOTATION]);
-      break;
+      return {
+        ...base,
+        metadata: cachedMeta(o.metadata, { annotations: [PV_ALLOCATED_ANNOTATION] }),
+        spec: {
+          capacity: spec?.capacity,
+          claimRef: spec?.claimRef && { namespace: spec.claimRef.namespace, name: spec.claimRef.name },
+          nodeAffinity: spec?.nodeAffinity,
+          csi: spec?.csi && { driver: spec.csi.driver, volumeHandle: spec.csi.volumeHandle, volumeAttributes: pick(attrs, PV_ATTRIBUTES) },
+        },
+        status: { phase: o.status?.phase },
+      } as KubeObject;
     }
     case 'PersistentVolumeClaim': {
       const spec = o.spec ?? {};
-      o.spec = { storageClassName: spec.storageClassName, volumeName: spec.volumeName, resources: spec.resources, dataSource: spec.dataSource, dataSourceRef: spec.dataSourceRef };
-      o.status = { phase: o.status?.phase };
-      o.metadata = meta(o.metadata, [SELECTED_NODE_ANNOTATION]);
-      break;
+      return {
+        ...base,
+        metadata: cachedMeta(o.metadata, { annotations: [SELECTED_NODE_ANNOTATION] }),
+        spec: { storageClassName: spec.storageClassName, volumeName: spec.volumeName, resources: spec.resources, dataSource: spec.dataSource, dataSourceRef: spec.dataSourceRef },
+        status: { phase: o.status?.phase },
+      } as KubeObject;
     }
     default:
-      o.metadata = meta(o.metadata, []);
+      return { ...o, metadata: cachedMeta(o.metadata) };
   }
-}
-
-function meta(m: ObjectMeta | undefined, annotations: readonly string[]): ObjectMeta {
-  const kept = pick(m?.annotations ?? {}, annotations);
-  return { name: m?.name, namespace: m?.namespace, uid: m?.uid, resourceVersion: m?.resourceVersion, ...(Object.keys(kept).length > 0 ? { annotations: kept } : {}) };
 }
 
 function pick(values: Readonly<Record<string, string>>, keys: readonly string[]): Record<string, string> {
