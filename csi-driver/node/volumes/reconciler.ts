@@ -4,10 +4,10 @@
  * the actions, again and again until nothing is left to do. One volume is handled by one worker at a time; failures
  * retry with backoff. Every write is conditional on the resourceVersion the plan was made from.
  *
- * The critical path of a create is one GET, the finalizer, lvcreate and the Ready status: LVM facts are kept between
- * passes (lvm-cache.ts) and a new LV is read back from the kernel (active-lv.ts), and each pass after the first
- * plans on the object our last write returned (a change by someone else makes our next write fail with a conflict,
- * and the retry reads it).
+ * The critical path of a create is the finalizer, lvcreate and the Ready status: LVM facts are kept between passes
+ * (lvm-cache.ts), a new LV is read back from the kernel (active-lv.ts), the first pass plans on the object the watch
+ * delivered and each later pass on the object our last write returned (a change by someone else makes our next write
+ * fail with a conflict, and the retry reads it).
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -65,7 +65,10 @@ export function startVolumeReconciler(options: VolumeReconcilerOptions): VolumeR
     const settled = await reconcile(name);
     if (!settled) queue.addAfter(name, RECHECK_MS);
   }, log);
+  /** The resourceVersion our last write of each volume returned: whether the informer's copy has caught up with it. */
+  const lastWritten = new Map<string, string>();
   informer.onEvent((event, obj) => {
+    if (event === 'delete' && obj.metadata?.name) lastWritten.delete(obj.metadata.name);
     if (obj.metadata?.name) queue.add(obj.metadata.name);
     // A volume whose deletion waits for its snapshots (HasSnapshots) or for a clone reading it may go on now.
     const source = obj.spec.snapshotOf ?? obj.spec.source?.volume;
@@ -74,6 +77,23 @@ export function startVolumeReconciler(options: VolumeReconcilerOptions): VolumeR
   void informer.start();
 
   const get = (name: string) => api.get<LocalVolume>(API_VERSION, KIND, name);
+  /**
+   * The informer's copy of a volume when it is not older than our last write of it, else undefined (read the API):
+   * an event delivers the object as the API has it, so a pass needs no GET, except while the echo of our own write is
+   * still on its way. Every write is conditional on the resourceVersion planned from; a newer change by someone else
+   * fails it with a conflict, and the retry reads the API.
+   */
+  const cachedIfCurrent = (name: string): LocalVolume | undefined => {
+    const cached = informer.get(name);
+    const ours = lastWritten.get(name);
+    return cached && (ours === undefined || ours === cached.metadata?.resourceVersion) ? cached : undefined;
+  };
+  const written = (volume: LocalVolume): LocalVolume => {
+    const name = volume.metadata?.name;
+    const rv = volume.metadata?.resourceVersion;
+    if (name !== undefined && rv !== undefined) lastWritten.set(name, rv);
+    return volume;
+  };
   const lvmFacts = new LvmFactsCache(() => readLvmFacts(exec), FACTS_MAX_AGE_MS);
 
   /** The plan from what is on the node: for LVM from the kept facts when they may decide it (needsFreshFacts). */
@@ -115,12 +135,12 @@ export function startVolumeReconciler(options: VolumeReconcilerOptions): VolumeR
   /** PUT of the status subresource with the object's resourceVersion: a concurrent change makes it fail (409). */
   async function writeStatus(volume: LocalVolume, status: LocalVolumeStatus): Promise<LocalVolume> {
     const path = `${await api.objectPath({ ...volume, apiVersion: API_VERSION, kind: KIND })}/status`;
-    return api.request<LocalVolume>('PUT', path, { body: { ...volume, apiVersion: API_VERSION, kind: KIND, status } });
+    return written(await api.request<LocalVolume>('PUT', path, { body: { ...volume, apiVersion: API_VERSION, kind: KIND, status } }));
   }
 
   async function setFinalizers(volume: LocalVolume, finalizers: string[]): Promise<LocalVolume> {
     const patch = { metadata: { finalizers, resourceVersion: volume.metadata?.resourceVersion } };
-    return api.mergePatch<LocalVolume>({ ...volume, apiVersion: API_VERSION, kind: KIND }, patch);
+    return written(await api.mergePatch<LocalVolume>({ ...volume, apiVersion: API_VERSION, kind: KIND }, patch));
   }
 
   async function act(volume: LocalVolume, action: Action): Promise<LocalVolume> {
@@ -209,9 +229,8 @@ export function startVolumeReconciler(options: VolumeReconcilerOptions): VolumeR
 
   /** Runs plans until one has no action; true when the volume is settled (Ready, or gone). */
   async function reconcile(name: string): Promise<boolean> {
-    // Read from the API, not the informer's cache: that may still hold the object from before our last write. Later
-    // passes plan from the object our last write returned.
-    let volume = await get(name);
+    // Later passes plan from the object our last write returned.
+    let volume = cachedIfCurrent(name) ?? (await get(name));
     for (let step = 0; step < MAX_STEPS; step++) {
       if (!volume || volume.spec.nodeName !== node) return true;
       let result: LocalVolume | boolean;
