@@ -4,13 +4,14 @@
 # and the Kubernetes CSI sidecars (csi-provisioner, csi-resizer, csi-snapshotter, snapshot-controller and
 # the snapshot CRDs). Everything comes from the Go module proxy; nothing is written into the checkout.
 #
-# usage: bash scripts/build-peers.sh [etcd] [kube] [csi-sanity] [operator-sdk] [csi-sidecars] [kwok] [kubelet]
-#        (default: all but kubelet, which only the UML kubelet nodes need: test/env/kubelet-node.ts)
+# usage: bash scripts/build-peers.sh [etcd] [kube] [csi-sanity] [operator-sdk] [csi-sidecars] [kwok] [kubelet] [coredns]
+#        (default: all but kubelet and coredns, which only the UML kubelet nodes need: test/env/kubelet-node.ts)
 #
 # Versions: scripts/peers/versions.env (also read by test/env/peers.ts).
 # Cache:    ${OPEN_LOCAL_PEERS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/open-local-operator/peers}
-#             kubernetes-<v>/bin/{kube-apiserver,kube-controller-manager,kube-scheduler}
+#             kubernetes-<v>/bin/{kube-apiserver,kube-controller-manager,kube-scheduler,kube-proxy}
 #             kubelet-<v>/bin/kubelet
+#             coredns-<v>-<hash of COREDNS_PLUGINS>/coredns
 #             etcd-<v>/bin/etcd
 #             csi-sanity-<v>/csi-sanity
 #             operator-sdk-<v>/operator-sdk
@@ -58,8 +59,9 @@ for a in "$@"; do
     csi-sidecars) want+=(csi-sidecars);;
     kubelet) want+=(kubelet);;
     kwok) want+=(kwok);;
+    coredns) want+=(coredns);;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0;;
-    *) die "unknown peer '$a' (known: etcd kube csi-sanity operator-sdk csi-sidecars kwok kubelet)";;
+    *) die "unknown peer '$a' (known: etcd kube csi-sanity operator-sdk csi-sidecars kwok kubelet coredns)";;
   esac
 done
 [ ${#want[@]} -gt 0 ] || want=(etcd kube csi-sanity operator-sdk csi-sidecars kwok)
@@ -145,30 +147,34 @@ kube_ldflags() {
 build_kube() {
   local v=$KUBERNETES_VERSION dir="$peers_dir/kubernetes-$KUBERNETES_VERSION" src="$peers_dir/.src/kubernetes-$KUBERNETES_VERSION"
   local todo=() name
-  for name in kube-apiserver kube-controller-manager kube-scheduler; do
+  # Each binary is checked on its own: a cache entry from before kube-proxy joined the list gains it without
+  # rebuilding the others.
+  for name in kube-apiserver kube-controller-manager kube-scheduler kube-proxy; do
     local a; a=$(from_assets "$name")
     if [ -n "$a" ]; then log "$name: using $a (KUBEBUILDER_ASSETS)"; results+=("$a"); continue; fi
-    if [ -f "$dir/.complete" ] && ok "$dir/bin/$name"; then results+=("$dir/bin/$name"); continue; fi
+    if ok "$dir/bin/$name"; then results+=("$dir/bin/$name"); continue; fi
     todo+=("$name")
   done
   [ ${#todo[@]} -gt 0 ] || { log "kubernetes $v: nothing to build"; return 0; }
   local t0; t0=$(date +%s)
-  log "kubernetes $v: building ${todo[*]} (cold: ~10 min on 2 cores)"
+  log "kubernetes $v: building ${todo[*]} (cold: ~10 min on 2 cores; kube-proxy alone after the others: ~1 min)"
   mkdir -p "$dir/bin" "$src"
   rm -f "$dir/.complete"
   kube_scratch_module "$v" "$src"
   local pkgs=(); for name in "${todo[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$name"); done
   (cd "$src" && go get "${pkgs[@]/%/@$v}")
-  local ld; ld=$(kube_ldflags "$v")
+  # One `go build` of every package: their shared dependencies are compiled once, in parallel.
+  local out="$dir/bin/.build"
+  rm -rf "$out"; mkdir -p "$out"
+  (cd "$src" && go build -trimpath -ldflags="$(kube_ldflags "$v")" -o "$out/" "${pkgs[@]}")
   for name in "${todo[@]}"; do
-    local t1; t1=$(date +%s)
-    (cd "$src" && go build -trimpath -ldflags="$ld" -o "$dir/bin/.$name.tmp" "k8s.io/kubernetes/cmd/$name")
-    install_bin "$dir/bin/.$name.tmp" "$dir/bin/$name"
-    log "kubernetes $v: $name built in $(elapsed "$t1")"
+    install_bin "$out/$name" "$dir/bin/$name"
+    "$dir/bin/$name" --version | grep -qx "Kubernetes $v" || die "$name --version does not say Kubernetes $v"
     results+=("$dir/bin/$name")
   done
+  rm -rf "$out"
   touch "$dir/.complete"
-  log "kubernetes $v: done in $(elapsed "$t0")"
+  log "kubernetes $v: ${todo[*]} built in $(elapsed "$t0")"
 }
 
 # --- kubelet -------------------------------------------------------------------------------------------------
@@ -193,6 +199,46 @@ build_kubelet() {
   results+=("$dir/bin/kubelet")
 }
 # --- end kubelet ---------------------------------------------------------------------------------------------
+
+# --- coredns -------------------------------------------------------------------------------------------------
+# build_coredns: github.com/coredns/coredns@<v> into <cache>/coredns-<v>-<plugins hash>/coredns, built in a copy
+# of the release's own module (its go.mod and go.sum choose every dependency) with plugin.cfg cut down to
+# COREDNS_PLUGINS and the plugin tables regenerated from it, as CoreDNS documents for custom builds. The plugin
+# list is part of the cache entry's name: another list is another binary.
+build_coredns() {
+  local v=$COREDNS_VERSION mod=github.com/coredns/coredns
+  local key; key=$(echo "$COREDNS_PLUGINS" | sha256sum | cut -c1-12)
+  local dir="$peers_dir/coredns-$v-$key" src="$peers_dir/.src/coredns-$v"
+  if [ -f "$dir/.complete" ] && ok "$dir/coredns" -version; then log "coredns $v: cached"; results+=("$dir/coredns"); return 0; fi
+  local t0; t0=$(date +%s)
+  log "coredns $v: building with plugins: $COREDNS_PLUGINS (cold: ~3 min on 2 cores)"
+  mkdir -p "$dir" "$peers_dir/.src"
+  rm -f "$dir/.complete"
+  local moddir; moddir=$(module_dir "$mod@$v")
+  [ -f "$moddir/plugin.cfg" ] || die "could not download $mod@$v"
+  rm -rf "$src"
+  cp -r "$moddir" "$src"
+  chmod -R u+w "$src"
+  # plugin.cfg lines are name:package; keep the wanted ones in the file's order.
+  local p; for p in $COREDNS_PLUGINS; do
+    grep -q "^$p:" "$src/plugin.cfg" || die "coredns $v has no plugin '$p' in plugin.cfg (see COREDNS_PLUGINS)"
+  done
+  awk -v keep=" $COREDNS_PLUGINS " '/^[a-z0-9_]+:/ { split($0, f, ":"); if (index(keep, " " f[1] " ") == 0) next } { print }' \
+    "$src/plugin.cfg" > "$src/plugin.cfg.new"
+  mv "$src/plugin.cfg.new" "$src/plugin.cfg"
+  (cd "$src" && go run directives_generate.go)
+  (cd "$src" && go build -trimpath -ldflags="-s -w" -o "$dir/.coredns.tmp" .)
+  install_bin "$dir/.coredns.tmp" "$dir/coredns" -version
+  "$dir/coredns" -version | grep -qF "CoreDNS-${v#v}" || die "coredns -version does not say ${v#v}"
+  local plugins; plugins=$("$dir/coredns" -plugins)
+  for p in kubernetes forward cache; do
+    echo "$plugins" | grep -qx "$p" || die "coredns was built without the $p plugin"
+  done
+  touch "$dir/.complete"
+  log "coredns $v: built in $(elapsed "$t0")"
+  results+=("$dir/coredns")
+}
+# --- end coredns ---------------------------------------------------------------------------------------------
 
 build_etcd() {
   local v=$ETCD_VERSION dir="$peers_dir/etcd-$ETCD_VERSION" src="$peers_dir/.src/etcd-$ETCD_VERSION"
@@ -340,6 +386,7 @@ for p in "${want[@]}"; do
   case "$p" in
     kube) build_kube;;
     kubelet) build_kubelet;;
+    coredns) build_coredns;;
     etcd) build_etcd;;
     csi-sanity)
       build_tool csi-sanity github.com/kubernetes-csi/csi-test/v5 "$CSI_SANITY_VERSION" \

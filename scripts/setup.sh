@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Prepares a fresh machine. `bash scripts/setup.sh` installs Node 24 and the npm dependencies (enough to run
 # `open-local synth`); `--test` also installs the Debian packages and builds the real peers the tests run
-# against (kube-apiserver & co, etcd, csi-sanity, operator-sdk, the CSI sidecars, the kubelet, kwok; cached by
-# version, so a warm machine skips it).
+# against (kube-apiserver & co with kube-proxy, etcd, csi-sanity, operator-sdk, the CSI sidecars, the kubelet,
+# CoreDNS, kwok; cached by version, so a warm machine skips it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -42,6 +42,11 @@ if $with_test; then
   t0=$(date +%s)
   bash scripts/build-peers.sh kubelet
   echo "setup: kubelet ready in $(( $(date +%s) - t0 ))s" >&2
+  # CoreDNS, the cluster DNS of the UML nodes' clusters (kube-proxy is built with the Kubernetes binaries above):
+  # its own module, cut down to the plugins a cluster DNS needs.
+  t0=$(date +%s)
+  bash scripts/build-peers.sh coredns
+  echo "setup: coredns ready in $(( $(date +%s) - t0 ))s" >&2
   # kwok (fake Nodes and Pods for the operator's scale benchmark and the kwok tests): its own step with its time.
   t0=$(date +%s)
   bash scripts/build-peers.sh kwok

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts, httpGet, waitFor } from './net.js';
 import { peerPath } from './peers.js';
-import { createPki, type Pki } from './pki.js';
+import type { TestNetns } from './netns.js';
+import { createPki, issueClientCert, type Pki } from './pki.js';
 import {
   registerTempDir,
   startProcess,
@@ -92,6 +93,13 @@ export interface ControlPlaneOptions {
   readonly apiServerFlags?: readonly string[];
   /** How long each component may take to become ready. @default 60000 */
   readonly startTimeoutMs?: number;
+  /**
+   * Runs kube-apiserver inside this network namespace (a cluster network: cluster-network.ts), advertising
+   * `address` (the bridge's), so that nodes and pods reach it there and it reaches every kubelet by its InternalIP
+   * (`kubectl logs/exec`). etcd stays on the host, relayed into the namespace's loopback; the host (tests, the
+   * controller-manager, the scheduler) reaches the apiserver at 127.0.0.1:<port> through a relay.
+   */
+  readonly network?: { readonly netns: TestNetns; readonly address: string };
 }
 
 export interface ControlPlane {
@@ -204,6 +212,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     const pki = await createPki(join(dir, 'pki'), [
       'localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc',
       'kubernetes.default.svc.cluster.local', '127.0.0.1', '10.0.0.1', serverHost, ...(opts.extraSANs ?? []),
+      ...(opts.network ? [opts.network.address] : []),
     ]);
     const token = (): string => randomBytes(24).toString('hex');
     const tokens = { admin: token(), kcm: token(), scheduler: token() };
@@ -239,13 +248,19 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     });
 
     // kube-apiserver
-    const startApiServer = (): ManagedProcess => startProcess({
-      name: 'kube-apiserver',
-      command: bin.apiserver,
-      logPath: log('kube-apiserver'),
-      args: [
-        `--etcd-servers=${etcdUrl}`, `--bind-address=${bindAddress}`, `--secure-port=${apiPort}`,
-        `--advertise-address=${serverHost === 'localhost' ? '127.0.0.1' : serverHost}`,
+    const network = opts.network;
+    // The kubelets authenticate the apiserver's logs/exec/port-forward calls by a client certificate, as kubeadm's
+    // apiserver-kubelet-client (in system:masters here, so the kubelets' webhook authorization allows it).
+    const kubeletClient = network
+      ? await issueClientCert(pki, join(dir, 'pki'), 'apiserver-kubelet-client', 'kube-apiserver-kubelet-client', ['system:masters'])
+      : undefined;
+    if (network) {
+      await network.netns.forwardTcp(etcdClient, { host: '127.0.0.1', port: etcdClient }, { listenHost: '127.0.0.1' });
+      await network.netns.exposeTcp(apiPort);
+    }
+    const apiServerArgs = (): string[] => [
+        `--etcd-servers=${etcdUrl}`, `--bind-address=${network ? '0.0.0.0' : bindAddress}`, `--secure-port=${apiPort}`,
+        `--advertise-address=${network ? network.address : serverHost === 'localhost' ? '127.0.0.1' : serverHost}`,
         `--tls-cert-file=${pki.servingCertPath}`, `--tls-private-key-file=${pki.servingKeyPath}`,
         `--client-ca-file=${pki.caCertPath}`, `--token-auth-file=${tokenFile}`,
         '--authorization-mode=Node,RBAC', '--anonymous-auth=false',
@@ -254,8 +269,20 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         `--service-account-signing-key-file=${pki.saPrivateKeyPath}`,
         `--service-cluster-ip-range=${SERVICE_CIDR}`, '--allow-privileged=true',
         `--cert-dir=${join(dir, 'pki')}`, '--profiling=false', '--v=1',
+        // Nodes are reached by the address they report, as on a real cluster; webhooks and aggregated APIs by their
+        // endpoints' pod IPs (the namespace routes those, not Service IPs: kube-proxy runs on the nodes only).
+        ...(network ? ['--kubelet-preferred-address-types=InternalIP', '--enable-aggregator-routing=true'] : []),
+        ...(kubeletClient
+          ? [`--kubelet-client-certificate=${kubeletClient.certPath}`, `--kubelet-client-key=${kubeletClient.keyPath}`]
+          : []),
         ...(opts.apiServerFlags ?? []),
-      ],
+    ];
+    const startApiServer = (): ManagedProcess => startProcess({
+      name: 'kube-apiserver',
+      // `ip netns exec` execs the apiserver: the process stopped is the apiserver itself.
+      command: network ? 'ip' : bin.apiserver,
+      logPath: log('kube-apiserver'),
+      args: network ? ['netns', 'exec', network.netns.name, bin.apiserver, ...apiServerArgs()] : apiServerArgs(),
     });
     const apiserver = startApiServer();
     procs.push(apiserver);

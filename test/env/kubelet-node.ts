@@ -3,9 +3,14 @@
 // joins the test control plane as `system:node:<name>` with a client certificate from the test PKI. The kubelet
 // authenticates and authorizes its own clients with webhooks against the apiserver, as a real node does.
 //
-// Each node has its own network namespace and /24 (nodeNetwork(index)); the apiserver is forwarded to the
-// namespace's side of the tap, so start the control plane with extraSANs: [nodeNetwork(i).hostIp] for each node.
-// The apiserver cannot reach the kubelet (it stays in the host's namespace): `kubectl logs/exec` do not work yet.
+// Networking, one of two ways:
+// - alone (no `network`): the node has its own network namespace and /24 (nodeNetwork(index)); the apiserver is
+//   forwarded to the namespace's side of the tap, so start the control plane with extraSANs:
+//   [nodeNetwork(i).hostIp]. The apiserver cannot reach the kubelet: no `kubectl logs/exec`, no Services.
+// - in a cluster network (`network`, cluster-network.ts; the control plane started with it): the node's tap is on
+//   the cluster's bridge, its pods get its own pod CIDR routed to it, the apiserver reaches its kubelet, and
+//   kube-proxy (iptables mode, Debian's iptables-legacy) runs beside the kubelet so Service IPs route from pods and the
+//   node; with `clusterDns` pods resolve cluster names (cluster-dns.ts).
 //
 // Disks: /dev/ubda is containerd's state, a copy-on-write view of the shared image disk (test-images.ts), then the
 // storage disks (two sparse 2 GiB disks by default: /dev/ubdb, /dev/ubdc). stop() ends the guest and removes the
@@ -14,14 +19,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ClusterNetwork } from './cluster-network.js';
 import type { ControlPlane } from './control-plane.js';
 import type { ImageDisk } from './image-disk.js';
 import {
   certKubeconfig,
   checkNodeName,
+  clusterNodeNetwork,
   cniConflist,
   containerdConfig,
   kubeletConfig,
+  kubeProxyConfig,
   nodeNetwork,
   type NodeNetwork,
 } from './kubelet-node/config.js';
@@ -48,8 +56,12 @@ export interface KubeletNodeOptions {
   readonly storageDisks?: readonly UmlDisk[];
   /** Guest memory. @default '1G' */
   readonly memory?: string;
-  /** The node's pod network (a bridge; not routed between nodes). @default '10.88.0.0/16' */
+  /** The node's pod network when alone (a bridge; not routed). @default '10.88.0.0/16'; in a network: its own /24 */
   readonly podCidr?: string;
+  /** The cluster network to join (tap on its bridge, pod CIDR routed, kube-proxy); absent: a namespace of its own. */
+  readonly network?: ClusterNetwork;
+  /** The cluster DNS Service IP for the kubelet's clusterDNS (ClusterDns.serviceIp). */
+  readonly clusterDns?: string;
   /** How long the containerd and the kubelet processes may take to start. @default 180000 */
   readonly startTimeoutMs?: number;
 }
@@ -59,12 +71,19 @@ export interface KubeletNode {
   readonly network: NodeNetwork;
   /** Host temp dir of the node: configs, the copy-on-write disk, containerd.log and kubelet.log. */
   readonly dir: string;
+  /** The namespace holding the node's tap: its own, or the cluster network's (which outlives the node). */
   readonly netns: TestNetns;
+  /** The node's tap device in that namespace. */
+  readonly tap: string;
+  /** The node's pod CIDR. */
+  readonly podCidr: string;
   readonly kubeletLog: string;
+  /** kube-proxy's log (in a cluster network only). */
+  readonly kubeProxyLog?: string;
   readonly containerdLog: string;
   /** The guest's console and script output, once it has halted. */
   readonly exited: Promise<UmlResult | Error>;
-  /** Stops the kubelet and containerd, halts the guest, deletes the namespace and the temp dir. Idempotent. */
+  /** Stops the kubelet and containerd, halts the guest, deletes its namespace or tap and the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -72,12 +91,16 @@ export interface KubeletNode {
 export async function startKubeletNode(opts: KubeletNodeOptions): Promise<KubeletNode> {
   checkNodeName(opts.name);
   const kubelet = peerPath('kubelet');
-  const network = nodeNetwork(opts.index);
+  const cluster = opts.network;
+  const network: NodeNetwork = cluster ? clusterNodeNetwork(opts.index) : nodeNetwork(opts.index);
+  const podCidr = cluster ? clusterNodeNetwork(opts.index).podCidr : (opts.podCidr ?? '10.88.0.0/16');
+  const kubeProxy = cluster ? peerPath('kube-proxy') : undefined;
   const cp = opts.controlPlane;
   const port = Number(new URL(cp.server).port);
   const dir = await mkdtemp(join(tmpdir(), `open-local-node-${opts.name}-`));
   registerTempDir(dir);
   let netns: TestNetns | undefined;
+  let attached = false;
   const abort = new AbortController();
   let exited: Promise<UmlResult | Error> | undefined;
   let stopping: Promise<void> | undefined;
@@ -91,24 +114,61 @@ export async function startKubeletNode(opts: KubeletNodeOptions): Promise<Kubele
         await exited;
         clearTimeout(timer);
       }
-      await netns?.destroy();
+      if (cluster) {
+        if (attached) await cluster.detachNode(opts.index);
+      } else {
+        await netns?.destroy();
+      }
       await rm(dir, { recursive: true, force: true });
       unregisterTempDir(dir);
     })());
   try {
-    netns = await createNetns({ subnet: network.subnet });
-    await netns.forwardTcp(port, { host: '127.0.0.1', port });
+    let tap: string;
+    if (cluster) {
+      // The apiserver runs in the cluster's namespace on the bridge address: no forwarder.
+      netns = cluster.netns;
+      tap = (await cluster.attachNode(opts.index)).tap;
+      attached = true;
+    } else {
+      netns = await createNetns({ subnet: network.subnet });
+      await netns.forwardTcp(port, { host: '127.0.0.1', port });
+      tap = netns.tap;
+    }
+    const server = `https://${network.hostIp}:${port}`;
     const cert = await issueClientCert(cp.pki, dir, 'kubelet', `system:node:${opts.name}`, ['system:nodes']);
     await writeFile(join(dir, 'containerd.toml'), containerdConfig());
-    await writeFile(join(dir, '10-open-local-test.conflist'), cniConflist(opts.podCidr ?? '10.88.0.0/16'));
+    await writeFile(join(dir, '10-open-local-test.conflist'), cniConflist(podCidr));
     await writeFile(
       join(dir, 'kubelet-config.json'),
-      kubeletConfig({ nodeIp: network.guestIp, clientCaPath: cp.pki.caCertPath, staticPodPath: '/run/kubelet/manifests' }),
+      kubeletConfig({
+        nodeIp: network.guestIp,
+        clientCaPath: cp.pki.caCertPath,
+        staticPodPath: '/run/kubelet/manifests',
+        ...(opts.clusterDns === undefined ? {} : { clusterDns: opts.clusterDns }),
+      }),
     );
+    if (kubeProxy) {
+      // kube-proxy's own identity, bound to system:node-proxier by the apiserver's bootstrap RBAC.
+      const proxyCert = await issueClientCert(cp.pki, dir, 'kube-proxy', 'system:kube-proxy', []);
+      await writeFile(
+        join(dir, 'kube-proxy.kubeconfig'),
+        certKubeconfig({
+          server,
+          caPath: cp.pki.caCertPath,
+          user: 'system:kube-proxy',
+          certPath: proxyCert.certPath,
+          keyPath: proxyCert.keyPath,
+        }),
+      );
+      await writeFile(
+        join(dir, 'kube-proxy-config.json'),
+        kubeProxyConfig({ nodeName: opts.name, nodeIp: network.guestIp, kubeconfigPath: join(dir, 'kube-proxy.kubeconfig') }),
+      );
+    }
     await writeFile(
       join(dir, 'kubelet.kubeconfig'),
       certKubeconfig({
-        server: `https://${network.hostIp}:${port}`,
+        server,
         caPath: cp.pki.caCertPath,
         user: `system:node:${opts.name}`,
         certPath: cert.certPath,
@@ -122,8 +182,9 @@ export async function startKubeletNode(opts: KubeletNodeOptions): Promise<Kubele
     const guest = runInUml({
       disks,
       command: { script: NODE_SCRIPT.pathname },
-      env: { NODE_NAME: opts.name, NODE_IP: network.guestIp, NODE_DIR: dir, KUBELET: kubelet },
-      tap: { netns: netns.name, device: netns.tap, address: `${network.guestIp}/24`, gateway: network.hostIp },
+      env: { NODE_NAME: opts.name, NODE_IP: network.guestIp, NODE_DIR: dir, KUBELET: kubelet, ...(kubeProxy ? { KUBE_PROXY: kubeProxy } : {}) },
+      // The default route goes to the namespace, which routes other nodes' pod CIDRs to them.
+      tap: { netns: netns.name, device: tap, address: `${network.guestIp}/24`, gateway: network.hostIp },
       memory: opts.memory ?? '1G',
       // The node runs until stop(); this only bounds a run whose stop() never comes.
       timeoutMs: 6 * 3600_000,
@@ -150,7 +211,10 @@ export async function startKubeletNode(opts: KubeletNodeOptions): Promise<Kubele
       network,
       dir,
       netns,
+      tap,
+      podCidr,
       kubeletLog: join(dir, 'kubelet.log'),
+      ...(kubeProxy ? { kubeProxyLog: join(dir, 'kube-proxy.log') } : {}),
       containerdLog: join(dir, 'containerd.log'),
       exited: ended,
       stop,

@@ -5,6 +5,11 @@
 // a scheduler extender, ...) stay in the host namespace; forwardTcp() makes one reachable from the
 // guest at <hostIp>:<port> through a small forwarder that runs inside the namespace and relays each
 // connection over a unix socket (filesystem sockets cross network namespaces) to the service.
+//
+// With { bridge: true } the namespace is the L2/L3 network of a whole cluster (cluster-network.ts): a bridge holds
+// <hostIp>, addTap() plugs one guest after another into it, the namespace routes between them (IP forwarding is
+// on, in the namespace only) and addRoute() sends a node's pod CIDR to that node. A service can also run inside
+// the namespace (`ip netns exec`) and be reached from the host with exposeTcp(), the reverse relay.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -25,8 +30,20 @@ export interface TestNetns {
   /** Address for the guest's eth0 (runInUml({ tap: { address: guestCidr } })). */
   readonly guestIp: string;
   readonly guestCidr: string;
-  /** Makes target reachable inside the namespace at hostIp:port. */
-  forwardTcp(port: number, target: { host: string; port: number }): Promise<{ stop(): Promise<void> }>;
+  /** Makes target reachable inside the namespace at hostIp:port (or `listenHost`:port, e.g. 127.0.0.1). */
+  forwardTcp(
+    port: number,
+    target: { host: string; port: number },
+    opts?: { listenHost?: string },
+  ): Promise<{ stop(): Promise<void> }>;
+  /** Makes 127.0.0.1:port inside the namespace reachable from the host at 127.0.0.1:port. */
+  exposeTcp(port: number): Promise<{ stop(): Promise<void> }>;
+  /** Bridge mode: creates a tap device on the bridge for one more guest and returns its name. */
+  addTap(name: string): Promise<string>;
+  /** Routes `cidr` (e.g. a node's pod CIDR) through `via` inside the namespace. */
+  addRoute(cidr: string, via: string): Promise<void>;
+  /** Deletes a link (a tap made by addTap) and the routes through it. */
+  deleteLink(name: string): Promise<void>;
   /** Stops the forwarders and deletes the namespace. Idempotent. */
   destroy(): Promise<void>;
 }
@@ -34,6 +51,11 @@ export interface TestNetns {
 export interface NetnsOptions {
   /** /24 prefix used inside the namespace. @default '10.231.0' */
   readonly subnet?: string;
+  /**
+   * A bridge `br0` holds <subnet>.1 and taps are added with addTap(); IP forwarding is on, so the namespace
+   * routes between the guests' networks. @default false (one tap `tap0` holding <subnet>.1)
+   */
+  readonly bridge?: boolean;
 }
 
 let counter = 0;
@@ -50,6 +72,17 @@ async function ip(args: readonly string[]): Promise<void> {
   }
 }
 
+// Runs inside the namespace: accepts connections on a unix socket, relays each to TCP host:port there.
+const EXPOSER = `
+const net = require('node:net');
+const [path, host, port] = process.argv.slice(1);
+net.createServer((c) => {
+  const s = net.connect(Number(port), host);
+  c.pipe(s).pipe(c);
+  c.on('error', () => s.destroy()); s.on('error', () => c.destroy());
+}).listen(path, () => console.log('ready'));
+`;
+
 // Runs inside the namespace: accepts TCP on host:port, relays each connection to a unix socket.
 const FORWARDER = `
 const net = require('node:net');
@@ -64,7 +97,7 @@ net.createServer((c) => {
 export async function createNetns(opts: NetnsOptions = {}): Promise<TestNetns> {
   const name = `olo-${process.pid}-${counter++}`;
   const subnet = opts.subnet ?? '10.231.0';
-  const tap = 'tap0';
+  const tap = opts.bridge ? 'br0' : 'tap0';
   await ip(['netns', 'add', name]);
   const dropHook = registerExitHook(() => execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' }));
   const work = await mkdtemp(join(tmpdir(), 'open-local-netns-'));
@@ -79,10 +112,15 @@ export async function createNetns(opts: NetnsOptions = {}): Promise<TestNetns> {
       await rm(work, { recursive: true, force: true });
       unregisterTempDir(work);
     })());
+  const inNs = (args: readonly string[]): Promise<void> => ip(['netns', 'exec', name, 'ip', ...args]);
   try {
-    const inNs = (args: readonly string[]): Promise<void> => ip(['netns', 'exec', name, 'ip', ...args]);
     await inNs(['link', 'set', 'lo', 'up']);
-    await inNs(['tuntap', 'add', 'dev', tap, 'mode', 'tap']);
+    if (opts.bridge) {
+      await inNs(['link', 'add', tap, 'type', 'bridge']);
+      await run('ip', ['netns', 'exec', name, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+    } else {
+      await inNs(['tuntap', 'add', 'dev', tap, 'mode', 'tap']);
+    }
     await inNs(['addr', 'add', `${subnet}.1/24`, 'dev', tap]);
     await inNs(['link', 'set', tap, 'up']);
   } catch (err) {
@@ -90,6 +128,55 @@ export async function createNetns(opts: NetnsOptions = {}): Promise<TestNetns> {
     throw err;
   }
   let n = 0;
+  // Starts `script` inside the namespace as the far end of `hostSide` (a server on the host), waits for it to say
+  // 'ready'; destroy() stops both.
+  const relay = async (
+    what: string,
+    logName: string,
+    script: string,
+    args: readonly string[],
+    hostSide: { server: Server; sockets: Set<Socket> },
+  ): Promise<{ stop(): Promise<void> }> => {
+    const logPath = join(work, logName);
+    const proc = startProcess({
+      name: `${what} ${name}`,
+      command: 'ip',
+      args: ['netns', 'exec', name, process.execPath, '-e', script, ...args],
+      logPath,
+    });
+    const stop = async (): Promise<void> => {
+      await proc.stop(2000);
+      for (const s of hostSide.sockets) s.destroy();
+      await new Promise<void>((resolve) => hostSide.server.close(() => { resolve(); }));
+    };
+    stops.push(stop);
+    await waitFor(`${what} in ${name}`, () => Promise.resolve(tailFile(logPath).includes('ready')), {
+      timeoutMs: 10_000,
+      abort: () => (proc.exitInfo() ? `exited: ${tailFile(logPath)}` : undefined),
+    }).catch(async (err: unknown) => {
+      await stop();
+      throw err;
+    });
+    return { stop };
+  };
+  const pipeServer = (connectTo: () => Socket): { server: Server; sockets: Set<Socket> } => {
+    const sockets = new Set<Socket>();
+    const server = createServer((c) => {
+      const s = connectTo();
+      sockets.add(c).add(s);
+      c.pipe(s).pipe(c);
+      c.on('error', () => s.destroy());
+      s.on('error', () => c.destroy());
+      c.on('close', () => sockets.delete(c));
+      s.on('close', () => sockets.delete(s));
+    });
+    return { server, sockets };
+  };
+  const listen = (server: Server, at: string | { port: number; host: string }): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(typeof at === 'string' ? { path: at } : at, resolve);
+    });
   return {
     name,
     tap,
@@ -97,43 +184,39 @@ export async function createNetns(opts: NetnsOptions = {}): Promise<TestNetns> {
     guestIp: `${subnet}.2`,
     guestCidr: `${subnet}.2/24`,
     destroy,
-    async forwardTcp(port, target) {
+    async forwardTcp(port, target, fwdOpts = {}) {
       const sock = join(work, `fwd-${n++}.sock`);
-      const sockets = new Set<Socket>();
-      const server: Server = createServer((c) => {
-        const s = connect(target.port, target.host);
-        sockets.add(c).add(s);
-        c.pipe(s).pipe(c);
-        c.on('error', () => s.destroy());
-        s.on('error', () => c.destroy());
-        c.on('close', () => sockets.delete(c));
-        s.on('close', () => sockets.delete(s));
-      });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(sock, resolve);
-      });
-      const logPath = join(work, `fwd-${port}.log`);
-      const proc = startProcess({
-        name: `forwarder ${name} ${port}`,
-        command: 'ip',
-        args: ['netns', 'exec', name, process.execPath, '-e', FORWARDER, `${subnet}.1`, String(port), sock],
-        logPath,
-      });
-      const stop = async (): Promise<void> => {
-        await proc.stop(2000);
-        for (const s of sockets) s.destroy();
-        await new Promise<void>((resolve) => server.close(() => { resolve(); }));
-      };
-      stops.push(stop);
-      await waitFor(`forwarder for port ${port} in ${name}`, () => Promise.resolve(tailFile(logPath).includes('ready')), {
-        timeoutMs: 10_000,
-        abort: () => (proc.exitInfo() ? `exited: ${tailFile(logPath)}` : undefined),
-      }).catch(async (err: unknown) => {
-        await stop();
-        throw err;
-      });
-      return { stop };
+      const side = pipeServer(() => connect(target.port, target.host));
+      await listen(side.server, sock);
+      const host = fwdOpts.listenHost ?? `${subnet}.1`;
+      return relay(`forwarder for ${host}:${port}`, `fwd-${host}-${port}.log`, FORWARDER, [host, String(port), sock], side);
+    },
+    async exposeTcp(port) {
+      const sock = join(work, `expose-${n++}.sock`);
+      const side = pipeServer(() => connect(sock));
+      // The relay in the namespace listens first; then the host side takes the port.
+      const relayed = await relay(`exposer for port ${port}`, `expose-${port}.log`, EXPOSER, [sock, '127.0.0.1', String(port)], side);
+      try {
+        await listen(side.server, { port, host: '127.0.0.1' });
+      } catch (err) {
+        await relayed.stop();
+        throw new Error(`cannot listen on 127.0.0.1:${port} to expose the namespace's port`, { cause: err });
+      }
+      return relayed;
+    },
+    async addTap(tapName) {
+      if (!opts.bridge) throw new Error(`namespace ${name} has no bridge: create it with { bridge: true }`);
+      await inNs(['tuntap', 'add', 'dev', tapName, 'mode', 'tap']);
+      await inNs(['link', 'set', tapName, 'master', tap]);
+      await inNs(['link', 'set', tapName, 'up']);
+      return tapName;
+    },
+    async addRoute(cidr, via) {
+      await inNs(['route', 'replace', cidr, 'via', via]);
+    },
+    async deleteLink(link) {
+      await inNs(['link', 'del', link]);
+
     },
   };
 }

@@ -1,7 +1,8 @@
 // Where the real peer binaries live (etcd, kube-apiserver, ..., csi-sanity, operator-sdk, the CSI sidecars, kubelet,
-// kwok).
+// kwok, kube-proxy, CoreDNS).
 // Versions come from scripts/peers/versions.env, the same file scripts/build-peers.sh sources.
 // Lookup order: $KUBEBUILDER_ASSETS/<name> (envtest's convention), then the build-peers cache.
+import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ export function parseEnvFile(text: string): ReadonlyMap<string, string> {
   return out;
 }
 
-type VersionKey = 'kubernetes' | 'etcd' | 'csiSanity' | 'operatorSdk' | 'csiProvisioner' | 'csiResizer' | 'csiSnapshotter' | 'kwok';
+type VersionKey = 'kubernetes' | 'etcd' | 'csiSanity' | 'operatorSdk' | 'csiProvisioner' | 'csiResizer' | 'csiSnapshotter' | 'kwok' | 'coredns' | 'corednsPlugins';
 
 function loadVersions(): Readonly<Record<VersionKey, string>> {
   const env = parseEnvFile(readFileSync(VERSIONS_FILE, 'utf8'));
@@ -39,6 +40,8 @@ function loadVersions(): Readonly<Record<VersionKey, string>> {
     csiResizer: get('CSI_RESIZER_VERSION'),
     csiSnapshotter: get('CSI_SNAPSHOTTER_VERSION'),
     kwok: get('KWOK_VERSION'),
+    coredns: get('COREDNS_VERSION'),
+    corednsPlugins: get('COREDNS_PLUGINS'),
   };
 }
 
@@ -54,12 +57,17 @@ export const CSI_RESIZER_VERSION = PEER_VERSIONS.csiResizer;
 export const CSI_SNAPSHOTTER_VERSION = PEER_VERSIONS.csiSnapshotter;
 /** kwok: fake Nodes and Pods driven by Stages (test/env/kwok.ts). */
 export const KWOK_VERSION = PEER_VERSIONS.kwok;
+/** CoreDNS, the cluster DNS of the UML kubelet nodes (test/env/cluster-dns.ts). */
+export const COREDNS_VERSION = PEER_VERSIONS.coredns;
+/** build-peers.sh names CoreDNS's cache entry after its plugin list: `echo "$COREDNS_PLUGINS" | sha256sum`. */
+export const COREDNS_PLUGINS_KEY = createHash('sha256').update(`${PEER_VERSIONS.corednsPlugins}\n`).digest('hex').slice(0, 12);
 
 export const PEER_NAMES = [
   'etcd',
   'kube-apiserver',
   'kube-controller-manager',
   'kube-scheduler',
+  'kube-proxy',
   'csi-sanity',
   'operator-sdk',
   'csi-provisioner',
@@ -68,6 +76,7 @@ export const PEER_NAMES = [
   'snapshot-controller',
   'kubelet',
   'kwok',
+  'coredns',
 ] as const;
 export type PeerName = (typeof PEER_NAMES)[number];
 
@@ -77,6 +86,7 @@ const BUILD_ARG: Readonly<Record<PeerName, string>> = {
   'kube-apiserver': 'kube',
   'kube-controller-manager': 'kube',
   'kube-scheduler': 'kube',
+  'kube-proxy': 'kube',
   'csi-sanity': 'csi-sanity',
   'operator-sdk': 'operator-sdk',
   'csi-provisioner': 'csi-sidecars',
@@ -85,6 +95,7 @@ const BUILD_ARG: Readonly<Record<PeerName, string>> = {
   'snapshot-controller': 'csi-sidecars',
   kubelet: 'kubelet',
   kwok: 'kwok',
+  coredns: 'coredns',
 };
 
 /** The cache scripts/build-peers.sh fills (outside the checkout). */
@@ -103,6 +114,7 @@ export function cachedPeerPath(name: PeerName, env: NodeJS.ProcessEnv = process.
     case 'kube-apiserver':
     case 'kube-controller-manager':
     case 'kube-scheduler':
+    case 'kube-proxy':
       return join(dir, `kubernetes-${KUBERNETES_VERSION}`, 'bin', name);
     case 'csi-sanity':
       return join(dir, `csi-sanity-${CSI_SANITY_VERSION}`, 'csi-sanity');
@@ -120,6 +132,8 @@ export function cachedPeerPath(name: PeerName, env: NodeJS.ProcessEnv = process.
       return join(dir, `kubelet-${KUBERNETES_VERSION}`, 'bin', 'kubelet');
     case 'kwok':
       return join(dir, `kwok-${KWOK_VERSION}`, 'kwok');
+    case 'coredns':
+      return join(dir, `coredns-${COREDNS_VERSION}-${COREDNS_PLUGINS_KEY}`, 'coredns');
   }
 }
 

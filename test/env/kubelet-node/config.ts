@@ -57,8 +57,8 @@ function checkCidr(what: string, cidr: string): void {
 }
 
 /**
- * The pod network of one node: a bridge with host-local addresses from `podCidr` and no masquerading (pods only
- * talk to each other and to the node; cross-node traffic is not routed).
+ * The pod network of one node: a bridge with host-local addresses from `podCidr` and no masquerading. Pod IPs stay
+ * pod IPs between nodes: in a cluster network (clusterNodeNetwork) the namespace routes each node's pod CIDR to it.
  */
 export function cniConflist(podCidr: string): string {
   checkCidr('pod CIDR', podCidr);
@@ -72,6 +72,8 @@ export function cniConflist(podCidr: string): string {
           bridge: 'cni0',
           isGateway: true,
           ipMasq: false,
+          // A pod that reaches a Service backed by itself comes back through the same bridge port.
+          hairpinMode: true,
           ipam: { type: 'host-local', ranges: [[{ subnet: podCidr }]], routes: [{ dst: '0.0.0.0/0' }] },
         },
         { type: 'loopback' },
@@ -89,12 +91,14 @@ export interface KubeletConfigInput {
   readonly clientCaPath: string;
   /** Static pod manifests folder inside the guest. */
   readonly staticPodPath: string;
+  /** The cluster DNS Service IP pods resolve names with (cluster-dns.ts); none: pods get no resolv.conf entries. */
+  readonly clusterDns?: string;
 }
 
 /**
  * KubeletConfiguration like a real node's: webhook authentication and authorization against the apiserver, x509
  * clients of the cluster CA, no anonymous access. Adapted to the guest: cgroupfs driver, swap allowed (UML has
- * none, but the check reads /proc/swaps), no resolv.conf (no cluster DNS yet).
+ * none, but the check reads /proc/swaps), no host resolv.conf.
  */
 export function kubeletConfig(input: KubeletConfigInput): string {
   return JSON.stringify(
@@ -111,7 +115,9 @@ export function kubeletConfig(input: KubeletConfigInput): string {
       cgroupDriver: 'cgroupfs',
       containerRuntimeEndpoint: `unix://${CONTAINERD_SOCKET}`,
       failSwapOn: false,
+      // The guest has no upstream resolver; with clusterDns, pods get the cluster DNS and its search domains.
       resolvConf: '',
+      ...(input.clusterDns === undefined ? {} : { clusterDNS: [input.clusterDns], clusterDomain: CLUSTER_DOMAIN }),
       staticPodPath: input.staticPodPath,
     },
     null,
@@ -164,4 +170,66 @@ export function checkNodeName(name: string): void {
   if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(name)) {
     throw new Error(`node name '${name}' must be a DNS label: lowercase letters, digits and '-', at most 63`);
   }
+}
+
+/** The DNS domain of the test clusters, as in a default kubeadm cluster. */
+export const CLUSTER_DOMAIN = 'cluster.local';
+/** All nodes' pod CIDRs together: kube-proxy's clusterCIDR (what comes from outside it is masqueraded). */
+export const CLUSTER_POD_CIDR = '10.244.0.0/16';
+/** The /24 of a cluster network (cluster-network.ts): the bridge holds .1, node `index` is .(10 + index). */
+export const CLUSTER_SUBNET = '10.232.0';
+/** How many nodes one cluster network addresses. */
+export const MAX_CLUSTER_NODES = 200;
+
+/** One node's place in a cluster network: its tap on the bridge, its address, its own pod CIDR. */
+export interface ClusterNodeNetwork extends NodeNetwork {
+  readonly tap: string;
+  readonly podCidr: string;
+}
+
+/** Node `index` of a cluster network: guest <subnet>.(10 + index), pods in 10.244.<index>.0/24. */
+export function clusterNodeNetwork(index: number): ClusterNodeNetwork {
+  if (!Number.isInteger(index) || index < 0 || index >= MAX_CLUSTER_NODES) {
+    throw new Error(`node index ${index} is not in 0..${MAX_CLUSTER_NODES - 1}`);
+  }
+  return {
+    subnet: CLUSTER_SUBNET,
+    hostIp: `${CLUSTER_SUBNET}.1`,
+    guestIp: `${CLUSTER_SUBNET}.${10 + index}`,
+    tap: `tap${index}`,
+    podCidr: `10.244.${index}.0/24`,
+  };
+}
+
+export interface KubeProxyConfigInput {
+  readonly nodeName: string;
+  readonly nodeIp: string;
+  /** Path of kube-proxy's kubeconfig inside the guest. */
+  readonly kubeconfigPath: string;
+}
+
+/**
+ * KubeProxyConfiguration of a node: iptables mode (Debian's iptables, its legacy backend: see node.sh),
+ * health and metrics on the node's loopback, and conntrack left as the guest kernel has it (maxPerCore 0: kube-proxy
+ * does not write nf_conntrack_max, which UML's small memory sized already).
+ */
+export function kubeProxyConfig(input: KubeProxyConfigInput): string {
+  return JSON.stringify(
+    {
+      apiVersion: 'kubeproxy.config.k8s.io/v1alpha1',
+      kind: 'KubeProxyConfiguration',
+      mode: 'iptables',
+      clientConnection: { kubeconfig: input.kubeconfigPath },
+      hostnameOverride: input.nodeName,
+      bindAddress: input.nodeIp,
+      clusterCIDR: CLUSTER_POD_CIDR,
+      // NodePorts on the node's own address only (kube-proxy warns that "all local IPs" is the default).
+      nodePortAddresses: ['primary'],
+      healthzBindAddress: '127.0.0.1:10256',
+      metricsBindAddress: '127.0.0.1:10249',
+      conntrack: { maxPerCore: 0 },
+    },
+    null,
+    2,
+  ) + '\n';
 }

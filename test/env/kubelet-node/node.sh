@@ -4,7 +4,8 @@
 # $NODE_DIR/stop. Everything the node writes stays in the guest: tmpfs on /var/lib and /var/log (/run is one
 # already), containerd's state on the copy-on-write disk /dev/ubda. The guest halts when this script ends, which
 # ends every container with it.
-# Environment: NODE_NAME, NODE_IP, NODE_DIR (host folder holding the configs; logs are written there), KUBELET.
+# Environment: NODE_NAME, NODE_IP, NODE_DIR (host folder holding the configs; logs are written there), KUBELET,
+# and KUBE_PROXY in a cluster network (kube-proxy in iptables mode, with Debian's iptables-legacy: see below).
 set -eu
 log() { echo "kubelet-node $NODE_NAME: $(cut -d' ' -f1 /proc/uptime)s $*"; }
 log "guest up"
@@ -17,6 +18,24 @@ mount --bind /run/cpuinfo /proc/cpuinfo
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 echo '+cpu +memory +pids +io' > /sys/fs/cgroup/cgroup.subtree_control
 for m in overlay veth bridge br_netfilter; do modprobe "$m"; done
+if [ -n "${KUBE_PROXY:-}" ]; then
+  # Debian's iptables defaults to its nf_tables backend, but this guest kernel refuses nf_tables' ip and ip6 tables
+  # ("TABLE_ADD failed (Operation not supported)"); it has the x_tables modules. So the kubelet and kube-proxy run
+  # Debian's iptables-legacy (same package), chosen for them by PATH: the host's alternatives stay untouched.
+  mkdir -p /run/iptables-legacy
+  for t in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do
+    ln -s /usr/sbin/xtables-legacy-multi "/run/iptables-legacy/$t"
+  done
+  export PATH="/run/iptables-legacy:$PATH"
+  for m in nf_conntrack nf_nat ip_tables iptable_filter iptable_nat iptable_mangle ip6_tables ip6table_filter \
+    ip6table_nat ip6table_mangle xt_conntrack xt_comment xt_mark xt_addrtype xt_MASQUERADE xt_statistic xt_nat \
+    xt_tcpudp xt_multiport; do
+    modprobe "$m"
+  done
+  # Pod-to-Service traffic between two pods of one bridge must pass the nat table; pods and Services of other
+  # nodes are forwarded through eth0.
+  sysctl -q -w net.bridge.bridge-nf-call-iptables=1 net.ipv4.ip_forward=1
+fi
 # Pod volumes and the CSI mount propagation need shared mounts.
 mount --make-rshared /
 mount -t tmpfs var-lib /var/lib
@@ -39,12 +58,20 @@ log "containerd up; kubelet starting"
   --hostname-override="$NODE_NAME" --node-ip="$NODE_IP" --cert-dir=/var/lib/kubelet/pki --v=1 \
   > "$NODE_DIR/kubelet.log" 2>&1 &
 kubelet=$!
+proxy=
+if [ -n "${KUBE_PROXY:-}" ]; then
+  log "kube-proxy starting"
+  "$KUBE_PROXY" --config="$NODE_DIR/kube-proxy-config.json" --v=1 > "$NODE_DIR/kube-proxy.log" 2>&1 &
+  proxy=$!
+fi
 echo "$kubelet" > "$NODE_DIR/started"
 while [ ! -e "$NODE_DIR/stop" ]; do
   kill -0 "$kubelet" 2>/dev/null || { log "kubelet exited"; tail -20 "$NODE_DIR/kubelet.log"; exit 1; }
+  if [ -n "$proxy" ] && ! kill -0 "$proxy" 2>/dev/null; then log "kube-proxy exited"; tail -20 "$NODE_DIR/kube-proxy.log"; exit 1; fi
   sleep 0.2
 done
 log "stopping"
+if [ -n "$proxy" ]; then kill "$proxy" 2>/dev/null || true; wait "$proxy" || true; fi
 kill "$kubelet" 2>/dev/null || true
 wait "$kubelet" || true
 kill "$ctd" 2>/dev/null || true
