@@ -132,7 +132,8 @@ export interface ControlPlane {
 }
 
 const CLUSTER = 'open-local-test';
-const SERVICE_CIDR = '10.0.0.0/24';
+/** The Service ClusterIP range (kube-apiserver's and kube-controller-manager's --service-cluster-ip-range). */
+export const SERVICE_CIDR = '10.0.0.0/24';
 
 function kubeconfigText(server: string, caPem: string, user: string, token: string): string {
   return JSON.stringify(
@@ -336,17 +337,22 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         ...schedOpts.config,
       };
       await writeFile(configPath, JSON.stringify(config, null, 2) + '\n'); // JSON is YAML
+      const schedulerArgs = [
+        `--config=${configPath}`, '--bind-address=127.0.0.1', `--secure-port=${schedPort}`,
+        `--cert-dir=${join(dir, 'scheduler-certs')}`, '--v=1',
+        ...(schedOpts.flags ?? []),
+      ];
+      // In a cluster network the scheduler runs there, as on a control-plane node: it reaches an extender by the
+      // Service URL synth renders (cluster-network.ts: cluster DNS, Service IPs routed to a node's kube-proxy).
+      // The apiserver listens on all of the namespace's addresses, its loopback included.
       const scheduler = startProcess({
         name: 'kube-scheduler',
-        command: bin.scheduler,
+        command: network ? 'ip' : bin.scheduler,
         logPath: log('kube-scheduler'),
-        args: [
-          `--config=${configPath}`, '--bind-address=127.0.0.1', `--secure-port=${schedPort}`,
-          `--cert-dir=${join(dir, 'scheduler-certs')}`, '--v=1',
-          ...(schedOpts.flags ?? []),
-        ],
+        args: network ? ['netns', 'exec', network.netns.name, bin.scheduler, ...schedulerArgs] : schedulerArgs,
       });
       procs.push(scheduler);
+      if (network) await network.netns.exposeTcp(schedPort);
       await waitReady(scheduler, `https://127.0.0.1:${schedPort}/healthz`, timeoutMs).catch((e: unknown) => {
         throw withTail(e, scheduler);
       });

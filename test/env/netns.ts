@@ -11,7 +11,8 @@
 // on, in the namespace only) and addRoute() sends a node's pod CIDR to that node. A service can also run inside
 // the namespace (`ip netns exec`) and be reached from the host with exposeTcp(), the reverse relay.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +57,12 @@ export interface NetnsOptions {
    * routes between the guests' networks. @default false (one tap `tap0` holding <subnet>.1)
    */
   readonly bridge?: boolean;
+  /**
+   * The resolv.conf of processes started in the namespace with `ip netns exec` (which mounts
+   * /etc/netns/<name>/resolv.conf over /etc/resolv.conf for them): how a host-network process of a node uses the
+   * cluster DNS, as a control-plane pod with `dnsPolicy: ClusterFirstWithHostNet` does. @default the host's
+   */
+  readonly resolvConf?: string;
 }
 
 let counter = 0;
@@ -99,7 +106,11 @@ export async function createNetns(opts: NetnsOptions = {}): Promise<TestNetns> {
   const subnet = opts.subnet ?? '10.231.0';
   const tap = opts.bridge ? 'br0' : 'tap0';
   await ip(['netns', 'add', name]);
-  const dropHook = registerExitHook(() => execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' }));
+  const etcDir = join('/etc/netns', name);
+  const dropHook = registerExitHook(() => {
+    execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
+    rmSync(etcDir, { recursive: true, force: true });
+  });
   const work = await mkdtemp(join(tmpdir(), 'open-local-netns-'));
   registerTempDir(work);
   const stops: (() => Promise<void>)[] = [];
@@ -108,12 +119,17 @@ export async function createNetns(opts: NetnsOptions = {}): Promise<TestNetns> {
     (destroyed ??= (async () => {
       for (const stop of stops.reverse()) await stop();
       await ip(['netns', 'del', name]).catch(() => undefined);
+      await rm(etcDir, { recursive: true, force: true });
       dropHook();
       await rm(work, { recursive: true, force: true });
       unregisterTempDir(work);
     })());
   const inNs = (args: readonly string[]): Promise<void> => ip(['netns', 'exec', name, 'ip', ...args]);
   try {
+    if (opts.resolvConf !== undefined) {
+      await mkdir(etcDir, { recursive: true });
+      await writeFile(join(etcDir, 'resolv.conf'), opts.resolvConf);
+    }
     await inNs(['link', 'set', 'lo', 'up']);
     if (opts.bridge) {
       await inNs(['link', 'add', tap, 'type', 'bridge']);
