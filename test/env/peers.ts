@@ -1,5 +1,5 @@
 // Where the real peer binaries live (etcd, kube-apiserver, ..., csi-sanity, operator-sdk, the CSI sidecars, kubelet,
-// kwok).
+// kwok, OLM's olm and catalog, opm).
 // Versions come from scripts/peers/versions.env, the same file scripts/build-peers.sh sources.
 // Lookup order: $KUBEBUILDER_ASSETS/<name> (envtest's convention), then the build-peers cache.
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -21,7 +21,7 @@ export function parseEnvFile(text: string): ReadonlyMap<string, string> {
   return out;
 }
 
-type VersionKey = 'kubernetes' | 'etcd' | 'csiSanity' | 'operatorSdk' | 'csiProvisioner' | 'csiResizer' | 'csiSnapshotter' | 'kwok';
+type VersionKey = 'kubernetes' | 'etcd' | 'csiSanity' | 'operatorSdk' | 'csiProvisioner' | 'csiResizer' | 'csiSnapshotter' | 'kwok' | 'olm' | 'opm';
 
 function loadVersions(): Readonly<Record<VersionKey, string>> {
   const env = parseEnvFile(readFileSync(VERSIONS_FILE, 'utf8'));
@@ -39,6 +39,8 @@ function loadVersions(): Readonly<Record<VersionKey, string>> {
     csiResizer: get('CSI_RESIZER_VERSION'),
     csiSnapshotter: get('CSI_SNAPSHOTTER_VERSION'),
     kwok: get('KWOK_VERSION'),
+    olm: get('OLM_VERSION'),
+    opm: get('OPM_VERSION'),
   };
 }
 
@@ -54,6 +56,10 @@ export const CSI_RESIZER_VERSION = PEER_VERSIONS.csiResizer;
 export const CSI_SNAPSHOTTER_VERSION = PEER_VERSIONS.csiSnapshotter;
 /** kwok: fake Nodes and Pods driven by Stages (test/env/kwok.ts). */
 export const KWOK_VERSION = PEER_VERSIONS.kwok;
+/** OLM: the olm and catalog operators and OLM's CRDs (test/env/olm.ts). */
+export const OLM_VERSION = PEER_VERSIONS.olm;
+/** opm: renders and serves the file-based catalog of olm-bundle/ (test/env/olm.ts). */
+export const OPM_VERSION = PEER_VERSIONS.opm;
 
 export const PEER_NAMES = [
   'etcd',
@@ -68,6 +74,9 @@ export const PEER_NAMES = [
   'snapshot-controller',
   'kubelet',
   'kwok',
+  'olm',
+  'catalog',
+  'opm',
 ] as const;
 export type PeerName = (typeof PEER_NAMES)[number];
 
@@ -85,6 +94,9 @@ const BUILD_ARG: Readonly<Record<PeerName, string>> = {
   'snapshot-controller': 'csi-sidecars',
   kubelet: 'kubelet',
   kwok: 'kwok',
+  olm: 'olm',
+  catalog: 'olm',
+  opm: 'olm',
 };
 
 /** The cache scripts/build-peers.sh fills (outside the checkout). */
@@ -120,6 +132,11 @@ export function cachedPeerPath(name: PeerName, env: NodeJS.ProcessEnv = process.
       return join(dir, `kubelet-${KUBERNETES_VERSION}`, 'bin', 'kubelet');
     case 'kwok':
       return join(dir, `kwok-${KWOK_VERSION}`, 'kwok');
+    case 'olm':
+    case 'catalog':
+      return join(dir, `olm-${OLM_VERSION}`, name);
+    case 'opm':
+      return join(dir, `opm-${OPM_VERSION}`, 'opm');
   }
 }
 
@@ -180,6 +197,22 @@ export function snapshotCrdFiles(env: NodeJS.ProcessEnv = process.env): string[]
   }
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/**
+ * OLM's CRD manifests (CatalogSource, ClusterServiceVersion, InstallPlan, OLMConfig, OperatorCondition,
+ * OperatorGroup, Operator, Subscription) of the pinned release, as build-peers.sh copied them beside olm and catalog.
+ */
+export function olmCrdFiles(env: NodeJS.ProcessEnv = process.env): string[] {
+  const olmDir = join(peersDir(env), `olm-${OLM_VERSION}`);
+  const dir = join(olmDir, 'crds');
+  if (!existsSync(join(olmDir, '.complete')) || !existsSync(dir)) {
+    throw new Error(`the CRDs of OLM ${OLM_VERSION} are not in ${dir}. Get them with \`bash scripts/build-peers.sh olm\`.`);
+  }
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.crd.yaml'))
     .sort()
     .map((f) => join(dir, f));
 }
