@@ -36,6 +36,11 @@ export interface CsvInputs {
   readonly readme: string;
   /** Parsed examples/*.yaml (OpenLocalClusters), in the order the console should offer them. */
   readonly examples: readonly unknown[];
+  /**
+   * The CSV this one upgrades from (`open-local-operator.vX.Y.Z`). @default REPLACES of project.ts, the release's
+   * own upgrade edge; set it to render another release's bundle, as the OLM upgrade test does for v+1.
+   */
+  readonly replaces?: string;
 }
 
 /** A CSV as plain JSON data: what the YAML file holds. */
@@ -64,9 +69,20 @@ function checkedExamples(examples: readonly unknown[]): unknown[] {
 /** Plain JSON (no cdk8s Quantity objects, no undefined keys), as the YAML will hold it. */
 const plain = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
+/** `replaces` names an older CSV of this package, or nothing. */
+function checkedReplaces(replaces: string | undefined, version: string): string | undefined {
+  if (replaces === undefined) return undefined;
+  const prefix = `${PACKAGE_NAME}.v`;
+  const from = replaces.startsWith(prefix) ? replaces.slice(prefix.length) : '';
+  if (!SEMVER.test(from)) throw new Error(`replaces "${replaces}" is not a CSV name of this package (${prefix}<semver>)`);
+  if (from === version) throw new Error(`the CSV of ${version} cannot replace itself`);
+  return replaces;
+}
+
 export function buildCsv(inputs: CsvInputs): Csv {
   if (!SEMVER.test(inputs.version)) throw new Error(`version "${inputs.version}" is not semver`);
   const name = csvName(inputs.version);
+  const replaces = checkedReplaces(inputs.replaces ?? REPLACES, inputs.version);
   return {
     apiVersion: 'operators.coreos.com/v1alpha1',
     kind: 'ClusterServiceVersion',
@@ -96,7 +112,7 @@ export function buildCsv(inputs: CsvInputs): Csv {
       displayName: DISPLAY_NAME,
       description: csvDescription(inputs.readme),
       version: inputs.version,
-      ...(REPLACES === undefined ? {} : { replaces: REPLACES }),
+      ...(replaces === undefined ? {} : { replaces }),
       minKubeVersion: MIN_KUBE_VERSION,
       maturity: 'alpha',
       keywords: [...KEYWORDS],

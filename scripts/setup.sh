@@ -51,5 +51,9 @@ if $with_test; then
   t0=$(date +%s)
   bash scripts/build-peers.sh kwok
   echo "setup: kwok ready in $(( $(date +%s) - t0 ))s" >&2
+  # OLM (olm and catalog operators, OLM's CRDs) and opm, for the OLM install test: its own step with its time.
+  t0=$(date +%s)
+  bash scripts/build-peers.sh olm
+  echo "setup: OLM and opm ready in $(( $(date +%s) - t0 ))s" >&2
 fi
 echo "setup: done. Put Node 24 first on PATH: export PATH=\"$node_bin:\$PATH\"" >&2

@@ -1,5 +1,5 @@
 // Where the real peer binaries live (etcd, kube-apiserver, ..., csi-sanity, operator-sdk, the CSI sidecars, kubelet,
-// kwok, kube-proxy, CoreDNS).
+// kwok, kube-proxy, CoreDNS, OLM's olm and catalog, opm).
 // Versions come from scripts/peers/versions.env, the same file scripts/build-peers.sh sources.
 // Lookup order: $KUBEBUILDER_ASSETS/<name> (envtest's convention), then the build-peers cache.
 import { createHash } from 'node:crypto';
@@ -22,7 +22,7 @@ export function parseEnvFile(text: string): ReadonlyMap<string, string> {
   return out;
 }
 
-type VersionKey = 'kubernetes' | 'etcd' | 'csiSanity' | 'operatorSdk' | 'csiProvisioner' | 'csiResizer' | 'csiSnapshotter' | 'kwok' | 'coredns' | 'corednsPlugins';
+type VersionKey = 'kubernetes' | 'etcd' | 'csiSanity' | 'operatorSdk' | 'csiProvisioner' | 'csiResizer' | 'csiSnapshotter' | 'kwok' | 'coredns' | 'corednsPlugins' | 'olm' | 'opm';
 
 function loadVersions(): Readonly<Record<VersionKey, string>> {
   const env = parseEnvFile(readFileSync(VERSIONS_FILE, 'utf8'));
@@ -42,6 +42,8 @@ function loadVersions(): Readonly<Record<VersionKey, string>> {
     kwok: get('KWOK_VERSION'),
     coredns: get('COREDNS_VERSION'),
     corednsPlugins: get('COREDNS_PLUGINS'),
+    olm: get('OLM_VERSION'),
+    opm: get('OPM_VERSION'),
   };
 }
 
@@ -61,6 +63,10 @@ export const KWOK_VERSION = PEER_VERSIONS.kwok;
 export const COREDNS_VERSION = PEER_VERSIONS.coredns;
 /** build-peers.sh names CoreDNS's cache entry after its plugin list: `echo "$COREDNS_PLUGINS" | sha256sum`. */
 export const COREDNS_PLUGINS_KEY = createHash('sha256').update(`${PEER_VERSIONS.corednsPlugins}\n`).digest('hex').slice(0, 12);
+/** OLM: the olm and catalog operators and OLM's CRDs (test/env/olm.ts). */
+export const OLM_VERSION = PEER_VERSIONS.olm;
+/** opm: renders and serves the file-based catalog of olm-bundle/ (test/env/olm.ts). */
+export const OPM_VERSION = PEER_VERSIONS.opm;
 
 export const PEER_NAMES = [
   'etcd',
@@ -77,6 +83,9 @@ export const PEER_NAMES = [
   'kubelet',
   'kwok',
   'coredns',
+  'olm',
+  'catalog',
+  'opm',
 ] as const;
 export type PeerName = (typeof PEER_NAMES)[number];
 
@@ -96,6 +105,9 @@ const BUILD_ARG: Readonly<Record<PeerName, string>> = {
   kubelet: 'kubelet',
   kwok: 'kwok',
   coredns: 'coredns',
+  olm: 'olm',
+  catalog: 'olm',
+  opm: 'olm',
 };
 
 /** The cache scripts/build-peers.sh fills (outside the checkout). */
@@ -134,6 +146,11 @@ export function cachedPeerPath(name: PeerName, env: NodeJS.ProcessEnv = process.
       return join(dir, `kwok-${KWOK_VERSION}`, 'kwok');
     case 'coredns':
       return join(dir, `coredns-${COREDNS_VERSION}-${COREDNS_PLUGINS_KEY}`, 'coredns');
+    case 'olm':
+    case 'catalog':
+      return join(dir, `olm-${OLM_VERSION}`, name);
+    case 'opm':
+      return join(dir, `opm-${OPM_VERSION}`, 'opm');
   }
 }
 
@@ -194,6 +211,22 @@ export function snapshotCrdFiles(env: NodeJS.ProcessEnv = process.env): string[]
   }
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/**
+ * OLM's CRD manifests (CatalogSource, ClusterServiceVersion, InstallPlan, OLMConfig, OperatorCondition,
+ * OperatorGroup, Operator, Subscription) of the pinned release, as build-peers.sh copied them beside olm and catalog.
+ */
+export function olmCrdFiles(env: NodeJS.ProcessEnv = process.env): string[] {
+  const olmDir = join(peersDir(env), `olm-${OLM_VERSION}`);
+  const dir = join(olmDir, 'crds');
+  if (!existsSync(join(olmDir, '.complete')) || !existsSync(dir)) {
+    throw new Error(`the CRDs of OLM ${OLM_VERSION} are not in ${dir}. Get them with \`bash scripts/build-peers.sh olm\`.`);
+  }
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.crd.yaml'))
     .sort()
     .map((f) => join(dir, f));
 }

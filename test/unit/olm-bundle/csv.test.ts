@@ -47,6 +47,20 @@ describe('olm-bundle: the ClusterServiceVersion', () => {
       expect(at(csv, 'spec', 'replaces')).to.equal(undefined);
     });
 
+    it('renders another release that replaces this one when asked (the OLM upgrade test uses it)', () => {
+      const next = buildCsv({ ...readBundleInputs(), version: '9.9.9', replaces: csvName(version) });
+      expect(next.metadata.name).to.equal('open-local-operator.v9.9.9');
+      expect(next.spec.replaces).to.equal(`open-local-operator.v${version}`);
+      expect(next.metadata.annotations['olm.skipRange']).to.equal('<9.9.9');
+    });
+
+    it('refuses a replaces that is not a CSV name of this package, or that names itself', () => {
+      const inputs = { ...readBundleInputs(), version: '9.9.9' };
+      expect(() => buildCsv({ ...inputs, replaces: 'other-operator.v0.1.0' })).to.throw('not a CSV name of this package');
+      expect(() => buildCsv({ ...inputs, replaces: 'open-local-operator.v0.1' })).to.throw('not a CSV name of this package');
+      expect(() => buildCsv({ ...inputs, replaces: 'open-local-operator.v9.9.9' })).to.throw('cannot replace itself');
+    });
+
     it('refuses a version that is not semver', () => {
       expect(() => buildCsv({ ...readBundleInputs(), version: '0.1' })).to.throw('not semver');
       expect(csvName('1.2.3')).to.equal('open-local-operator.v1.2.3');
