@@ -62,6 +62,8 @@ export interface KubeletNode {
   readonly netns: TestNetns;
   readonly kubeletLog: string;
   readonly containerdLog: string;
+  /** The kubelet's /var/log/pods, on the host: <namespace>_<pod>_<uid>/<container>/<restart>.log in CRI format. */
+  readonly podLogDir: string;
   /** The guest's console and script output, once it has halted. */
   readonly exited: Promise<UmlResult | Error>;
   /** Stops the kubelet and containerd, halts the guest, deletes the namespace and the temp dir. Idempotent. */
@@ -152,6 +154,7 @@ export async function startKubeletNode(opts: KubeletNodeOptions): Promise<Kubele
       netns,
       kubeletLog: join(dir, 'kubelet.log'),
       containerdLog: join(dir, 'containerd.log'),
+      podLogDir: join(dir, 'pod-logs'),
       exited: ended,
       stop,
     };
