@@ -41,6 +41,23 @@ const SLIM_DPKG_EXCLUDES = [
   'path-exclude /usr/share/lintian/*',
   'path-exclude /usr/share/linda/*',
 ].join('\n');
+/**
+ * What Debian's slim images delete after the install, by the same rules (debootstrap's first stage unpacks without
+ * dpkg, so the excludes alone miss those files): a folder under the root and the find(1) tests of what goes.
+ */
+const SLIM_REMOVE = [
+  ['usr/share/doc', '! -name copyright ! -type d'],
+  ['usr/share/man', ''],
+  ['usr/share/info', ''],
+  ['usr/share/locale', '! -name locale.alias'],
+  ['usr/share/lintian', ''],
+  ['usr/share/linda', ''],
+] as const;
+/**
+ * Part of the base's cache key: a change to how the base is made makes a new base. Node's C headers
+ * (include/) are left out: the slim image has no compiler that could use them.
+ */
+const BASE_RECIPE = JSON.stringify([SLIM_DPKG_EXCLUDES, SLIM_REMOVE, ['bin', 'share'], 'minbase', 'user node 1000']);
 
 /** synth's default open-local image (spec.images.openLocal): the name the built image carries. */
 export function projectImageName(): string {
@@ -51,8 +68,11 @@ export function projectImageName(): string {
 
 export type Progress = (line: string) => void;
 
+/** buildah's store beside the peers, and a run root (locks, mount state) of its own for each store. */
 function storageArgs(): string[] {
-  return ['--root', join(peersDir(), 'buildah', 'storage'), '--runroot', '/run/open-local-operator/buildah'];
+  const root = join(peersDir(), 'buildah', 'storage');
+  const runroot = `/run/open-local-operator/buildah-${createHash('sha256').update(root).digest('hex').slice(0, 12)}`;
+  return ['--root', root, '--runroot', runroot];
 }
 
 /** Runs a long command with its output in `log`; the error carries the log's tail. */
@@ -107,11 +127,12 @@ export interface BuiltImage {
 export async function nodeBaseImage(progress: Progress = () => undefined): Promise<BuiltImage> {
   const t0 = Date.now();
   const pkg = await nodePackage();
-  const dir = join(peersDir(), `node-base-${SUITE}-node${pkg.node}-npm${pkg.npm}`);
+  const recipe = createHash('sha256').update(BASE_RECIPE).digest('hex').slice(0, 8);
+  const dir = join(peersDir(), `node-base-${SUITE}-node${pkg.node}-npm${pkg.npm}-${recipe}`);
   const archive = join(dir, 'image.tar');
   let built = false;
   if (!existsSync(join(dir, '.complete'))) {
-    progress(`base ${BASE_IMAGE}: debootstrap ${SUITE} (minbase) + Node ${pkg.node} + npm ${pkg.npm} (cold: ~3 min)`);
+    progress(`base ${BASE_IMAGE}: debootstrap ${SUITE} (minbase) + Node ${pkg.node} + npm ${pkg.npm} (cold: ~2 min)`);
     await mkdir(peersDir(), { recursive: true });
     const work = await mkdtemp(join(peersDir(), '.node-base-'));
     try {
@@ -124,13 +145,17 @@ export async function nodeBaseImage(progress: Progress = () => undefined): Promi
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('debootstrap not found. Run: apt-get install -y debootstrap', { cause: err });
         throw err;
       });
-      // As Debian's slim images: no apt lists or caches, no logs of the build.
+      // As Debian's slim images: no docs, man pages or locales, no apt lists or caches, no logs of the build.
+      for (const [path, keep] of SLIM_REMOVE) {
+        const abs = join(rootfs, path);
+        if (existsSync(abs)) await run('sh', ['-c', `find "$1" -mindepth 1 -depth ${keep} -delete 2>/dev/null || true`, 'sh', abs]);
+      }
       for (const p of ['var/lib/apt/lists', 'var/cache/apt', 'var/log', 'debootstrap']) await rm(join(rootfs, p), { recursive: true, force: true });
       await mkdir(join(rootfs, 'var', 'lib', 'apt', 'lists', 'partial'), { recursive: true });
       await mkdir(join(rootfs, 'var', 'cache', 'apt', 'archives', 'partial'), { recursive: true });
       await mkdir(join(rootfs, 'var', 'log', 'apt'), { recursive: true });
       // Node as the official image lays it out: /usr/local/bin/node, npm in /usr/local/lib/node_modules/npm.
-      await run('cp', ['-a', join(pkg.dir, 'bin'), join(pkg.dir, 'include'), join(pkg.dir, 'share'), join(rootfs, 'usr', 'local')]);
+      await run('cp', ['-a', join(pkg.dir, 'bin'), join(pkg.dir, 'share'), join(rootfs, 'usr', 'local')]);
       await runLogged('npm', ['pack', `npm@${pkg.npm}`, '--pack-destination', work, '--silent'], log);
       const npmDir = join(rootfs, 'usr', 'local', 'lib', 'node_modules', 'npm');
       await mkdir(npmDir, { recursive: true });
@@ -160,6 +185,7 @@ export async function nodeBaseImage(progress: Progress = () => undefined): Promi
       });
       built = true;
     } finally {
+      await unmountUnder(work);
       await rm(work, { recursive: true, force: true });
     }
   }
@@ -173,6 +199,19 @@ export async function nodeBaseImage(progress: Progress = () => undefined): Promi
     await buildah(['tag', id, BASE_IMAGE]);
   }
   return { name: BASE_IMAGE, built, ms: Date.now() - t0 };
+}
+
+/**
+ * Unmounts whatever is mounted under `dir` (a killed debootstrap leaves proc and sys mounted in its target), deepest
+ * first, so that removing `dir` never reaches through a mount into the host's /proc or /sys.
+ */
+async function unmountUnder(dir: string): Promise<void> {
+  const mounts = (await readFile('/proc/self/mountinfo', 'utf8'))
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((m) => m.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) await run('umount', ['--lazy', m]);
 }
 
 /** Every file under the Dockerfile's sources that .dockerignore keeps, sorted, with its content hash. */
@@ -228,7 +267,7 @@ export async function projectImage(progress: Progress = () => undefined): Promis
       await writeFile(npmrc, 'cafile=/run/open-local-build-ca.crt\n');
       volumes.push('--volume', `${ca}:/run/open-local-build-ca.crt:ro`, '--volume', `${npmrc}:/usr/local/etc/npmrc:ro`);
     }
-    progress(`image ${name}: buildah bud of the Dockerfile (cold: ~2 min; log ${log})`);
+    progress(`image ${name}: buildah bud of the Dockerfile and export (cold: ~3 min; log ${log})`);
     const t0 = Date.now();
     await runLogged(
       'buildah',
