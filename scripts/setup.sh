@@ -2,7 +2,8 @@
 # Prepares a fresh machine. `bash scripts/setup.sh` installs Node 24 and the npm dependencies (enough to run
 # `open-local synth`); `--test` also installs the Debian packages and builds the real peers the tests run
 # against (kube-apiserver & co with kube-proxy, etcd, csi-sanity, operator-sdk, the CSI sidecars, the kubelet,
-# CoreDNS, kwok; cached by version, so a warm machine skips it).
+# CoreDNS, kwok, OLM and opm) and the kubelet nodes' images (the project image from the Dockerfile, the sidecar
+# images); cached by version and input hash, so a warm machine skips it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -15,8 +16,10 @@ if $with_test; then
   # containerd, runc and the CNI plugins run inside the UML kubelet nodes (test/env/kubelet-node.ts), from the
   # host's filesystem; busybox-static is the one program of their test image; the kubelet sets up its iptables
   # chains as on any real node (without iptables it only logs, but the nodes should be like real ones).
+  # buildah builds the project image from the Dockerfile, on a node:24-bookworm-slim made with debootstrap
+  # (test/env/project-image.ts: no registry).
   pkgs=(user-mode-linux lvm2 kmod e2fsprogs xfsprogs util-linux iproute2 openssl gcc libc6-dev
-    containerd runc containernetworking-plugins busybox-static iptables)
+    containerd runc containernetworking-plugins busybox-static iptables buildah debootstrap)
   missing=()
   for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -55,5 +58,11 @@ if $with_test; then
   t0=$(date +%s)
   bash scripts/build-peers.sh olm
   echo "setup: OLM and opm ready in $(( $(date +%s) - t0 ))s" >&2
+  # The nodes' images: the project image (base by debootstrap, then buildah bud of the Dockerfile), the sidecar
+  # images and the pause/busybox images, imported into the kubelet nodes' containerd disk. Cached by version and
+  # input hash; here rather than in the first test that needs it, so its cold time shows as a step of its own.
+  t0=$(date +%s)
+  node --import tsx -e "import('./test/env/cluster-images.ts').then((m) => m.clusterImageDisk((l) => console.error('setup: ' + l)))"
+  echo "setup: project image and node image disk ready in $(( $(date +%s) - t0 ))s" >&2
 fi
 echo "setup: done. Put Node 24 first on PATH: export PATH=\"$node_bin:\$PATH\"" >&2

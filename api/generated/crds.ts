@@ -1544,19 +1544,19 @@ export const crdManifests: readonly CrdManifest[] = [
                         },
                         "csiResizer": {
                           "type": "string",
-                          "default": "registry.k8s.io/sig-storage/csi-resizer:v2.2.1",
+                          "default": "registry.k8s.io/sig-storage/csi-resizer:v2.2.0",
                           "minLength": 1,
                           "maxLength": 512
                         },
                         "csiSnapshotter": {
                           "type": "string",
-                          "default": "registry.k8s.io/sig-storage/csi-snapshotter:v8.5.0",
+                          "default": "registry.k8s.io/sig-storage/csi-snapshotter:v8.6.0",
                           "minLength": 1,
                           "maxLength": 512
                         },
                         "snapshotController": {
                           "type": "string",
-                          "default": "registry.k8s.io/sig-storage/snapshot-controller:v8.5.0",
+                          "default": "registry.k8s.io/sig-storage/snapshot-controller:v8.6.0",
                           "minLength": 1,
                           "maxLength": 512
                         },

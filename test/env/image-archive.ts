@@ -63,6 +63,8 @@ export function ociDocuments(spec: ImageSpec, layer: LayerInfo): OciDocuments {
       Env: spec.env ?? ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
     },
     rootfs: { type: 'layers', diff_ids: [layer.digest] },
+    // One history entry per layer: buildah refuses a base whose history does not account for its layers.
+    history: [{ created_by: 'open-local test/env/image-archive.ts' }],
   });
   const manifest = blob({
     schemaVersion: 2,
@@ -97,9 +99,11 @@ async function sha256File(path: string): Promise<string> {
 // Same bytes for the same folder: sorted names, owner root, times at the epoch.
 const REPRODUCIBLE_TAR = ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '--format=gnu'];
 
-async function tar(args: readonly string[]): Promise<void> {
+async function tar(args: readonly string[], keepOwners = false): Promise<void> {
+  // A root file system keeps its owners (a home folder, setgid programs); other layers are root's.
+  const flags = keepOwners ? REPRODUCIBLE_TAR.filter((f) => !f.startsWith('--owner=') && !f.startsWith('--group=')) : REPRODUCIBLE_TAR;
   try {
-    await run('tar', [...REPRODUCIBLE_TAR, ...args]);
+    await run('tar', [...flags, ...args]);
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
     throw new Error(`tar ${args.join(' ')} failed: ${e.stderr ?? e.message}`, { cause: err });
@@ -108,16 +112,17 @@ async function tar(args: readonly string[]): Promise<void> {
 
 /**
  * Writes `out`: an OCI archive of one image whose only layer is the content of `rootfs`. Written to a temporary
- * name beside `out` and renamed, so `out` is never half written. Returns the manifest digest.
+ * name beside `out` and renamed, so `out` is never half written. Files are root's unless `keepOwners` (for a whole
+ * root file system). Returns the manifest digest.
  */
-export async function writeOciArchive(out: string, spec: ImageSpec, rootfs: string): Promise<string> {
+export async function writeOciArchive(out: string, spec: ImageSpec, rootfs: string, opts: { keepOwners?: boolean } = {}): Promise<string> {
   const work = await mkdtemp(join(dirname(out), '.oci-'));
   try {
     const layout = join(work, 'layout');
     const blobs = join(layout, 'blobs', 'sha256');
     await mkdir(blobs, { recursive: true });
     const layerTmp = join(work, 'layer.tar');
-    await tar(['-C', rootfs, '-cf', layerTmp, '.']);
+    await tar(['-C', rootfs, '-cf', layerTmp, '.'], opts.keepOwners);
     const layerHex = await sha256File(layerTmp);
     const layer = { digest: `sha256:${layerHex}`, size: (await stat(layerTmp)).size };
     await rename(layerTmp, join(blobs, layerHex));

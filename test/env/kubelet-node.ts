@@ -81,6 +81,8 @@ export interface KubeletNode {
   /** kube-proxy's log (in a cluster network only). */
   readonly kubeProxyLog?: string;
   readonly containerdLog: string;
+  /** The kubelet's /var/log/pods, on the host: <namespace>_<pod>_<uid>/<container>/<restart>.log in CRI format. */
+  readonly podLogDir: string;
   /** The guest's console and script output, once it has halted. */
   readonly exited: Promise<UmlResult | Error>;
   /** Stops the kubelet and containerd, halts the guest, deletes its namespace or tap and the temp dir. Idempotent. */
@@ -216,6 +218,7 @@ export async function startKubeletNode(opts: KubeletNodeOptions): Promise<Kubele
       kubeletLog: join(dir, 'kubelet.log'),
       ...(kubeProxy ? { kubeProxyLog: join(dir, 'kube-proxy.log') } : {}),
       containerdLog: join(dir, 'containerd.log'),
+      podLogDir: join(dir, 'pod-logs'),
       exited: ended,
       stop,
     };

@@ -1,9 +1,9 @@
 #!/bin/sh
 # Runs inside a UML guest as its command (test/env/kubelet-node.ts): turns the guest into a Kubernetes node that
 # runs containerd, runc and the CNI bridge from the host's filesystem and the real kubelet, until the host creates
-# $NODE_DIR/stop. Everything the node writes stays in the guest: tmpfs on /var/lib and /var/log (/run is one
-# already), containerd's state on the copy-on-write disk /dev/ubda. The guest halts when this script ends, which
-# ends every container with it.
+# $NODE_DIR/stop. Everything the node writes but pod logs stays in the guest: tmpfs on /var/lib and /var/log (/run
+# is one already), containerd's state on the copy-on-write disk /dev/ubda. The guest halts when this script ends,
+# which ends every container with it.
 # Environment: NODE_NAME, NODE_IP, NODE_DIR (host folder holding the configs; logs are written there), KUBELET,
 # and KUBE_PROXY in a cluster network (kube-proxy in iptables mode, with Debian's iptables-legacy: see below).
 set -eu
@@ -40,6 +40,10 @@ fi
 mount --make-rshared /
 mount -t tmpfs var-lib /var/lib
 mount -t tmpfs var-log /var/log
+# Pod logs go to the host's node folder, where tests read them as `kubectl logs` would (the apiserver cannot reach
+# the kubelet from the host's network namespace).
+mkdir -p "$NODE_DIR/pod-logs" /var/log/pods
+mount --bind "$NODE_DIR/pod-logs" /var/log/pods
 mkdir -p /var/lib/containerd /var/lib/kubelet /run/cni/net.d /run/kubelet/manifests
 mount -t ext4 /dev/ubda /var/lib/containerd
 cp "$NODE_DIR/10-open-local-test.conflist" /run/cni/net.d/

@@ -8,7 +8,7 @@ import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { writeOciArchive, type ImageSpec } from '../image-archive.js';
-import { containerdImageDisk, NODE_PACKAGES, type ImageDisk } from '../image-disk.js';
+import { containerdImageDisk, NODE_PACKAGES, type ImageArchive, type ImageDisk } from '../image-disk.js';
 import { PAUSE_IMAGE } from './config.js';
 
 const run = promisify(execFile);
@@ -36,37 +36,42 @@ async function busyboxBinary(): Promise<Buffer> {
   return bin;
 }
 
-/**
- * The containerd image disk holding the pause and busybox images, built on the first call for these inputs
- * (a UML guest imports them: seconds to a minute) and reused from the cache afterwards.
- */
-export async function testImageDisk(): Promise<ImageDisk> {
-  const pauseSource = await readFile(PAUSE_SOURCE);
-  const busybox = await busyboxBinary();
-  const key = createHash('sha256')
-    .update(pauseSource)
-    .update(busybox)
+/** A key that changes whenever the pause or busybox image would (their sources and specs). */
+export async function testImagesKey(): Promise<string> {
+  return createHash('sha256')
+    .update(await readFile(PAUSE_SOURCE))
+    .update(await busyboxBinary())
     .update(JSON.stringify([PAUSE_SPEC, BUSYBOX_SPEC, BUSYBOX_APPLETS]))
     .digest('hex');
-  return containerdImageDisk(key, async (dir) => {
-    const pauseRoot = join(dir, 'pause-root');
-    const busyboxRoot = join(dir, 'busybox-root');
-    await mkdir(pauseRoot);
-    await mkdir(join(busyboxRoot, 'bin'), { recursive: true });
-    await mkdir(join(busyboxRoot, 'tmp'));
-    try {
-      await run('cc', ['-static', '-O2', '-o', join(pauseRoot, 'pause'), PAUSE_SOURCE.pathname]);
-    } catch (err) {
-      throw new Error('cannot build the static pause binary (apt-get install -y gcc libc6-dev)', { cause: err });
-    }
-    await writeFile(join(busyboxRoot, 'bin', 'busybox'), busybox, { mode: 0o755 });
-    for (const applet of BUSYBOX_APPLETS) await symlink('busybox', join(busyboxRoot, 'bin', applet));
-    const archives = [
-      { name: PAUSE_SPEC.name, path: join(dir, 'pause.tar') },
-      { name: BUSYBOX_SPEC.name, path: join(dir, 'busybox.tar') },
-    ];
-    await writeOciArchive(archives[0]!.path, PAUSE_SPEC, pauseRoot);
-    await writeOciArchive(archives[1]!.path, BUSYBOX_SPEC, busyboxRoot);
-    return archives;
-  });
+}
+
+/** Writes the pause and busybox archives into `dir`. */
+export async function writeTestArchives(dir: string): Promise<ImageArchive[]> {
+  const pauseRoot = join(dir, 'pause-root');
+  const busyboxRoot = join(dir, 'busybox-root');
+  await mkdir(pauseRoot);
+  await mkdir(join(busyboxRoot, 'bin'), { recursive: true });
+  await mkdir(join(busyboxRoot, 'tmp'));
+  try {
+    await run('cc', ['-static', '-O2', '-o', join(pauseRoot, 'pause'), PAUSE_SOURCE.pathname]);
+  } catch (err) {
+    throw new Error('cannot build the static pause binary (apt-get install -y gcc libc6-dev)', { cause: err });
+  }
+  await writeFile(join(busyboxRoot, 'bin', 'busybox'), await busyboxBinary(), { mode: 0o755 });
+  for (const applet of BUSYBOX_APPLETS) await symlink('busybox', join(busyboxRoot, 'bin', applet));
+  const archives = [
+    { name: PAUSE_SPEC.name, path: join(dir, 'pause.tar') },
+    { name: BUSYBOX_SPEC.name, path: join(dir, 'busybox.tar') },
+  ];
+  await writeOciArchive(archives[0]!.path, PAUSE_SPEC, pauseRoot);
+  await writeOciArchive(archives[1]!.path, BUSYBOX_SPEC, busyboxRoot);
+  return archives;
+}
+
+/**
+ * The containerd image disk holding the pause and busybox images, built on the first call for these inputs
+ * (seconds) and reused from the cache afterwards.
+ */
+export async function testImageDisk(): Promise<ImageDisk> {
+  return containerdImageDisk(await testImagesKey(), writeTestArchives);
 }

@@ -95,8 +95,9 @@ describe('registry-free OCI images', () => {
     const manifest = JSON.parse(docs.manifest.data) as { config: { digest: string }; layers: { digest: string }[] };
     expect(manifest.config.digest).to.equal(docs.config.digest);
     expect(manifest.layers[0]?.digest).to.equal(LAYER.digest);
-    const config = JSON.parse(docs.config.data) as { rootfs: { diff_ids: string[] }; config: { Entrypoint: string[] } };
+    const config = JSON.parse(docs.config.data) as { rootfs: { diff_ids: string[] }; config: { Entrypoint: string[] }; history: object[] };
     expect(config.rootfs.diff_ids).to.deep.equal([LAYER.digest]);
+    expect(config.history).to.have.lengthOf(1);
     expect(config.config.Entrypoint).to.deep.equal(['/pause']);
   });
 

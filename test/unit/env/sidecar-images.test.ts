@@ -1,0 +1,22 @@
+import { expect } from 'chai';
+import { operandImages } from '../../../olm-bundle/images.js';
+import { SIDECAR_IMAGES, sidecarImageSpec } from '../../env/sidecar-images.js';
+
+describe('env: CSI sidecar images', () => {
+  // The images the nodes run are the peers the CSI tests run: synth's defaults must name the built versions.
+  for (const sidecar of SIDECAR_IMAGES) {
+    it(`synth's default ${sidecar.operand} image is tagged ${sidecar.version} (scripts/peers/versions.env)`, () => {
+      const spec = sidecarImageSpec(sidecar);
+      expect(spec.name).to.match(new RegExp(`^registry\\.k8s\\.io/sig-storage/${sidecar.operand}:`));
+      expect(spec.name.endsWith(`:${sidecar.version}`)).to.equal(true);
+      expect(spec.entrypoint).to.deep.equal([`/${sidecar.peer}`]);
+    });
+  }
+
+  it('refuses a default whose tag is not the built version, saying where to change it', () => {
+    const defaults = operandImages().map((d) => (d.name === 'csi-resizer' ? { ...d, image: 'registry.k8s.io/sig-storage/csi-resizer:v9.9.9' } : d));
+    const resizer = SIDECAR_IMAGES.find((s) => s.operand === 'csi-resizer');
+    if (!resizer) throw new Error('no csi-resizer');
+    expect(() => sidecarImageSpec(resizer, defaults)).to.throw(/csi-resizer:v9\.9\.9.*images\.yaml/);
+  });
+});
