@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { markUsed, pruneUnused } from './cache-prune.js';
 import { peersDir } from './peers.js';
 
 const run = promisify(execFile);
@@ -74,7 +75,9 @@ export async function containerdImageDisk(
   const disk = join(dir, 'disk.img');
   const listed = join(dir, 'images');
   try {
-    return { path: disk, images: (await readFile(listed, 'utf8')).split('\n').filter(Boolean), built: false };
+    const images = (await readFile(listed, 'utf8')).split('\n').filter(Boolean);
+    await markUsed(dir);
+    return { path: disk, images, built: false };
   } catch {
     // not built yet
   }
@@ -116,6 +119,7 @@ export async function containerdImageDisk(
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
     });
+    await pruneUnused(peersDir(), 'containerd-images-', dir);
     return { path: disk, images, built: true };
   } finally {
     // Never delete through a disk still mounted there (a killed import): unmount it first.

@@ -18,6 +18,7 @@ import { mkdir, mkdtemp, readFile, readdir, realpath, rename, rm, stat, symlink,
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { operandImages } from '../../olm-bundle/images.js';
+import { markUsed, pruneUnused } from './cache-prune.js';
 import { writeOciArchive } from './image-archive.js';
 import type { ImageArchive } from './image-disk.js';
 import { peersDir } from './peers.js';
@@ -254,7 +255,10 @@ export async function projectImage(progress: Progress = () => undefined): Promis
     .slice(0, 16);
   const dir = join(peersDir(), `open-local-image-${key}`);
   const path = join(dir, 'image.tar');
-  if (existsSync(join(dir, '.complete'))) return { name, path, built: false, baseMs: base.ms, buildMs: 0, exportMs: 0 };
+  if (existsSync(join(dir, '.complete'))) {
+    await markUsed(dir);
+    return { name, path, built: false, baseMs: base.ms, buildMs: 0, exportMs: 0 };
+  }
   const work = await mkdtemp(join(peersDir(), '.open-local-image-'));
   try {
     const log = join(work, 'build.log');
@@ -285,7 +289,8 @@ export async function projectImage(progress: Progress = () => undefined): Promis
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
     });
-    progress(`image ${name}: built in ${buildMs} ms, exported in ${exportMs} ms`);
+    const pruned = await pruneUnused(peersDir(), 'open-local-image-', dir);
+    progress(`image ${name}: built in ${buildMs} ms, exported in ${exportMs} ms${pruned.length > 0 ? `; deleted ${pruned.length} entries unused for a day` : ''}`);
     return { name, path, built: true, baseMs: base.ms, buildMs, exportMs };
   } finally {
     await rm(work, { recursive: true, force: true });
