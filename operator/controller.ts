@@ -4,7 +4,7 @@ import type { KubeObject } from '../lib/kube-object.js';
 import type { Logger } from '../lib/log.js';
 import { canonicalJson } from '../lib/storage-config.js';
 import { WorkQueue } from '../lib/work-queue.js';
-import { renderPrepareVgJob, renderStack } from '../synth/render.js';
+import { renderStack } from '../synth/render.js';
 import { InvalidClusterError, resolveSpec, type ResolvedSpec } from '../synth/resolved-spec.js';
 import { names } from '../synth/names.js';
 import type { Caches } from './caches.js';
@@ -17,7 +17,8 @@ import { planNodes, type JobFacts, type NodeFacts } from './nodes/plan.js';
 import { planCleanup, type CleanupPlan } from './nodes/cleanup-plan.js';
 import { nodePatches, parseRecord, type JobAction, type NodePatch } from './nodes/record.js';
 import { boundedList, describeHeld, guardUnmarks, volumesByNode } from './nodes/volume-guard.js';
-import { MODE_ANNOTATION, type PrepareVgMode } from '../synth/stack/prepare-vg-job.js';
+import { MODE_ANNOTATION, NODE_NAME_ANNOTATION, type PrepareVgMode } from '../synth/stack/prepare-vg-job.js';
+import { PrepareVgJobTemplate } from '../synth/stack/prepare-vg-stamp.js';
 import { isOperatorOperandBinding } from '../synth/stack/rbac.js';
 import { componentStatuses } from './status/components.js';
 import type { OperatorMetrics } from './metrics.js';
@@ -57,8 +58,11 @@ export class OpenLocalClusterController {
   private readonly now: () => Date;
   /** What the operator last saw of each Node (nodeFacts): kubelet heartbeats change nothing it reads. */
   private readonly nodesSeen = new Map<string, string>();
-  /** The last render, keyed by the cluster's uid and spec: node and Job events do not re-render the stack. */
-  private rendered: { key: string; spec: ResolvedSpec; desired: KubeObject[] } | undefined;
+  /**
+   * The last render, keyed by the cluster's uid and spec: node and Job events do not re-render the stack, and each
+   * prepare-VG Job is stamped from one rendering of it.
+   */
+  private rendered: { key: string; spec: ResolvedSpec; desired: KubeObject[]; jobs: PrepareVgJobTemplate } | undefined;
   private readonly applier: OperandApplier;
   /**
    * The last plan's node statuses of the cluster in charge (by its uid): the transient phases (Preparing,
@@ -139,14 +143,14 @@ export class OpenLocalClusterController {
     if (this.rendered?.key !== renderKey) {
       try {
         const spec = resolveSpec(cluster);
-        this.rendered = { key: renderKey, spec, desired: withOwnership(withOperatorBinding(renderStack(cluster), spec, this.o.operatorNamespace), cluster) };
+        this.rendered = { key: renderKey, spec, desired: withOwnership(withOperatorBinding(renderStack(cluster), spec, this.o.operatorNamespace), cluster), jobs: new PrepareVgJobTemplate(spec) };
       } catch (err) {
         if (!(err instanceof InvalidClusterError)) throw err;
         await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster, this.knownStatuses(cluster)), specErrors: err.errors }, cluster.status, this.now()), log);
         return;
       }
     }
-    const { spec, desired } = this.rendered;
+    const { spec, desired, jobs: jobTemplate } = this.rendered;
 
     const applied = await this.applier.apply(desired, log);
     for (const id of applied.applied) this.o.metrics.applied.inc({ kind: id.split('/')[0] });
@@ -160,7 +164,7 @@ export class OpenLocalClusterController {
     const guarded = guardUnmarks(plan.actions, this.volumesByNode());
     if (guarded.held.length > 0) log.warn({ held: guarded.held }, 'nodes hold volumes: their node plugins stay although the selector no longer matches them');
     const { patches, actions } = nodePatches({ clusterUid: uid, nodes, statuses: plan.statuses, actions: guarded.actions });
-    const actionErrors = [...(await this.execute(actions, cluster, spec, log)), ...(await this.patchNodes(patches, log))];
+    const actionErrors = [...(await this.execute(actions, cluster, spec, jobTemplate, log)), ...(await this.patchNodes(patches, log))];
     if (plan.requeueAfterMs !== undefined) this.queue.addAfter(name, plan.requeueAfterMs);
 
     const components = componentStatuses(desired, (kind, ns, n) => this.o.caches.ownedCache(kind)?.get(n, ns));
@@ -257,11 +261,11 @@ export class OpenLocalClusterController {
     if (plan.start.length > 0) {
       const waiting = await this.ensureJobNamespace(cluster, spec.namespace);
       if (waiting) return { ...plan, start: [], progress: waiting };
-    }
-    for (const node of plan.start) {
-      const [job] = withOwnership([renderPrepareVgJob(cluster, node, nodes.get(node) ?? {}, 'remove')], cluster);
-      if (job) await this.o.api.createIfAbsent(job);
-      log.warn({ node }, 'cleanup policy RemoveVolumeGroups: removing the volume groups open-local created');
+      const template = new PrepareVgJobTemplate(spec, 'remove');
+      for (const job of withOwnership(plan.start.map((node) => template.job(node, nodes.get(node) ?? {})), cluster)) {
+        await this.o.api.createIfAbsent(job);
+        log.warn({ node: job.metadata?.annotations?.[NODE_NAME_ANNOTATION] }, 'cleanup policy RemoveVolumeGroups: removing the volume groups open-local created');
+      }
     }
     if (plan.done) {
       const events = plan.outcomes.map((o) => ({ type: o.removed ? ('Normal' as const) : ('Warning' as const), reason: o.removed ? 'VolumeGroupsRemoved' : 'VolumeGroupsKept', message: `${o.node}: ${o.message}` }));
@@ -292,7 +296,7 @@ export class OpenLocalClusterController {
     return live[0]?.metadata?.name;
   }
 
-  private async execute(actions: readonly JobAction[], cluster: OpenLocalCluster, spec: ResolvedSpec, log: Logger): Promise<string[]> {
+  private async execute(actions: readonly JobAction[], cluster: OpenLocalCluster, spec: ResolvedSpec, jobTemplate: PrepareVgJobTemplate, log: Logger): Promise<string[]> {
     const errors: string[] = [];
     const ns = spec.namespace;
     for (const a of actions) {
@@ -301,7 +305,7 @@ export class OpenLocalClusterController {
           case 'createJob': {
             // The Job records which incarnation of the node it is for: after a re-creation or a reboot its result is stale.
             const node = this.o.caches.nodes.get(a.node);
-            const [job] = withOwnership([renderPrepareVgJob(cluster, a.node, a.labels)], cluster);
+            const [job] = withOwnership([jobTemplate.job(a.node, a.labels)], cluster);
             if (job?.metadata) {
               job.metadata.annotations = {
                 ...job.metadata.annotations,
