@@ -4,6 +4,7 @@ import type { KubeObject } from '../lib/kube-object.js';
 import type { Logger } from '../lib/log.js';
 import { canonicalJson } from '../lib/storage-config.js';
 import { WorkQueue } from '../lib/work-queue.js';
+import { inParallel } from './in-parallel.js';
 import { renderStack } from '../synth/render.js';
 import { InvalidClusterError, resolveSpec, type ResolvedSpec } from '../synth/resolved-spec.js';
 import { names } from '../synth/names.js';
@@ -32,6 +33,13 @@ export const FINALIZER = 'csi.aliyun.com/open-local-operator';
  * otherwise cost a write, and a thousand nodes finishing within a minute would cost a thousand.
  */
 export const STATUS_WRITE_INTERVAL_MS = 1000;
+
+/**
+ * A reconcile's Job creations and Node patches in flight at once: finished nodes are marked and their prepare slots
+ * refilled within a round trip or two, not one request after another; few enough that the operator never floods
+ * the API server (client-go's default client allows bursts of 10).
+ */
+export const WRITES_IN_FLIGHT = 10;
 
 export interface ControllerOptions {
   readonly api: KubeApi;
@@ -297,9 +305,8 @@ export class OpenLocalClusterController {
   }
 
   private async execute(actions: readonly JobAction[], cluster: OpenLocalCluster, spec: ResolvedSpec, jobTemplate: PrepareVgJobTemplate, log: Logger): Promise<string[]> {
-    const errors: string[] = [];
     const ns = spec.namespace;
-    for (const a of actions) {
+    const outcomes = await inParallel(actions, WRITES_IN_FLIGHT, async (a): Promise<string | undefined> => {
       try {
         switch (a.type) {
           case 'createJob': {
@@ -323,26 +330,27 @@ export class OpenLocalClusterController {
             await this.o.api.delete({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: a.name, namespace: ns } }, 'Foreground');
             break;
         }
+        return undefined;
       } catch (err) {
-        errors.push(`${a.type} ${'node' in a ? a.node : a.name}: ${err instanceof Error ? err.message : String(err)}`);
+        return `${a.type} ${'node' in a ? a.node : a.name}: ${err instanceof Error ? err.message : String(err)}`;
       }
-    }
-    return errors;
+    });
+    return outcomes.filter((e) => e !== undefined);
   }
 
   /** Each Node's ready label and record, in one merge patch per Node that changes. */
   private async patchNodes(patches: readonly NodePatch[], log: Logger): Promise<string[]> {
-    const errors: string[] = [];
-    for (const p of patches) {
+    const outcomes = await inParallel(patches, WRITES_IN_FLIGHT, async (p): Promise<string | undefined> => {
       try {
         await this.o.api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: p.node } }, { metadata: { ...(p.labels ? { labels: p.labels } : {}), ...(p.annotations ? { annotations: p.annotations } : {}) } });
         const mark = p.labels ? Object.values(p.labels)[0] : undefined;
         if (mark !== undefined) log.info({ node: p.node }, mark === null ? 'node no longer ready: node plugins removed' : 'node ready: node plugins scheduled');
+        return undefined;
       } catch (err) {
-        errors.push(`patch Node ${p.node}: ${err instanceof Error ? err.message : String(err)}`);
+        return `patch Node ${p.node}: ${err instanceof Error ? err.message : String(err)}`;
       }
-    }
-    return errors;
+    });
+    return outcomes.filter((e) => e !== undefined);
   }
 
   /** What the last pass planned for each node, or, after a restart, what each Node's record says. */
