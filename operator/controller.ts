@@ -5,6 +5,7 @@ import type { Logger } from '../lib/log.js';
 import { canonicalJson } from '../lib/storage-config.js';
 import { WorkQueue } from '../lib/work-queue.js';
 import { inParallel } from './in-parallel.js';
+import { PendingWrites } from './pending-writes.js';
 import { renderStack } from '../synth/render.js';
 import { InvalidClusterError, resolveSpec, type ResolvedSpec } from '../synth/resolved-spec.js';
 import { names } from '../synth/names.js';
@@ -13,12 +14,12 @@ import { removeStack } from './deletion.js';
 import { recordEvents, transitionEvents } from './events.js';
 import { OperandApplier, pruneStale } from './operands/apply.js';
 import { withOperatorBinding, withOwnership } from './operands/desired.js';
-import { jobFacts, NODE_BOOT_ID_ANNOTATION, NODE_UID_ANNOTATION, nodeFacts, strayPods } from './nodes/facts.js';
+import { jobFacts, NODE_BOOT_ID_ANNOTATION, NODE_UID_ANNOTATION, nodeFacts, podsByJobUid, strayPods } from './nodes/facts.js';
 import { planNodes, type JobFacts, type NodeFacts } from './nodes/plan.js';
 import { planCleanup, type CleanupPlan } from './nodes/cleanup-plan.js';
 import { nodePatches, parseRecord, type JobAction, type NodePatch } from './nodes/record.js';
 import { boundedList, describeHeld, guardUnmarks, volumesByNode } from './nodes/volume-guard.js';
-import { MODE_ANNOTATION, NODE_NAME_ANNOTATION, type PrepareVgMode } from '../synth/stack/prepare-vg-job.js';
+import { MODE_ANNOTATION, NODE_NAME_ANNOTATION, prepareVgJobName, type PrepareVgMode } from '../synth/stack/prepare-vg-job.js';
 import { PrepareVgJobTemplate } from '../synth/stack/prepare-vg-stamp.js';
 import { isOperatorOperandBinding } from '../synth/stack/rbac.js';
 import { componentStatuses } from './status/components.js';
@@ -40,6 +41,12 @@ export const STATUS_WRITE_INTERVAL_MS = 1000;
  * the API server (client-go's default client allows bursts of 10).
  */
 export const WRITES_IN_FLIGHT = 10;
+
+/** How long a write the caches do not show yet holds back the same write (PendingWrites): a slow watch, not a lost one. */
+export const PENDING_WRITE_TTL_MS = 30_000;
+
+const jobKey = (node: string): string => `Job/${prepareVgJobName(node)}`;
+const nodeKey = (node: string): string => `Node/${node}`;
 
 export interface ControllerOptions {
   readonly api: KubeApi;
@@ -78,6 +85,8 @@ export class OpenLocalClusterController {
    * (nodes/record.ts), which is what a restarted operator resumes from.
    */
   private nodeMemory: { uid: string; statuses: Map<string, NodeStatus> } | undefined;
+  /** Job creations and Node patches sent whose watch events have not come back yet. */
+  private readonly writes = new PendingWrites(PENDING_WRITE_TTL_MS);
   /** When each cluster's status was last written (performance.now(), ms): writes are batched to one a second. */
   private readonly statusWrittenAt = new Map<string, number>();
 
@@ -171,7 +180,12 @@ export class OpenLocalClusterController {
     this.nodeMemory = { uid, statuses: new Map(plan.statuses.map((s) => [s.name, s])) };
     const guarded = guardUnmarks(plan.actions, this.volumesByNode());
     if (guarded.held.length > 0) log.warn({ held: guarded.held }, 'nodes hold volumes: their node plugins stay although the selector no longer matches them');
-    const { patches, actions } = nodePatches({ clusterUid: uid, nodes, statuses: plan.statuses, actions: guarded.actions });
+    const planned = nodePatches({ clusterUid: uid, nodes, statuses: plan.statuses, actions: guarded.actions });
+    // Writes of an earlier pass that the caches do not show yet are not sent again; their watch events bring us back.
+    const settleIn = this.writes.settle((key) => this.cachedVersion(key, spec.namespace));
+    const actions = planned.actions.filter((a) => a.type !== 'createJob' || !this.writes.inFlight(jobKey(a.node), 'create'));
+    const patches = planned.patches.filter((p) => !this.writes.inFlight(nodeKey(p.node), canonicalJson(p)));
+    if (settleIn !== undefined && actions.length + patches.length < planned.actions.length + planned.patches.length) this.queue.addAfter(name, Math.ceil(settleIn));
     const actionErrors = [...(await this.execute(actions, cluster, spec, jobTemplate, log)), ...(await this.patchNodes(patches, log))];
     if (plan.requeueAfterMs !== undefined) this.queue.addAfter(name, plan.requeueAfterMs);
 
@@ -249,7 +263,7 @@ export class OpenLocalClusterController {
 
   /** This cluster's prepare (or cleanup) Jobs with their pods' results. */
   private jobFacts(cluster: OpenLocalCluster, namespace: string, mode: PrepareVgMode): JobFacts[] {
-    const pods = this.o.caches.prepareVgPods.list(namespace);
+    const pods = podsByJobUid(this.o.caches.prepareVgPods.list(namespace));
     return (this.o.caches.ownedCache('Job')?.list(namespace) ?? [])
       .filter((j) => j.metadata?.ownerReferences?.some((r) => r.uid === cluster.metadata?.uid))
       .filter((j) => (j.metadata?.annotations?.[MODE_ANNOTATION] ?? 'prepare') === mode)
@@ -320,7 +334,11 @@ export class OpenLocalClusterController {
                 ...(node?.status?.nodeInfo?.bootID ? { [NODE_BOOT_ID_ANNOTATION]: node.status.nodeInfo.bootID } : {}),
               };
             }
-            if (job && (await this.o.api.createIfAbsent(job))) this.o.metrics.jobsStarted.inc();
+            const created = job && (await this.o.api.createIfAbsent(job));
+            if (created) {
+              this.o.metrics.jobsStarted.inc();
+              this.writes.sent(jobKey(a.node), 'create', created.metadata?.resourceVersion);
+            }
             log.info({ node: a.node }, 'started prepare-VG Job');
             break;
           }
@@ -342,7 +360,8 @@ export class OpenLocalClusterController {
   private async patchNodes(patches: readonly NodePatch[], log: Logger): Promise<string[]> {
     const outcomes = await inParallel(patches, WRITES_IN_FLIGHT, async (p): Promise<string | undefined> => {
       try {
-        await this.o.api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: p.node } }, { metadata: { ...(p.labels ? { labels: p.labels } : {}), ...(p.annotations ? { annotations: p.annotations } : {}) } });
+        const updated = await this.o.api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: p.node } }, { metadata: { ...(p.labels ? { labels: p.labels } : {}), ...(p.annotations ? { annotations: p.annotations } : {}) } });
+        this.writes.sent(nodeKey(p.node), canonicalJson(p), updated.metadata?.resourceVersion);
         const mark = p.labels ? Object.values(p.labels)[0] : undefined;
         if (mark !== undefined) log.info({ node: p.node }, mark === null ? 'node no longer ready: node plugins removed' : 'node ready: node plugins scheduled');
         return undefined;
@@ -351,6 +370,13 @@ export class OpenLocalClusterController {
       }
     });
     return outcomes.filter((e) => e !== undefined);
+  }
+
+  /** The cached resourceVersion of a PendingWrites key (jobKey, nodeKey). */
+  private cachedVersion(key: string, namespace: string): string | undefined {
+    const [kind, name = ''] = key.split('/', 2);
+    if (kind === 'Node') return this.o.caches.nodes.get(name)?.metadata.resourceVersion;
+    return this.o.caches.ownedCache('Job')?.get(name, namespace)?.metadata?.resourceVersion;
   }
 
   /** What the last pass planned for each node, or, after a restart, what each Node's record says. */
