@@ -12,13 +12,14 @@
  * Also prints where the time to Ready went (operator-timeline.ts: each node's Job created → pod created → bound →
  * ended → Job Complete → Node marked) and the operator's heap over the run (sampled from its /metrics). The
  * operator runs as the image runs it: the compiled JavaScript (`dist/`, from `npm run build`) with the install's
- * heap cap; `--source` runs the TypeScript through tsx instead. `--heap-snapshots DIR` writes two V8 heap snapshots
- * there (when half the nodes are Ready and after the steady window) for operator-heap.ts; taking one pauses the
- * operator and doubles its RSS for a moment, so that run's time and RSS figures are not the ones to report.
+ * V8 flags (`--v8-flags="..."` tries others); `--source` runs the TypeScript through tsx instead.
+ * `--heap-snapshots DIR` writes two V8 heap snapshots there (when half the nodes are Ready and after the steady
+ * window) for operator-heap.ts; taking one pauses the operator and doubles its RSS for a moment, so that run's time
+ * and RSS figures are not the ones to report.
  *
- *   npm run build && npm run bench:operator -- [--nodes 1000] [--concurrency 50] [--steady-seconds 300] [--source] [--heap-snapshots DIR]
+ *   npm run build && npm run bench:operator -- [--nodes 1000] [--concurrency 50] [--steady-seconds 300]
+ *     [--v8-flags="--max-old-space-size=384 --max-semi-space-size=16"] [--source] [--heap-snapshots DIR]
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -29,10 +30,11 @@ import type { OpenLocalCluster } from '../../api/generated/types.js';
 import { KubeApi } from '../../lib/kube-api.js';
 import type { KubeObject } from '../../lib/kube-object.js';
 import { loadKubeConfig } from '../../lib/kube-config.js';
-import { OPERATOR_MAX_HEAP_MB } from '../../synth/install/operator-install.js';
+import { OPERATOR_NODE_OPTIONS } from '../../synth/install/operator-install.js';
 import { KWOK_CONTROLLER_MANAGER, SCALE_API_SERVER_FLAGS, SCALE_SCHEDULER, startControlPlane } from '../env/control-plane.js';
 import { createKwokNodes, startKwok, waitKwokNodesReady } from '../env/kwok.js';
 import { freePorts } from '../env/net.js';
+import { startProcess } from '../env/processes.js';
 import { loadExample, withField } from '../fixtures/examples.js';
 import { installCrds, rawApi } from '../integration/support/raw-api.js';
 import { volumeSnapshotClassCrd } from '../integration/support/snapshot-crds.js';
@@ -44,15 +46,15 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '50' },
     'steady-seconds': { type: 'string', default: '300' },
     source: { type: 'boolean', default: false },
-    'max-old-space-mb': { type: 'string', default: String(OPERATOR_MAX_HEAP_MB) },
+    'v8-flags': { type: 'string', default: OPERATOR_NODE_OPTIONS.join(' ') },
     'heap-snapshots': { type: 'string' },
   },
 });
 const nodeCount = Number(values.nodes);
 const concurrency = Number(values.concurrency);
 const steadySeconds = Number(values['steady-seconds']);
-const maxOldSpaceMb = Number(values['max-old-space-mb']);
-for (const [flag, v] of [['--nodes', nodeCount], ['--concurrency', concurrency], ['--steady-seconds', steadySeconds], ['--max-old-space-mb', maxOldSpaceMb]] as const) {
+const v8Flags = values['v8-flags'].split(' ').filter((f) => f !== '');
+for (const [flag, v] of [['--nodes', nodeCount], ['--concurrency', concurrency], ['--steady-seconds', steadySeconds]] as const) {
   if (!Number.isInteger(v) || v < 0) throw new Error(`${flag} must be a whole number, got ${String(v)}`);
 }
 const GV = 'csi.aliyun.com/v1alpha1';
@@ -170,14 +172,14 @@ await writeFile(auditPolicy, JSON.stringify({
   omitStages: ['RequestReceived'],
   rules: [{ level: 'Metadata', users: [OPERATOR_USER] }, { level: 'None' }],
 }));
-console.log(`open-local operator benchmark: ${nodeCount} kwok nodes, prepare-VG concurrency ${concurrency}, steady window ${steadySeconds} s, operator ${values.source ? 'TypeScript through tsx' : 'compiled'} with --max-old-space-size=${maxOldSpaceMb}; load ${load()}`);
+console.log(`open-local operator benchmark: ${nodeCount} kwok nodes, prepare-VG concurrency ${concurrency}, steady window ${steadySeconds} s, operator ${values.source ? 'TypeScript through tsx' : 'compiled'} with ${v8Flags.join(' ')}; load ${load()}`);
 const cp = await startControlPlane({
   withControllerManager: KWOK_CONTROLLER_MANAGER,
   withScheduler: SCALE_SCHEDULER,
   apiServerFlags: [...SCALE_API_SERVER_FLAGS, `--audit-policy-file=${auditPolicy}`, `--audit-log-path=${auditLog}`, '--audit-log-format=json', '--audit-log-maxsize=0'],
 });
 const kwok = await startKwok(cp);
-let stopOperator = (): void => undefined;
+let stopOperator = (): Promise<void> => Promise.resolve();
 try {
   await installCrds(rawApi(cp), [...crdManifests, volumeSnapshotClassCrd]);
   const api = new KubeApi(loadKubeConfig(cp.kubeconfigPath));
@@ -197,9 +199,18 @@ try {
   await writeFile(opKubeconfig, opKc.exportConfig(), { mode: 0o600 });
   const [port = 0] = await freePorts(1);
   const snapshotFlags = snapshotDir ? ['--heapsnapshot-signal=SIGUSR2'] : [];
-  const operator = spawn(process.execPath, [`--max-old-space-size=${maxOldSpaceMb}`, ...snapshotFlags, cli, 'operator', `--kubeconfig=${opKubeconfig}`, '--leader-elect=false', `--http-addr=127.0.0.1:${port}`, '--log-level=error'], { stdio: ['ignore', 'ignore', 'inherit'], cwd: benchDir });
-  const operatorPid = operator.pid ?? 0;
-  stopOperator = () => operator.kill('SIGTERM');
+  // Tracked like the control plane: an interrupted bench leaves no operator behind. Its log keeps errors only.
+  const operator = startProcess({
+    name: 'operator',
+    command: process.execPath,
+    args: [...v8Flags, ...snapshotFlags, cli, 'operator', `--kubeconfig=${opKubeconfig}`, '--leader-elect=false', `--http-addr=127.0.0.1:${port}`, '--log-level=error'],
+    logPath: join(cp.dir, 'logs', 'operator.log'),
+    cwd: benchDir,
+  });
+  const operatorPid = operator.pid;
+  stopOperator = async () => {
+    await operator.stop();
+  };
   await new Promise((r) => setTimeout(r, 3000));
 
   const peers = [...cp.processes, kwok.process].map((p) => ({ name: p.name, pid: p.pid, cpu0: usage(p.pid)?.cpu ?? 0 }));
@@ -296,7 +307,7 @@ try {
   await sampler;
   await heapSnapshot(operatorPid, benchDir, 'steady');
 } finally {
-  stopOperator();
+  await stopOperator();
   await kwok.stop();
   await cp.stop();
   await rm(benchDir, { recursive: true, force: true });
