@@ -4,7 +4,9 @@ import type { KubeObject } from '../lib/kube-object.js';
 import type { Logger } from '../lib/log.js';
 import { canonicalJson } from '../lib/storage-config.js';
 import { WorkQueue } from '../lib/work-queue.js';
-import { renderPrepareVgJob, renderStack } from '../synth/render.js';
+import { inParallel } from './in-parallel.js';
+import { PendingWrites } from './pending-writes.js';
+import { renderStack } from '../synth/render.js';
 import { InvalidClusterError, resolveSpec, type ResolvedSpec } from '../synth/resolved-spec.js';
 import { names } from '../synth/names.js';
 import type { Caches } from './caches.js';
@@ -12,12 +14,13 @@ import { removeStack } from './deletion.js';
 import { recordEvents, transitionEvents } from './events.js';
 import { OperandApplier, pruneStale } from './operands/apply.js';
 import { withOperatorBinding, withOwnership } from './operands/desired.js';
-import { jobFacts, NODE_BOOT_ID_ANNOTATION, NODE_UID_ANNOTATION, nodeFacts, strayPods } from './nodes/facts.js';
+import { jobFacts, NODE_BOOT_ID_ANNOTATION, NODE_UID_ANNOTATION, nodeFacts, podsByJobUid, strayPods } from './nodes/facts.js';
 import { planNodes, type JobFacts, type NodeFacts } from './nodes/plan.js';
 import { planCleanup, type CleanupPlan } from './nodes/cleanup-plan.js';
 import { nodePatches, parseRecord, type JobAction, type NodePatch } from './nodes/record.js';
 import { boundedList, describeHeld, guardUnmarks, volumesByNode } from './nodes/volume-guard.js';
-import { MODE_ANNOTATION, type PrepareVgMode } from '../synth/stack/prepare-vg-job.js';
+import { MODE_ANNOTATION, NODE_NAME_ANNOTATION, prepareVgJobName, type PrepareVgMode } from '../synth/stack/prepare-vg-job.js';
+import { PrepareVgJobTemplate } from '../synth/stack/prepare-vg-stamp.js';
 import { isOperatorOperandBinding } from '../synth/stack/rbac.js';
 import { componentStatuses } from './status/components.js';
 import type { OperatorMetrics } from './metrics.js';
@@ -31,6 +34,19 @@ export const FINALIZER = 'csi.aliyun.com/open-local-operator';
  * otherwise cost a write, and a thousand nodes finishing within a minute would cost a thousand.
  */
 export const STATUS_WRITE_INTERVAL_MS = 1000;
+
+/**
+ * A reconcile's Job creations and Node patches in flight at once: finished nodes are marked and their prepare slots
+ * refilled within a round trip or two, not one request after another; few enough that the operator never floods
+ * the API server (client-go's default client allows bursts of 10).
+ */
+export const WRITES_IN_FLIGHT = 10;
+
+/** How long a write the caches do not show yet holds back the same write (PendingWrites): a slow watch, not a lost one. */
+export const PENDING_WRITE_TTL_MS = 30_000;
+
+const jobKey = (node: string): string => `Job/${prepareVgJobName(node)}`;
+const nodeKey = (node: string): string => `Node/${node}`;
 
 export interface ControllerOptions {
   readonly api: KubeApi;
@@ -57,8 +73,11 @@ export class OpenLocalClusterController {
   private readonly now: () => Date;
   /** What the operator last saw of each Node (nodeFacts): kubelet heartbeats change nothing it reads. */
   private readonly nodesSeen = new Map<string, string>();
-  /** The last render, keyed by the cluster's uid and spec: node and Job events do not re-render the stack. */
-  private rendered: { key: string; spec: ResolvedSpec; desired: KubeObject[] } | undefined;
+  /**
+   * The last render, keyed by the cluster's uid and spec: node and Job events do not re-render the stack, and each
+   * prepare-VG Job is stamped from one rendering of it.
+   */
+  private rendered: { key: string; spec: ResolvedSpec; desired: KubeObject[]; jobs: PrepareVgJobTemplate } | undefined;
   private readonly applier: OperandApplier;
   /**
    * The last plan's node statuses of the cluster in charge (by its uid): the transient phases (Preparing,
@@ -66,6 +85,8 @@ export class OpenLocalClusterController {
    * (nodes/record.ts), which is what a restarted operator resumes from.
    */
   private nodeMemory: { uid: string; statuses: Map<string, NodeStatus> } | undefined;
+  /** Job creations and Node patches sent whose watch events have not come back yet. */
+  private readonly writes = new PendingWrites(PENDING_WRITE_TTL_MS);
   /** When each cluster's status was last written (performance.now(), ms): writes are batched to one a second. */
   private readonly statusWrittenAt = new Map<string, number>();
 
@@ -139,14 +160,14 @@ export class OpenLocalClusterController {
     if (this.rendered?.key !== renderKey) {
       try {
         const spec = resolveSpec(cluster);
-        this.rendered = { key: renderKey, spec, desired: withOwnership(withOperatorBinding(renderStack(cluster), spec, this.o.operatorNamespace), cluster) };
+        this.rendered = { key: renderKey, spec, desired: withOwnership(withOperatorBinding(renderStack(cluster), spec, this.o.operatorNamespace), cluster), jobs: new PrepareVgJobTemplate(spec) };
       } catch (err) {
         if (!(err instanceof InvalidClusterError)) throw err;
         await this.writeStatus(cluster, computeStatus({ ...emptyObservation(cluster, this.knownStatuses(cluster)), specErrors: err.errors }, cluster.status, this.now()), log);
         return;
       }
     }
-    const { spec, desired } = this.rendered;
+    const { spec, desired, jobs: jobTemplate } = this.rendered;
 
     const applied = await this.applier.apply(desired, log);
     for (const id of applied.applied) this.o.metrics.applied.inc({ kind: id.split('/')[0] });
@@ -159,8 +180,13 @@ export class OpenLocalClusterController {
     this.nodeMemory = { uid, statuses: new Map(plan.statuses.map((s) => [s.name, s])) };
     const guarded = guardUnmarks(plan.actions, this.volumesByNode());
     if (guarded.held.length > 0) log.warn({ held: guarded.held }, 'nodes hold volumes: their node plugins stay although the selector no longer matches them');
-    const { patches, actions } = nodePatches({ clusterUid: uid, nodes, statuses: plan.statuses, actions: guarded.actions });
-    const actionErrors = [...(await this.execute(actions, cluster, spec, log)), ...(await this.patchNodes(patches, log))];
+    const planned = nodePatches({ clusterUid: uid, nodes, statuses: plan.statuses, actions: guarded.actions });
+    // Writes of an earlier pass that the caches do not show yet are not sent again; their watch events bring us back.
+    const settleIn = this.writes.settle((key) => this.cachedVersion(key, spec.namespace));
+    const actions = planned.actions.filter((a) => a.type !== 'createJob' || !this.writes.inFlight(jobKey(a.node), 'create'));
+    const patches = planned.patches.filter((p) => !this.writes.inFlight(nodeKey(p.node), canonicalJson(p)));
+    if (settleIn !== undefined && actions.length + patches.length < planned.actions.length + planned.patches.length) this.queue.addAfter(name, Math.ceil(settleIn));
+    const actionErrors = [...(await this.execute(actions, cluster, spec, jobTemplate, log)), ...(await this.patchNodes(patches, log))];
     if (plan.requeueAfterMs !== undefined) this.queue.addAfter(name, plan.requeueAfterMs);
 
     const components = componentStatuses(desired, (kind, ns, n) => this.o.caches.ownedCache(kind)?.get(n, ns));
@@ -237,7 +263,7 @@ export class OpenLocalClusterController {
 
   /** This cluster's prepare (or cleanup) Jobs with their pods' results. */
   private jobFacts(cluster: OpenLocalCluster, namespace: string, mode: PrepareVgMode): JobFacts[] {
-    const pods = this.o.caches.prepareVgPods.list(namespace);
+    const pods = podsByJobUid(this.o.caches.prepareVgPods.list(namespace));
     return (this.o.caches.ownedCache('Job')?.list(namespace) ?? [])
       .filter((j) => j.metadata?.ownerReferences?.some((r) => r.uid === cluster.metadata?.uid))
       .filter((j) => (j.metadata?.annotations?.[MODE_ANNOTATION] ?? 'prepare') === mode)
@@ -257,11 +283,11 @@ export class OpenLocalClusterController {
     if (plan.start.length > 0) {
       const waiting = await this.ensureJobNamespace(cluster, spec.namespace);
       if (waiting) return { ...plan, start: [], progress: waiting };
-    }
-    for (const node of plan.start) {
-      const [job] = withOwnership([renderPrepareVgJob(cluster, node, nodes.get(node) ?? {}, 'remove')], cluster);
-      if (job) await this.o.api.createIfAbsent(job);
-      log.warn({ node }, 'cleanup policy RemoveVolumeGroups: removing the volume groups open-local created');
+      const template = new PrepareVgJobTemplate(spec, 'remove');
+      for (const job of withOwnership(plan.start.map((node) => template.job(node, nodes.get(node) ?? {})), cluster)) {
+        await this.o.api.createIfAbsent(job);
+        log.warn({ node: job.metadata?.annotations?.[NODE_NAME_ANNOTATION] }, 'cleanup policy RemoveVolumeGroups: removing the volume groups open-local created');
+      }
     }
     if (plan.done) {
       const events = plan.outcomes.map((o) => ({ type: o.removed ? ('Normal' as const) : ('Warning' as const), reason: o.removed ? 'VolumeGroupsRemoved' : 'VolumeGroupsKept', message: `${o.node}: ${o.message}` }));
@@ -292,16 +318,15 @@ export class OpenLocalClusterController {
     return live[0]?.metadata?.name;
   }
 
-  private async execute(actions: readonly JobAction[], cluster: OpenLocalCluster, spec: ResolvedSpec, log: Logger): Promise<string[]> {
-    const errors: string[] = [];
+  private async execute(actions: readonly JobAction[], cluster: OpenLocalCluster, spec: ResolvedSpec, jobTemplate: PrepareVgJobTemplate, log: Logger): Promise<string[]> {
     const ns = spec.namespace;
-    for (const a of actions) {
+    const outcomes = await inParallel(actions, WRITES_IN_FLIGHT, async (a): Promise<string | undefined> => {
       try {
         switch (a.type) {
           case 'createJob': {
             // The Job records which incarnation of the node it is for: after a re-creation or a reboot its result is stale.
             const node = this.o.caches.nodes.get(a.node);
-            const [job] = withOwnership([renderPrepareVgJob(cluster, a.node, a.labels)], cluster);
+            const [job] = withOwnership([jobTemplate.job(a.node, a.labels)], cluster);
             if (job?.metadata) {
               job.metadata.annotations = {
                 ...job.metadata.annotations,
@@ -309,7 +334,11 @@ export class OpenLocalClusterController {
                 ...(node?.status?.nodeInfo?.bootID ? { [NODE_BOOT_ID_ANNOTATION]: node.status.nodeInfo.bootID } : {}),
               };
             }
-            if (job && (await this.o.api.createIfAbsent(job))) this.o.metrics.jobsStarted.inc();
+            const created = job && (await this.o.api.createIfAbsent(job));
+            if (created) {
+              this.o.metrics.jobsStarted.inc();
+              this.writes.sent(jobKey(a.node), 'create', created.metadata?.resourceVersion);
+            }
             log.info({ node: a.node }, 'started prepare-VG Job');
             break;
           }
@@ -319,26 +348,35 @@ export class OpenLocalClusterController {
             await this.o.api.delete({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: a.name, namespace: ns } }, 'Foreground');
             break;
         }
+        return undefined;
       } catch (err) {
-        errors.push(`${a.type} ${'node' in a ? a.node : a.name}: ${err instanceof Error ? err.message : String(err)}`);
+        return `${a.type} ${'node' in a ? a.node : a.name}: ${err instanceof Error ? err.message : String(err)}`;
       }
-    }
-    return errors;
+    });
+    return outcomes.filter((e) => e !== undefined);
   }
 
   /** Each Node's ready label and record, in one merge patch per Node that changes. */
   private async patchNodes(patches: readonly NodePatch[], log: Logger): Promise<string[]> {
-    const errors: string[] = [];
-    for (const p of patches) {
+    const outcomes = await inParallel(patches, WRITES_IN_FLIGHT, async (p): Promise<string | undefined> => {
       try {
-        await this.o.api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: p.node } }, { metadata: { ...(p.labels ? { labels: p.labels } : {}), ...(p.annotations ? { annotations: p.annotations } : {}) } });
+        const updated = await this.o.api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: p.node } }, { metadata: { ...(p.labels ? { labels: p.labels } : {}), ...(p.annotations ? { annotations: p.annotations } : {}) } });
+        this.writes.sent(nodeKey(p.node), canonicalJson(p), updated.metadata?.resourceVersion);
         const mark = p.labels ? Object.values(p.labels)[0] : undefined;
         if (mark !== undefined) log.info({ node: p.node }, mark === null ? 'node no longer ready: node plugins removed' : 'node ready: node plugins scheduled');
+        return undefined;
       } catch (err) {
-        errors.push(`patch Node ${p.node}: ${err instanceof Error ? err.message : String(err)}`);
+        return `patch Node ${p.node}: ${err instanceof Error ? err.message : String(err)}`;
       }
-    }
-    return errors;
+    });
+    return outcomes.filter((e) => e !== undefined);
+  }
+
+  /** The cached resourceVersion of a PendingWrites key (jobKey, nodeKey). */
+  private cachedVersion(key: string, namespace: string): string | undefined {
+    const [kind, name = ''] = key.split('/', 2);
+    if (kind === 'Node') return this.o.caches.nodes.get(name)?.metadata.resourceVersion;
+    return this.o.caches.ownedCache('Job')?.get(name, namespace)?.metadata?.resourceVersion;
   }
 
   /** What the last pass planned for each node, or, after a restart, what each Node's record says. */

@@ -42,8 +42,21 @@ export function nodeFacts(node: Node): NodeFacts {
 
 const podUid = (pod: PrepareVgPod): string | undefined => CONTROLLER_UID_LABELS.map((l) => pod.metadata?.labels?.[l]).find((v) => v !== undefined);
 
-/** A prepare-VG Job's state and its own pod's (matched by the Job's UID) state and termination message. */
-export function jobFacts(job: KubeObject & { status?: JobStatus }, pods: readonly PrepareVgPod[]): JobFacts | undefined {
+/**
+ * The prepare-vg pods by the UID of the Job that made them (the first listed, if several): looked up once per Job,
+ * where a search of every pod for every Job would be a million label reads a pass at a thousand nodes.
+ */
+export function podsByJobUid(pods: readonly PrepareVgPod[]): Map<string, PrepareVgPod> {
+  const byUid = new Map<string, PrepareVgPod>();
+  for (const pod of pods) {
+    const uid = podUid(pod);
+    if (uid !== undefined && !byUid.has(uid)) byUid.set(uid, pod);
+  }
+  return byUid;
+}
+
+/** A prepare-VG Job's state and its own pod's (matched by the Job's UID, podsByJobUid) state and termination message. */
+export function jobFacts(job: KubeObject & { status?: JobStatus }, pods: ReadonlyMap<string, PrepareVgPod>): JobFacts | undefined {
   const node = job.metadata?.annotations?.[NODE_NAME_ANNOTATION];
   const name = job.metadata?.name;
   const uid = job.metadata?.uid;
@@ -51,7 +64,7 @@ export function jobFacts(job: KubeObject & { status?: JobStatus }, pods: readonl
   const s = job.status ?? {};
   const done = (s.conditions ?? []).find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
   const state: JobFacts['state'] = job.metadata?.deletionTimestamp ? 'Deleting' : done?.type === 'Complete' ? 'Succeeded' : done?.type === 'Failed' ? 'Failed' : 'Active';
-  const pod = uid === undefined ? undefined : pods.find((p) => podUid(p) === uid);
+  const pod = uid === undefined ? undefined : pods.get(uid);
   const container = pod?.status?.containerStatuses?.find((c) => c.name === 'prepare-vg');
   const message = container?.state?.terminated?.message;
   const phase = pod === undefined ? undefined : podPhase(pod);

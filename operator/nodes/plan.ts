@@ -1,4 +1,4 @@
-import type { NodeStatus } from '../../api/generated/types.js';
+import type { NodeStatus, ResourceToBeInited } from '../../api/generated/types.js';
 import { initConfigHash, resolveNodeConfig, selectorMatches } from '../../lib/storage-config.js';
 import { parseResult, resultSucceeded } from '../../node-agent/prepare-vg/result.js';
 import type { ResolvedSpec } from '../../synth/resolved-spec.js';
@@ -123,9 +123,13 @@ export function planNodes(input: PlanInput): NodePlan {
   // prepare-vg processes running now: Jobs of nodes that left count too until their pods end.
   let running = jobs.filter((j) => !eligibleNames.has(j.node) && j.pod === 'Running').length;
 
+  // Nodes selected by the same entry share its config object: one hash per entry, not one per node (a pass runs
+  // after every Job or pod event; a thousand canonical-JSON hashes each time added up).
+  const hashes = new Map<ResourceToBeInited | undefined, string>();
   for (const node of eligible) {
     const init = resolveNodeConfig(spec.storage, node.labels).resourceToBeInited;
-    const desiredHash = initConfigHash(init);
+    const desiredHash = hashes.get(init) ?? initConfigHash(init);
+    hashes.set(init, desiredHash);
     const recorded = prev.get(node.name);
     // A new Node UID under the same name is a new node: nothing recorded for the old one holds for it.
     const before = differs(recorded?.uid, node.uid) ? undefined : recorded;

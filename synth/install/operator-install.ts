@@ -23,6 +23,14 @@ export const DEFAULT_OPERATOR_NAMESPACE = 'open-local-system';
  */
 export const OPERATOR_MAX_HEAP_MB = 384;
 
+/**
+ * The operator's V8 flags. V8 sizes the young generation from the old one's cap: 64 MiB semi-spaces for 384, and
+ * the operator's passes fill them, so 128 MiB of RSS was young generation (of 342 MiB at 1,000 nodes; live data
+ * is under 10 MiB of a ~70 MiB heap, the rest is loaded code). 16 MiB semi-spaces still let a pass's garbage die
+ * young: peak RSS 262 MiB in the same bench.
+ */
+export const OPERATOR_NODE_OPTIONS: readonly string[] = [`--max-old-space-size=${OPERATOR_MAX_HEAP_MB}`, '--max-semi-space-size=16'];
+
 /** The open-local image default, read from the CRD schema so operator and operands share one pinned tag. */
 export function defaultOpenLocalImage(): string {
   const crd = crdManifests.find((c) => c.spec.names.kind === 'OpenLocalCluster');
@@ -93,7 +101,7 @@ export function operatorDeploymentSpec(image: string): k8s.DeploymentSpec {
             image,
             imagePullPolicy: 'IfNotPresent',
             args: ['operator', `--http-addr=:${HTTP_PORT}`, '--leader-elect=true'],
-            env: [env.podName, env.podNamespace, { name: 'NODE_OPTIONS', value: `--max-old-space-size=${OPERATOR_MAX_HEAP_MB}` }],
+            env: [env.podName, env.podNamespace, { name: 'NODE_OPTIONS', value: OPERATOR_NODE_OPTIONS.join(' ') }],
             ports: [{ name: 'http', containerPort: HTTP_PORT }],
             ...healthProbes('http'),
             resources: resources('50m', '256Mi', '768Mi'),

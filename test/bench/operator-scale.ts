@@ -9,11 +9,19 @@
  * open_local_kube_requests_total); the operator's peak RSS and CPU seconds; status size; the operator's writes over
  * a steady window; and each control-plane peer's CPU seconds and peak RSS, so a control-plane limit shows.
  *
- *   npm run bench:operator -- [--nodes 1000] [--concurrency 50] [--steady-seconds 300]
+ * Also prints where the time to Ready went (operator-timeline.ts: each node's Job created → pod created → bound →
+ * ended → Job Complete → Node marked) and the operator's heap over the run (sampled from its /metrics). The
+ * operator runs as the image runs it: the compiled JavaScript (`dist/`, from `npm run build`) with the install's
+ * V8 flags (`--v8-flags="..."` tries others); `--source` runs the TypeScript through tsx instead.
+ * `--heap-snapshots DIR` writes two V8 heap snapshots there (when half the nodes are Ready and after the steady
+ * window) for operator-heap.ts; taking one pauses the operator and doubles its RSS for a moment, so that run's time
+ * and RSS figures are not the ones to report.
+ *
+ *   npm run build && npm run bench:operator -- [--nodes 1000] [--concurrency 50] [--steady-seconds 300]
+ *     [--v8-flags="--max-old-space-size=384 --max-semi-space-size=16"] [--source] [--heap-snapshots DIR]
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,25 +30,37 @@ import type { OpenLocalCluster } from '../../api/generated/types.js';
 import { KubeApi } from '../../lib/kube-api.js';
 import type { KubeObject } from '../../lib/kube-object.js';
 import { loadKubeConfig } from '../../lib/kube-config.js';
-import { OPERATOR_MAX_HEAP_MB } from '../../synth/install/operator-install.js';
+import { OPERATOR_NODE_OPTIONS } from '../../synth/install/operator-install.js';
 import { KWOK_CONTROLLER_MANAGER, SCALE_API_SERVER_FLAGS, SCALE_SCHEDULER, startControlPlane } from '../env/control-plane.js';
 import { createKwokNodes, startKwok, waitKwokNodesReady } from '../env/kwok.js';
 import { freePorts } from '../env/net.js';
+import { startProcess } from '../env/processes.js';
 import { loadExample, withField } from '../fixtures/examples.js';
 import { installCrds, rawApi } from '../integration/support/raw-api.js';
 import { volumeSnapshotClassCrd } from '../integration/support/snapshot-crds.js';
+import { describeTimelines, nodeTimelines, type AuditEvent, type TimelineJob, type TimelinePod } from './operator-timeline.js';
 
 const { values } = parseArgs({
-  options: { nodes: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' }, 'steady-seconds': { type: 'string', default: '300' } },
+  options: {
+    nodes: { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '50' },
+    'steady-seconds': { type: 'string', default: '300' },
+    source: { type: 'boolean', default: false },
+    'v8-flags': { type: 'string', default: OPERATOR_NODE_OPTIONS.join(' ') },
+    'heap-snapshots': { type: 'string' },
+  },
 });
 const nodeCount = Number(values.nodes);
 const concurrency = Number(values.concurrency);
 const steadySeconds = Number(values['steady-seconds']);
+const v8Flags = values['v8-flags'].split(' ').filter((f) => f !== '');
 for (const [flag, v] of [['--nodes', nodeCount], ['--concurrency', concurrency], ['--steady-seconds', steadySeconds]] as const) {
   if (!Number.isInteger(v) || v < 0) throw new Error(`${flag} must be a whole number, got ${String(v)}`);
 }
 const GV = 'csi.aliyun.com/v1alpha1';
-const cli = resolve(import.meta.dirname, '..', '..', 'bin', 'open-local.js');
+const cli = resolve(import.meta.dirname, '..', '..', ...(values.source ? ['bin', 'open-local.js'] : ['dist', 'bin', 'open-local.js']));
+if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first (the bench runs the compiled operator, as the image does)`);
+const snapshotDir = values['heap-snapshots'] === undefined ? undefined : resolve(values['heap-snapshots']);
 const OPERATOR_SA = { namespace: 'open-local-bench', name: 'operator' };
 const OPERATOR_USER = `system:serviceaccount:${OPERATOR_SA.namespace}:${OPERATOR_SA.name}`;
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
@@ -59,18 +79,21 @@ function usage(pid: number): { cpu: number; peakRss: number } | undefined {
   }
 }
 
-/** The operator's requests by verb (get, list, watch, create, patch, ...) in kube-apiserver's audit log. */
-function auditedRequests(logPath: string): Map<string, number> {
-  const out = new Map<string, number>();
+/** kube-apiserver's audit events so far (only the operator's are logged). */
+function auditEvents(logPath: string): AuditEvent[] {
   let text: string;
   try {
     text = readFileSync(logPath, 'utf8');
   } catch {
-    return out; // nothing audited yet
+    return []; // nothing audited yet
   }
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    const e = JSON.parse(line) as { verb?: string; stage?: string; user?: { username?: string } };
+  return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as AuditEvent);
+}
+
+/** The operator's requests by verb (get, list, watch, create, patch, ...) in kube-apiserver's audit log. */
+function auditedRequests(logPath: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const e of auditEvents(logPath)) {
     if (e.user?.username !== OPERATOR_USER || !e.verb) continue;
     // A watch is counted when it starts (it may never complete); everything else when it completes.
     if (e.stage === (e.verb === 'watch' ? 'ResponseStarted' : 'ResponseComplete')) out.set(e.verb, (out.get(e.verb) ?? 0) + 1);
@@ -94,6 +117,51 @@ async function operatorMetrics(port: number): Promise<Map<string, number>> {
   return out;
 }
 
+/** The operator's reconciles so far (open_local_operator_reconcile_duration_seconds): how many, and their seconds. */
+async function reconciles(port: number): Promise<{ count: number; seconds: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const total = (suffix: string) => [...text.matchAll(new RegExp(`^open_local_operator_reconcile_duration_seconds_${suffix}\\{[^}]*\\} (\\S+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+  return { count: total('count'), seconds: total('sum') };
+}
+
+/** The operator's heap figures (bytes) from its /metrics: prom-client's default Node.js metrics. */
+async function operatorHeap(port: number): Promise<{ used: number; total: number; external: number } | undefined> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN);
+    return { used: value('nodejs_heap_size_used_bytes'), total: value('nodejs_heap_size_total_bytes'), external: value('nodejs_external_memory_bytes') };
+  } catch {
+    return undefined; // not serving yet, or exited
+  }
+}
+
+/** Asks the operator (started with --heapsnapshot-signal=SIGUSR2) for a heap snapshot; waits until it is written. */
+async function heapSnapshot(pid: number, cwd: string, label: string): Promise<void> {
+  if (!snapshotDir) return;
+  const before = new Set(await readdir(cwd));
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const file = (await readdir(cwd)).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    // V8 writes the file in one go and closes it; its size stops changing when it is done.
+    if (file) {
+      let last = -1;
+      for (;;) {
+        const size = readFileSync(join(cwd, file)).length;
+        if (size === last && size > 0) break;
+        last = size;
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+      await mkdir(snapshotDir, { recursive: true });
+      await copyFile(join(cwd, file), join(snapshotDir, `operator-${label}.heapsnapshot`));
+      console.log(`  heap snapshot (${label}) written to ${join(snapshotDir, `operator-${label}.heapsnapshot`)}; load ${load()}`);
+      return;
+    }
+    if (Date.now() > deadline) throw new Error('the operator wrote no heap snapshot within 5 min');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 const benchDir = await mkdtemp(join(tmpdir(), 'open-local-bench-'));
 const auditPolicy = join(benchDir, 'audit-policy.json');
 const auditLog = join(benchDir, 'audit.log');
@@ -104,14 +172,14 @@ await writeFile(auditPolicy, JSON.stringify({
   omitStages: ['RequestReceived'],
   rules: [{ level: 'Metadata', users: [OPERATOR_USER] }, { level: 'None' }],
 }));
-console.log(`open-local operator benchmark: ${nodeCount} kwok nodes, prepare-VG concurrency ${concurrency}, steady window ${steadySeconds} s; load ${load()}`);
+console.log(`open-local operator benchmark: ${nodeCount} kwok nodes, prepare-VG concurrency ${concurrency}, steady window ${steadySeconds} s, operator ${values.source ? 'TypeScript through tsx' : 'compiled'} with ${v8Flags.join(' ')}; load ${load()}`);
 const cp = await startControlPlane({
   withControllerManager: KWOK_CONTROLLER_MANAGER,
   withScheduler: SCALE_SCHEDULER,
   apiServerFlags: [...SCALE_API_SERVER_FLAGS, `--audit-policy-file=${auditPolicy}`, `--audit-log-path=${auditLog}`, '--audit-log-format=json', '--audit-log-maxsize=0'],
 });
 const kwok = await startKwok(cp);
-let stopOperator = (): void => undefined;
+let stopOperator = (): Promise<void> => Promise.resolve();
 try {
   await installCrds(rawApi(cp), [...crdManifests, volumeSnapshotClassCrd]);
   const api = new KubeApi(loadKubeConfig(cp.kubeconfigPath));
@@ -130,20 +198,42 @@ try {
   const opKubeconfig = join(benchDir, 'operator.kubeconfig');
   await writeFile(opKubeconfig, opKc.exportConfig(), { mode: 0o600 });
   const [port = 0] = await freePorts(1);
-  const operator = spawn(process.execPath, [`--max-old-space-size=${OPERATOR_MAX_HEAP_MB}`, cli, 'operator', `--kubeconfig=${opKubeconfig}`, '--leader-elect=false', `--http-addr=127.0.0.1:${port}`, '--log-level=error'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const operatorPid = operator.pid ?? 0;
-  stopOperator = () => operator.kill('SIGTERM');
+  const snapshotFlags = snapshotDir ? ['--heapsnapshot-signal=SIGUSR2'] : [];
+  // Tracked like the control plane: an interrupted bench leaves no operator behind. Its log keeps errors only.
+  const operator = startProcess({
+    name: 'operator',
+    command: process.execPath,
+    args: [...v8Flags, ...snapshotFlags, cli, 'operator', `--kubeconfig=${opKubeconfig}`, '--leader-elect=false', `--http-addr=127.0.0.1:${port}`, '--log-level=error'],
+    logPath: join(cp.dir, 'logs', 'operator.log'),
+    cwd: benchDir,
+  });
+  const operatorPid = operator.pid;
+  stopOperator = async () => {
+    await operator.stop();
+  };
   await new Promise((r) => setTimeout(r, 3000));
 
   const peers = [...cp.processes, kwok.process].map((p) => ({ name: p.name, pid: p.pid, cpu0: usage(p.pid)?.cpu ?? 0 }));
   const opCpu0 = usage(operatorPid)?.cpu ?? 0;
+  const opRss0 = usage(operatorPid)?.peakRss ?? 0;
   const cluster = withField(loadExample('minimal.yaml'), 'spec.prepareVolumeGroups.concurrency', concurrency);
   const start = Date.now();
+  // The heap over the run: its peak and when it came, to tell a peak from a steady level.
+  let heapPeak = { used: 0, total: 0, external: 0, at: 0 };
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const h = await operatorHeap(port);
+      if (h && h.used > heapPeak.used) heapPeak = { ...h, at: (Date.now() - start) / 1000 };
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  })();
   console.log(`  OpenLocalCluster created; load ${load()}`);
   await api.request('POST', `/apis/${GV}/openlocalclusters`, { body: cluster });
   let available: number | undefined;
   let ready: OpenLocalCluster | undefined;
   let lastReport = start;
+  let halfSnapshot = false;
   // Generous: on the shared 2-core machine other work can slow everything several times over.
   const limitMs = Math.max(1_800_000, nodeCount * 1200);
   while (!ready) {
@@ -152,6 +242,10 @@ try {
     if (available === undefined && status('ComponentsAvailable') === 'True') available = Date.now() - start;
     if (status('Ready') === 'True') ready = c;
     else {
+      if (!halfSnapshot && (c?.status?.nodeCounts?.ready ?? 0) >= nodeCount / 2) {
+        halfSnapshot = true;
+        await heapSnapshot(operatorPid, benchDir, 'half-ready');
+      }
       if (Date.now() - lastReport > 30_000) {
         lastReport = Date.now();
         const components = c?.status?.conditions?.find((x) => x.type === 'ComponentsAvailable')?.message ?? '';
@@ -162,15 +256,19 @@ try {
     }
   }
   const readyMs = Date.now() - start;
+  const heapAtReady = heapPeak;
   const loadAtReady = load();
   const opAtReady = usage(operatorPid);
   const peersAtReady = peers.map((p) => ({ ...p, at: usage(p.pid) }));
   await new Promise((r) => setTimeout(r, 2000)); // the audit log is written in the background
   const toReady = auditedRequests(auditLog);
   const ownToReady = await operatorMetrics(port);
+  const reconciled = await reconciles(port);
   const statusBytes = Buffer.byteLength(JSON.stringify(ready.status));
   const jobs = (await api.list<KubeObject & { status?: { succeeded?: number } }>('batch/v1', 'Job', { namespace: 'open-local' })).items;
   const ds = await api.get<KubeObject & { status?: { numberAvailable?: number } }>('apps/v1', 'DaemonSet', 'open-local-node', 'open-local');
+  const pods = (await api.list<KubeObject>('v1', 'Pod', { namespace: 'open-local', labelSelector: 'app.kubernetes.io/component=open-local-prepare-vg' })).items;
+  const timelines = nodeTimelines({ start, jobs: jobs as unknown as TimelineJob[], pods: pods as unknown as TimelinePod[], audit: auditEvents(auditLog), user: OPERATOR_USER });
 
   console.log(`\nopen-local operator, ${nodeCount} kwok nodes, prepare-VG concurrency ${concurrency} (load at Ready: ${loadAtReady})`);
   console.log(`  CR created → ComponentsAvailable: ${available === undefined ? 'never' : `${(available / 1000).toFixed(1)} s`}`);
@@ -179,10 +277,14 @@ try {
   console.log(`  API requests by the operator until Ready (kube-apiserver audit log, user ${OPERATOR_USER}):`);
   console.log(`    ${fmt(toReady)}; total ${sum(toReady)} (${(sum(toReady) / Math.max(1, nodeCount)).toFixed(2)} per node), writes ${sum(toReady, (v) => WRITE_VERBS.has(v))}`);
   console.log(`    the operator's own open_local_kube_requests_total (HTTP methods, since start): ${fmt(ownToReady)}; total ${sum(ownToReady)}`);
-  console.log(`  operator peak RSS:                ${mib(opAtReady?.peakRss ?? 0)}; CPU until Ready ${((opAtReady?.cpu ?? 0) - opCpu0).toFixed(1)} s`);
+  console.log(`  operator peak RSS:                ${mib(opAtReady?.peakRss ?? 0)} (${mib(opRss0)} before the CR); CPU until Ready ${((opAtReady?.cpu ?? 0) - opCpu0).toFixed(1)} s`);
+  console.log(`  operator reconciles until Ready:  ${reconciled.count}, ${reconciled.seconds.toFixed(1)} s in all (${((reconciled.seconds / Math.max(1, reconciled.count)) * 1000).toFixed(0)} ms each on average)`);
+  console.log(`  operator heap peak (2 s samples): ${mib(heapAtReady.used)} used of ${mib(heapAtReady.total)}, ${mib(heapAtReady.external)} external, ${heapAtReady.at.toFixed(0)} s after the CR`);
   console.log(`  status size:                      ${(statusBytes / 1024).toFixed(1)} KiB (${statusBytes} bytes)`);
   console.log('  control plane, CR created → Ready (CPU seconds; peak RSS since start):');
   for (const p of peersAtReady) console.log(`    ${p.name.padEnd(24)} ${((p.at?.cpu ?? 0) - p.cpu0).toFixed(1).padStart(7)} s  ${mib(p.at?.peakRss ?? 0).padStart(9)}`);
+  console.log('  where the time went (each prepared node, s after the CR):');
+  for (const line of describeTimelines(timelines)) console.log(`    ${line}`);
 
   if (steadySeconds > 0) {
     const opBefore = usage(operatorPid);
@@ -195,14 +297,17 @@ try {
     const opAfter = usage(operatorPid);
     console.log(`\n  steady window of ${steadySeconds} s after Ready (kwok heartbeating every node; load ${load()}):`);
     console.log(`    operator writes (audit): ${sum(window, (v) => WRITE_VERBS.has(v))}; all requests (audit): ${fmt(window)}; own counter: ${fmt(ownWindow)}`);
-    console.log(`    operator CPU ${((opAfter?.cpu ?? 0) - (opBefore?.cpu ?? 0)).toFixed(1)} s, peak RSS ${mib(opAfter?.peakRss ?? 0)}`);
+    console.log(`    operator CPU ${((opAfter?.cpu ?? 0) - (opBefore?.cpu ?? 0)).toFixed(1)} s, peak RSS ${mib(opAfter?.peakRss ?? 0)}; heap used now ${mib((await operatorHeap(port))?.used ?? 0)}`);
     for (const p of peersBefore) {
       const after = usage(p.pid);
       console.log(`    ${p.name.padEnd(24)} ${((after?.cpu ?? 0) - (p.at?.cpu ?? 0)).toFixed(1).padStart(7)} s  ${mib(after?.peakRss ?? 0).padStart(9)}`);
     }
   }
+  sampling = false;
+  await sampler;
+  await heapSnapshot(operatorPid, benchDir, 'steady');
 } finally {
-  stopOperator();
+  await stopOperator();
   await kwok.stop();
   await cp.stop();
   await rm(benchDir, { recursive: true, force: true });

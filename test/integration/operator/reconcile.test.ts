@@ -77,7 +77,12 @@ describe('operator reconcile on a real API server', function () {
       const obj = await api.get(apiVersion, kind, name, ns);
       expect(obj, `${kind}/${name}`).to.not.equal(undefined);
     }
-    expect(condition(c, 'NodesPrepared')?.status).to.equal('False');
+    // The status is written after the pass's Jobs are created (all at once): it may come a moment after them.
+    const reported = await eventually('NodesPrepared reported', async () => {
+      const latest = await cluster();
+      return condition(latest, 'NodesPrepared') ? latest : undefined;
+    });
+    expect(condition(reported, 'NodesPrepared')?.status).to.equal('False');
   });
 
   it('marks prepared nodes ready, reports a refused disk with its reason, and turns Ready once components are up', async function () {

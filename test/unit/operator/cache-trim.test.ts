@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { trimNode, trimPrepareVgPod, type CachedNode } from '../../../operator/cache-trim.js';
-import { jobFacts, nodeFacts } from '../../../operator/nodes/facts.js';
+import { jobFacts, nodeFacts, podsByJobUid } from '../../../operator/nodes/facts.js';
 import { NODE_STATE_ANNOTATION } from '../../../operator/nodes/record.js';
 import type { PrepareVgPod } from '../../../operator/caches.js';
 
@@ -37,7 +37,7 @@ describe('operator/cache-trim', () => {
       status: { phase: 'Failed', conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'False' }], containerStatuses: [{ name: 'prepare-vg', image: 'x', state: { terminated: { exitCode: 1, message: '{"version":1}' } } }] },
     } as unknown as PrepareVgPod;
     const job = { metadata: { name: 'prepare-vg-a', uid: 'job-uid', annotations: { 'csi.aliyun.com/node-name': 'node-a' } }, status: { conditions: [{ type: 'Failed', status: 'True' }] } };
-    expect(jobFacts(job, [trimPrepareVgPod(pod)])).to.deep.equal(jobFacts(job, [pod]));
+    expect(jobFacts(job, podsByJobUid([trimPrepareVgPod(pod)]))).to.deep.equal(jobFacts(job, podsByJobUid([pod])));
     expect(trimPrepareVgPod(pod).spec).to.deep.equal({ nodeName: 'node-a' });
   });
 });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { jobFacts, nodeFacts, strayPods } from '../../../operator/nodes/facts.js';
+import { jobFacts, nodeFacts, podsByJobUid, strayPods } from '../../../operator/nodes/facts.js';
 import type { PrepareVgPod } from '../../../operator/caches.js';
 
 const job = (uid: string) => ({
@@ -17,15 +17,15 @@ const terminated = (message: string): PrepareVgPod['status'] => ({ phase: 'Succe
 describe('operator/nodes/facts', () => {
   it("reads only its own pod (by the Job's UID): a re-created Job of the same name never sees the old pod's result", () => {
     const old = pod('prepare-vg-a-old', 'job-uid-1', terminated('{"old":true}'));
-    expect(jobFacts(job('job-uid-2'), [old])).to.not.have.property('resultText');
-    expect(jobFacts(job('job-uid-2'), [old])).to.not.have.property('pod');
-    expect(jobFacts(job('job-uid-1'), [old])).to.include({ resultText: '{"old":true}', pod: 'Finished' });
+    expect(jobFacts(job('job-uid-2'), podsByJobUid([old]))).to.not.have.property('resultText');
+    expect(jobFacts(job('job-uid-2'), podsByJobUid([old]))).to.not.have.property('pod');
+    expect(jobFacts(job('job-uid-1'), podsByJobUid([old]))).to.include({ resultText: '{"old":true}', pod: 'Finished' });
   });
 
   it('tells a pod that has not started (and why) from a running one, and reads the node incarnation it was for', () => {
     const waiting = pod('p', 'u', { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', message: '0/3 nodes are available' }] });
-    expect(jobFacts(job('u'), [waiting])).to.include({ pod: 'Pending', podWaiting: '0/3 nodes are available', createdAt: '2026-11-23T12:00:00Z', nodeUid: 'node-uid-1' });
-    expect(jobFacts(job('u'), [pod('p', 'u', { phase: 'Running' })])).to.include({ pod: 'Running' });
+    expect(jobFacts(job('u'), podsByJobUid([waiting]))).to.include({ pod: 'Pending', podWaiting: '0/3 nodes are available', createdAt: '2026-11-23T12:00:00Z', nodeUid: 'node-uid-1' });
+    expect(jobFacts(job('u'), podsByJobUid([pod('p', 'u', { phase: 'Running' })]))).to.include({ pod: 'Running' });
   });
 
   it('finds prepare-vg pods still running on a node whose Job is gone', () => {
