@@ -1,3 +1,4 @@
+import { cachedMeta } from '../lib/cached-meta.js';
 import type { KubeObject, ObjectMeta } from '../lib/kube-object.js';
 import { NODE_STATE_ANNOTATION } from './nodes/record.js';
 import type { PrepareVgPod } from './caches.js';
@@ -14,20 +15,6 @@ export type CachedNode = KubeObject & {
   status?: { nodeInfo?: { bootID?: string }; conditions?: { type: string; status: string }[] };
 };
 
-/** The metadata every cached object keeps (the informer's keys and change test) plus the named annotations. */
-function meta(m: ObjectMeta | undefined, withLabels: boolean, annotations: readonly string[]): ObjectMeta {
-  const kept = Object.fromEntries(annotations.flatMap((k) => (m?.annotations?.[k] === undefined ? [] : [[k, m.annotations[k]]])));
-  return {
-    name: m?.name,
-    ...(m?.namespace === undefined ? {} : { namespace: m.namespace }),
-    uid: m?.uid,
-    resourceVersion: m?.resourceVersion,
-    ...(m?.deletionTimestamp === undefined ? {} : { deletionTimestamp: m.deletionTimestamp }),
-    ...(withLabels && m?.labels ? { labels: m.labels } : {}),
-    ...(Object.keys(kept).length > 0 ? { annotations: kept } : {}),
-  };
-}
-
 const kindOf = (o: KubeObject): KubeObject => ({ ...(o.apiVersion ? { apiVersion: o.apiVersion } : {}), ...(o.kind ? { kind: o.kind } : {}) });
 
 /** Labels (selectors, the ready mark), the node's record, cordon, boot ID and the Ready condition's status. */
@@ -36,7 +23,7 @@ export function trimNode(node: CachedNode): CachedNode {
   const bootID = node.status?.nodeInfo?.bootID;
   return {
     ...kindOf(node),
-    metadata: meta(node.metadata, true, [NODE_STATE_ANNOTATION]),
+    metadata: cachedMeta(node.metadata, { labels: true, annotations: [NODE_STATE_ANNOTATION] }),
     ...(node.spec?.unschedulable === true ? { spec: { unschedulable: true } } : {}),
     status: { ...(bootID ? { nodeInfo: { bootID } } : {}), ...(ready ? { conditions: [{ type: 'Ready', status: ready.status }] } : {}) },
   };
@@ -48,7 +35,7 @@ export function trimPrepareVgPod(pod: PrepareVgPod): PrepareVgPod {
   const container = pod.status?.containerStatuses?.find((c) => c.name === 'prepare-vg');
   return {
     ...kindOf(pod),
-    metadata: meta(pod.metadata, true, []),
+    metadata: cachedMeta(pod.metadata, { labels: true }),
     ...(pod.spec?.nodeName ? { spec: { nodeName: pod.spec.nodeName } } : {}),
     status: {
       ...(pod.status?.phase ? { phase: pod.status.phase } : {}),
@@ -62,7 +49,7 @@ export function trimPrepareVgPod(pod: PrepareVgPod): PrepareVgPod {
 export function trimPersistentVolume(pv: VolumeObject): VolumeObject {
   return {
     ...kindOf(pv),
-    metadata: meta(pv.metadata, false, []),
+    metadata: cachedMeta(pv.metadata),
     spec: {
       ...(pv.spec?.csi ? { csi: pv.spec.csi } : {}),
       ...(pv.spec?.nodeAffinity ? { nodeAffinity: pv.spec.nodeAffinity } : {}),
