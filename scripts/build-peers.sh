@@ -4,8 +4,9 @@
 # and the Kubernetes CSI sidecars (csi-provisioner, csi-resizer, csi-snapshotter, snapshot-controller and
 # the snapshot CRDs). Everything comes from the Go module proxy; nothing is written into the checkout.
 #
-# usage: bash scripts/build-peers.sh [etcd] [kube] [csi-sanity] [operator-sdk] [csi-sidecars] [kwok] [kubelet] [coredns] [olm]
-#        (default: all but kubelet, coredns and olm, which only the kubelet-node clusters and the OLM tests need)
+# usage: bash scripts/build-peers.sh [etcd] [kube] [csi-sanity] [operator-sdk] [csi-sidecars] [kwok] [kubelet] [coredns] [olm] [standins]
+#        (default: all but kubelet, coredns, olm and standins, which only the kubelet-node clusters and the OLM
+#        tests need)
 #
 # Versions: scripts/peers/versions.env (also read by test/env/peers.ts).
 # Cache:    ${OPEN_LOCAL_PEERS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/open-local-operator/peers}
@@ -18,6 +19,7 @@
 #             kwok-<v>/kwok
 #             olm-<v>/{olm,catalog,crds/*.crd.yaml}
 #             opm-<v>/opm
+#             standins-<hash of test/env/standins>/{registrar,livenessprobe}
 #             csi-provisioner-<v>/csi-provisioner
 #             csi-resizer-<v>/csi-resizer
 #             external-snapshotter-<v>/{csi-snapshotter,snapshot-controller,crd/*.yaml}
@@ -63,8 +65,9 @@ for a in "$@"; do
     kwok) want+=(kwok);;
     coredns) want+=(coredns);;
     olm) want+=(olm);;
+    standins) want+=(standins);;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0;;
-    *) die "unknown peer '$a' (known: etcd kube csi-sanity operator-sdk csi-sidecars kwok kubelet coredns olm)";;
+    *) die "unknown peer '$a' (known: etcd kube csi-sanity operator-sdk csi-sidecars kwok kubelet coredns olm standins)";;
   esac
 done
 [ ${#want[@]} -gt 0 ] || want=(etcd kube csi-sanity operator-sdk csi-sidecars kwok)
@@ -441,6 +444,36 @@ build_olm() {
 }
 # --- end olm -------------------------------------------------------------------------------------------------
 
+# --- standins ------------------------------------------------------------------------------------------------
+# build_standins: the test stand-ins for node-driver-registrar and livenessprobe (test/env/standins: the module
+# proxy refuses every version of the real ones) into <cache>/standins-<hash>/{registrar,livenessprobe}. The hash
+# covers the stand-ins' go.mod, go.sum and Go sources (paths and contents; test/env/peers.ts computes the same), so
+# an edit or a dependency bump builds a new entry. Cold: ~1 min on 2 cores.
+standins_key() {
+  local src="$root/test/env/standins" f
+  (cd "$src" && find . -type f \( -name '*.go' -o -name go.mod -o -name go.sum \) | sed 's|^\./||' | LC_ALL=C sort |
+    while read -r f; do printf '%s\n' "$f"; cat "$f"; done) | sha256sum | cut -c1-12
+}
+build_standins() {
+  local key dir t0 bin; key=$(standins_key); dir="$peers_dir/standins-$key"; t0=$(date +%s)
+  if [ -f "$dir/.complete" ] && ok "$dir/registrar" && ok "$dir/livenessprobe"; then
+    log "standins $key: cached"
+  else
+    log "standins $key: building registrar and livenessprobe (cold: ~1 min on 2 cores)"
+    mkdir -p "$dir"
+    rm -f "$dir/.complete"
+    for bin in registrar livenessprobe; do
+      (cd "$root/test/env/standins" && go build -trimpath -ldflags="-s -w" -o "$dir/.$bin.tmp" "./$bin")
+      install_bin "$dir/.$bin.tmp" "$dir/$bin" --version
+      "$dir/$bin" --version | grep -qF stand-in || die "$bin --version does not say it is a stand-in"
+    done
+    touch "$dir/.complete"
+    log "standins $key: built in $(elapsed "$t0")"
+  fi
+  results+=("$dir/registrar" "$dir/livenessprobe")
+}
+# --- end standins --------------------------------------------------------------------------------------------
+
 for p in "${want[@]}"; do
   case "$p" in
     kube) build_kube;;
@@ -475,6 +508,7 @@ for p in "${want[@]}"; do
       build_tool kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok "" "" \
         "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" --version;;
     olm) build_olm;;
+    standins) build_standins;;
   esac
 done
 

@@ -2,7 +2,7 @@
 # Prepares a fresh machine. `bash scripts/setup.sh` installs Node 24 and the npm dependencies (enough to run
 # `open-local synth`); `--test` also installs the Debian packages and builds the real peers the tests run
 # against (kube-apiserver & co with kube-proxy, etcd, csi-sanity, operator-sdk, the CSI sidecars, the kubelet,
-# CoreDNS, kwok, OLM and opm) and the kubelet nodes' images (the project image from the Dockerfile, the sidecar
+# CoreDNS, kwok, OLM and opm, the stand-ins of two CSI sidecars) and the kubelet nodes' images (the project image from the Dockerfile, the sidecar
 # images); cached by version and input hash, so a warm machine skips it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -58,6 +58,11 @@ if $with_test; then
   t0=$(date +%s)
   bash scripts/build-peers.sh olm
   echo "setup: OLM and opm ready in $(( $(date +%s) - t0 ))s" >&2
+  # Our stand-ins for node-driver-registrar and livenessprobe (the module proxy serves neither real one), which the
+  # node image disk below carries under synth's default image names: its own step with its time.
+  t0=$(date +%s)
+  bash scripts/build-peers.sh standins
+  echo "setup: CSI sidecar stand-ins (registrar, livenessprobe) ready in $(( $(date +%s) - t0 ))s" >&2
   # The nodes' images: the project image (base by debootstrap, then buildah bud of the Dockerfile), the sidecar
   # images and the pause/busybox images, imported into the kubelet nodes' containerd disk. Cached by version and
   # input hash; here rather than in the first test that needs it, so its cold time shows as a step of its own.

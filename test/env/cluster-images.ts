@@ -1,5 +1,5 @@
 // The image disk of a cluster that runs the rendered stack: the nodes' own images (pause, busybox), the CSI
-// sidecars synth names (sidecar-images.ts) and the project image built from the Dockerfile (project-image.ts),
+// sidecars synth names (sidecar-images.ts, with the stand-ins of node-driver-registrar and livenessprobe) and the project image built from the Dockerfile (project-image.ts),
 // all imported once per set of inputs into one containerd disk that every kubelet node mounts copy-on-write.
 import { createHash } from 'node:crypto';
 import { copyFile } from 'node:fs/promises';
@@ -18,7 +18,8 @@ export interface ClusterImages extends ImageDisk {
 /** Builds what is missing (the project image: minutes; the import: about a minute) and returns the disk. */
 export async function clusterImageDisk(progress: Progress = () => undefined): Promise<ClusterImages> {
   const project = await projectImage(progress);
-  // The project archive's path names the hash of its inputs; a sidecar is its spec and its binary's path+version.
+  // The project archive's path names the hash of its inputs; a sidecar is its spec and its binary's path, which
+  // names its version (a stand-in's: the hash of its sources).
   const key = createHash('sha256')
     .update(await testImagesKey())
     .update(project.path)

@@ -1,11 +1,12 @@
 // Where the real peer binaries live (etcd, kube-apiserver, ..., csi-sanity, operator-sdk, the CSI sidecars, kubelet,
-// kwok, kube-proxy, CoreDNS, OLM's olm and catalog, opm).
+// kwok, kube-proxy, CoreDNS, OLM's olm and catalog, opm) and our stand-ins for two CSI sidecars (test/env/standins).
 // Versions come from scripts/peers/versions.env, the same file scripts/build-peers.sh sources.
 // Lookup order: $KUBEBUILDER_ASSETS/<name> (envtest's convention), then the build-peers cache.
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const VERSIONS_FILE = new URL('../../scripts/peers/versions.env', import.meta.url);
 
@@ -86,6 +87,8 @@ export const PEER_NAMES = [
   'olm',
   'catalog',
   'opm',
+  'standin-registrar',
+  'standin-livenessprobe',
 ] as const;
 export type PeerName = (typeof PEER_NAMES)[number];
 
@@ -108,7 +111,32 @@ const BUILD_ARG: Readonly<Record<PeerName, string>> = {
   olm: 'olm',
   catalog: 'olm',
   opm: 'olm',
+  'standin-registrar': 'standins',
+  'standin-livenessprobe': 'standins',
 };
+
+const STANDINS_DIR = fileURLToPath(new URL('standins/', import.meta.url));
+
+/** The files of test/env/standins that build-peers.sh hashes: go.mod, go.sum and the Go sources, by relative path. */
+function standinsFiles(dir = STANDINS_DIR, rel = ''): string[] {
+  return readdirSync(join(dir, rel), { withFileTypes: true }).flatMap((e) => {
+    const path = rel === '' ? e.name : `${rel}/${e.name}`;
+    if (e.isDirectory()) return standinsFiles(dir, path);
+    return e.name.endsWith('.go') || e.name === 'go.mod' || e.name === 'go.sum' ? [path] : [];
+  });
+}
+
+/**
+ * The stand-ins' cache key, as build-peers.sh's standins_key: sha256 over each file's path and contents in byte
+ * order of the paths, first 12 hex digits. An edit to a stand-in names a new cache entry (and a new image disk).
+ */
+export function standinsKey(): string {
+  const hash = createHash('sha256');
+  for (const path of standinsFiles().sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))) {
+    hash.update(`${path}\n`).update(readFileSync(join(STANDINS_DIR, path)));
+  }
+  return hash.digest('hex').slice(0, 12);
+}
 
 /** The cache scripts/build-peers.sh fills (outside the checkout). */
 export function peersDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -151,6 +179,10 @@ export function cachedPeerPath(name: PeerName, env: NodeJS.ProcessEnv = process.
       return join(dir, `olm-${OLM_VERSION}`, name);
     case 'opm':
       return join(dir, `opm-${OPM_VERSION}`, 'opm');
+    case 'standin-registrar':
+      return join(dir, `standins-${standinsKey()}`, 'registrar');
+    case 'standin-livenessprobe':
+      return join(dir, `standins-${standinsKey()}`, 'livenessprobe');
   }
 }
 
