@@ -47,7 +47,7 @@ export interface DevCluster {
   readonly dirs: readonly string[];
 }
 
-type Pod = KubeObject & { spec?: { nodeName?: string }; status?: { phase?: string; containerStatuses?: { ready: boolean; restartCount: number }[] } };
+type Pod = KubeObject & { spec?: { nodeName?: string }; status?: { phase?: string; containerStatuses?: { ready: boolean; restartCount: number; state?: { waiting?: { reason?: string } } }[] } };
 type Csv = KubeObject & { status?: { phase?: string; reason?: string; message?: string } };
 type Node = KubeObject & { status?: { conditions?: Condition[]; addresses?: { type: string; address: string }[] } };
 type OpenLocalCluster = KubeObject & { status?: { phase?: string; conditions?: Condition[]; nodeCounts?: { ready?: number; total?: number } } };
@@ -210,7 +210,7 @@ export async function statusReport(api: KubeApi): Promise<string> {
     '',
     table([['NAMESPACE', 'NAME', 'READY', 'STATUS', 'RESTARTS', 'NODE'], ...pods.map((p) => {
       const cs = p.status?.containerStatuses ?? [];
-      return [p.metadata?.namespace ?? '', p.metadata?.name ?? '', `${cs.filter((s) => s.ready).length}/${cs.length}`, p.status?.phase ?? '', String(cs.reduce((n, s) => n + s.restartCount, 0)), p.spec?.nodeName ?? ''];
+      return [p.metadata?.namespace ?? '', p.metadata?.name ?? '', `${cs.filter((s) => s.ready).length}/${cs.length}`, cs.find((s) => s.state?.waiting?.reason)?.state?.waiting?.reason ?? p.status?.phase ?? '', String(cs.reduce((n, s) => n + s.restartCount, 0)), p.spec?.nodeName ?? ''];
     })]),
   ].join('\n');
 }
