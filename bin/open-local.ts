@@ -18,7 +18,24 @@ const commands: Readonly<Record<string, { readonly summary: string; readonly run
   synth: { summary: 'print the install manifest or the operands of an OpenLocalCluster', run: async (argv) => { (await import('../synth/cli.js')).runSynth(argv); } },
   bundle: { summary: 'write the OLM bundle (manifests/, metadata/, bundle.Dockerfile) into a folder', run: async (argv) => { (await import('../olm-bundle/cli.js')).runBundle(argv); } },
   version: { summary: 'print the version', run: () => { console.log(version); } },
+  dev: { summary: 'a local cluster: real kubelet nodes, OLM installs the operator (dev up | dev down)', run: runDev },
 };
+
+/**
+ * `dev` runs the test environment (test/env), which only a source checkout has: the image is compiled from the
+ * component folders alone. The specifier is not a literal so that the build does not compile test/env into dist/.
+ */
+async function runDev(argv: readonly string[]): Promise<void> {
+  const devCli = '../test/env/dev/cli.js';
+  let mod: { runDev(argv: readonly string[]): Promise<void> };
+  try {
+    mod = (await import(devCli)) as typeof mod;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new CliError('dev runs from a source checkout: npm start', 2);
+  }
+  await mod.runDev(argv);
+}
 
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
