@@ -147,6 +147,10 @@ describe('extender with the real kube-scheduler', function () {
     const name = await pod('huge', 'huge', ['500Gi']);
     const reason = `no volume group has 500Gi free for ${NS}/huge-data0: the most free is "vg" with 10Gi (490Gi short)`;
     await waitFor('a FailedScheduling event with the extender reason', async () => (await eventMessages(name)).some((m) => m.includes(reason)), { timeoutMs: 120_000, intervalMs: 500 });
+    // The pod must not outlive its test: the scheduler retries it, and while a later test restarts the extender
+    // (ignorable: the scheduler then places pods without it, by design) it would land on huge-1 after all.
+    await api.delete({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS } });
+    await waitFor(`pod ${NS}/${name} gone`, async () => (await api.get('v1', 'Pod', name, NS)) === undefined, { timeoutMs: 120_000, intervalMs: 250 });
   });
 
   it('fills the fuller node with binpack and the emptier one with spread', async () => {
