@@ -5,6 +5,9 @@ import type { Logger } from '../../lib/log.js';
 import { APPLIED_HASH_ANNOTATION, CREATE_ONLY_KINDS, FIELD_MANAGER, objectKey } from './desired.js';
 import { adoptionMessage, asAdopted, ownershipOf } from './ownership.js';
 
+/** After this long an apply the cache never showed is sent again at the next reconcile. */
+const IN_FLIGHT_TTL_MS = 60_000;
+
 export interface ApplyOutcome {
   readonly applied: string[];
   readonly errors: string[];
@@ -34,6 +37,12 @@ interface Refusal {
  */
 export class OperandApplier {
   private readonly refusals = new Map<string, Refusal>();
+  /**
+   * The content hash we last applied to each object, with the resourceVersion the cache showed before: until the
+   * cache shows any newer version (our write's echo, or someone else's change), a reconcile that runs in between
+   * (another watch event, a requeue) sees the object from before and must not apply the same content again.
+   */
+  private readonly inFlight = new Map<string, { readonly hash: string; readonly liveBefore: string | undefined; readonly at: number }>();
   private readonly api: KubeApi;
   private readonly caches: Caches;
 
@@ -70,8 +79,10 @@ export class OperandApplier {
           continue;
         }
         const hash = obj.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] ?? '';
-        if (live?.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] === hash) continue;
         const key = objectKey(obj);
+        const sent = this.inFlight.get(key);
+        if (sent && (sent.liveBefore !== live?.metadata?.resourceVersion || performance.now() - sent.at > IN_FLIGHT_TTL_MS)) this.inFlight.delete(key);
+        if (live?.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] === hash || this.inFlight.get(key)?.hash === hash) continue;
         const refusal = this.refusals.get(key);
         if (refusal && refusal.desiredHash === hash && refusal.liveVersion === (live?.metadata?.resourceVersion ?? '')) {
           out.invalid.push(refusal.message);
@@ -80,6 +91,7 @@ export class OperandApplier {
         this.refusals.delete(key);
         try {
           await this.api.apply(ownership === 'handedOver' ? asAdopted(obj) : obj, FIELD_MANAGER, { force: true });
+          this.inFlight.set(key, { hash, liveBefore: live?.metadata?.resourceVersion, at: performance.now() });
         } catch (err) {
           if (!(err instanceof KubeApiError && err.status === 422)) throw err;
           const message = `${id}: the API server refuses the change (${err.message.replace(/^\S+ \S+: /, '')}); delete the object to let open-local re-create it, or revert the spec change`;
