@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeApi, type KubeObject } from '../../../lib/kube-api.js';
 import { loadKubeConfig } from '../../../lib/kube-config.js';
@@ -15,9 +15,9 @@ import { OPERATORS_V1ALPHA1 } from '../../env/olm.js';
 import { pidAlive } from '../../env/processes.js';
 import { repoRoot } from '../../fixtures/examples.js';
 import { eventually } from '../support/kubelet-play.js';
+import { load } from './support.js';
 
 const CLI = ['--import', 'tsx', join(repoRoot, 'bin', 'open-local.ts'), 'dev'];
-const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 const netnsList = (): string[] => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map((l) => l.split(' ')[0] ?? '').filter(Boolean);
 const tempDirs = (): string[] => readdirSync(tmpdir()).filter((d) => d.startsWith('open-local-'));
 

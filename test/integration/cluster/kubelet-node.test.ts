@@ -1,12 +1,12 @@
 // A real kubelet in a UML storage node joins the test control plane: the node goes Ready, a DaemonSet pod from a
 // locally imported image runs under containerd + runc, and stopping the node leaves no process, network
 // namespace, tap device, mount or temp dir behind.
-import { AppsV1Api, CoordinationV1Api, CoreV1Api, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { AppsV1Api, CoordinationV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DEFAULT_CONTROLLERS, startControlPlane, type ControlPlane } from '../../env/control-plane.js';
@@ -15,27 +15,12 @@ import { BUSYBOX_IMAGE, testImageDisk } from '../../env/kubelet-node/test-images
 import type { ImageDisk } from '../../env/image-disk.js';
 import { tailFile } from '../../env/processes.js';
 import { eventually } from '../support/kubelet-play.js';
+import { load, NODE_STATE_PATHS, processesMentioning, waitNodeReady } from './support.js';
 
 const run = promisify(execFile);
 const NODE = 'uml-node-0';
-/** Host paths a kubelet node would create if a guest-private mount were missing (the guest's root is the host's). */
-const NODE_STATE_PATHS = ['/opt/containerd', '/var/lib/kubelet', '/var/lib/cni', '/var/lib/containerd', '/var/log/pods', '/etc/cni', '/etc/kubernetes'];
-const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 
-function ready(node: V1Node | undefined): boolean {
-  return node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
 
-/** PIDs whose command line mentions `needle` (the node's temp dir). */
-async function processesMentioning(needle: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(needle)) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 /** UML work dirs (runInUml's temp dirs) whose command names the node's temp dir. */
 async function umlWorkDirsOf(nodeDir: string): Promise<string[]> {
@@ -86,14 +71,7 @@ describe('UML kubelet node', function () {
     node = await startKubeletNode({ controlPlane: cp, name: NODE, index: 0, imageDisk: images });
     const tKubelet = Date.now() - t0;
     const core = cp.adminKubeConfig().makeApiClient(CoreV1Api);
-    const n = await eventually(
-      `Node ${NODE} Ready`,
-      async () => {
-        const got = await core.readNode({ name: NODE });
-        return ready(got) ? got : undefined;
-      },
-      300_000,
-    );
+    const n = await waitNodeReady(core, NODE);
     console.log(`      kubelet started ${tKubelet} ms, Node Ready ${Date.now() - t0} ms after guest launch (load ${load()})`);
     expect(n.status?.addresses).to.deep.include({ type: 'InternalIP', address: node.network.guestIp });
     expect(n.status?.nodeInfo?.kubeletVersion).to.match(/^v1\.\d+\.\d+$/);

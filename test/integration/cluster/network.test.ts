@@ -3,12 +3,11 @@
 // backed by the pod on B by its ClusterIP and by its DNS name (CoreDNS), `https://kubernetes.default.svc` answers
 // from a pod, the apiserver reaches both kubelets (pod logs and exec, the paths `kubectl logs/exec` take), and
 // tearing it all down leaves no process, namespace, tap device, mount or temp dir behind.
-import { CoreV1Api, DiscoveryV1Api, Exec, type KubeConfig, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, DiscoveryV1Api, Exec, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { startClusterDns, DNS_SERVICE_IP, type ClusterDns } from '../../env/cluster-dns.js';
@@ -20,28 +19,13 @@ import { CLUSTER_DOMAIN } from '../../env/kubelet-node/config.js';
 import { BUSYBOX_IMAGE, testImageDisk } from '../../env/kubelet-node/test-images.js';
 import { tailFile } from '../../env/processes.js';
 import { eventually } from '../support/kubelet-play.js';
+import { load, NODE_STATE_PATHS, processesMentioning, waitNodeReady } from './support.js';
 
 const run = promisify(execFile);
 const NODES = ['uml-net-a', 'uml-net-b'] as const;
 const NS = 'default';
-/** Host paths a kubelet node would create if a guest-private mount were missing (the guest's root is the host's). */
-const NODE_STATE_PATHS = ['/opt/containerd', '/var/lib/kubelet', '/var/lib/cni', '/var/lib/containerd', '/var/log/pods', '/etc/cni', '/etc/kubernetes'];
-const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 
-function ready(node: V1Node | undefined): boolean {
-  return node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
 
-/** PIDs whose command line mentions `needle` (a temp dir or a namespace name). */
-async function processesMentioning(needle: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(needle)) pids.push(Number(entry));
-  }
-  return pids;
-}
 
 function collector(): { stream: Writable; text: () => string } {
   let text = '';
@@ -142,7 +126,7 @@ describe('cluster network on two UML kubelet nodes', function () {
     const core = cp.adminKubeConfig().makeApiClient(CoreV1Api);
     await Promise.all(
       NODES.map((name) =>
-        eventually(`Node ${name} Ready`, async () => (ready(await core.readNode({ name })) ? true : undefined), 300_000),
+        waitNodeReady(core, name),
       ),
     );
     console.log(`      2 nodes Ready ${Date.now() - tNodes} ms after launch (load ${load()})`);

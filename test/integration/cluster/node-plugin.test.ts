@@ -5,10 +5,9 @@
 // every container Ready, the kubelet registers the driver through the registrar (CSINode lists it with its topology
 // key) and the agent fills the NodeLocalStorage from the guest's real disks. The registrar and livenessprobe images
 // are our stand-ins (test/env/standins: the module proxy serves neither real sidecar).
-import { CoreV1Api, StorageV1Api, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, StorageV1Api, type V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
 import { parse } from 'yaml';
 import { API_GROUP_VERSION, CSI_DRIVER_NAME } from '../../../api/group.js';
 import type { NodeLocalStorage, NodeLocalStorageInitConfig } from '../../../api/generated/types.js';
@@ -21,13 +20,13 @@ import { DEFAULT_CONTROLLERS, startControlPlane, type ControlPlane } from '../..
 import { startKubeletNode, type KubeletNode } from '../../env/kubelet-node.js';
 import { tailFile } from '../../env/processes.js';
 import { eventually } from '../support/kubelet-play.js';
+import { load, waitNodeReady } from './support.js';
 import { installCrds, rawApi, type KubeObjectLike, type RawApi } from '../support/raw-api.js';
 
 const NODE = 'uml-plugin-0';
 const EXAMPLE = new URL('../../../examples/minimal.yaml', import.meta.url);
 /** The guest's first storage disk (kubelet-node.ts: /dev/ubda is containerd's state). */
 const STORAGE_DISK = '/dev/ubdb';
-const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 /** The example cluster, its volume group pointed at the guest's virtual disk. */
 async function exampleCluster(): Promise<Record<string, unknown>> {
@@ -91,14 +90,7 @@ describe('the rendered node plugins under a real kubelet (CSI sidecar stand-ins)
     const t1 = Date.now();
     node = await startKubeletNode({ controlPlane: cp, name: NODE, index: 0, imageDisk: images, network });
     const core = cp.adminKubeConfig().makeApiClient(CoreV1Api);
-    const ready = await eventually(
-      `Node ${NODE} Ready`,
-      async () => {
-        const n: V1Node = await core.readNode({ name: NODE });
-        return n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? n : undefined;
-      },
-      300_000,
-    );
+    const ready = await waitNodeReady(core, NODE);
     console.log(`      node Ready ${Date.now() - t1} ms after guest launch (load ${load()})`);
 
     const cluster = await exampleCluster();

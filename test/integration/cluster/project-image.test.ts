@@ -1,11 +1,10 @@
 // The first pod of ours under a real kubelet: the project image, built here from the Dockerfile (no registry) and
 // imported with the CSI sidecar images into the nodes' image disk, runs on a UML kubelet node under the name synth
 // renders, and its container log is what the binary prints.
-import { CoreV1Api, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { clusterImageDisk, type ClusterImages } from '../../env/cluster-images.js';
@@ -14,11 +13,11 @@ import { nodeNetwork, startKubeletNode, type KubeletNode } from '../../env/kubel
 import { tailFile } from '../../env/processes.js';
 import { SIDECAR_IMAGES, sidecarImageSpec } from '../../env/sidecar-images.js';
 import { eventually } from '../support/kubelet-play.js';
+import { load, waitNodeReady } from './support.js';
 
 const run = promisify(execFile);
 const NODE = 'uml-image-node-0';
 const REPO = new URL('../../../', import.meta.url).pathname;
-const load = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 /** The stdout lines of a container log in the CRI format (`<time> stdout F <line>`). */
 function criStdout(log: string): string {
@@ -50,14 +49,7 @@ describe('the project image under a real kubelet', function () {
     const t1 = Date.now();
     node = await startKubeletNode({ controlPlane: cp, name: NODE, index: 1, imageDisk: images });
     const core = cp.adminKubeConfig().makeApiClient(CoreV1Api);
-    await eventually(
-      `Node ${NODE} Ready`,
-      async () => {
-        const n: V1Node = await core.readNode({ name: NODE });
-        return n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? n : undefined;
-      },
-      300_000,
-    );
+    await waitNodeReady(core, NODE);
     console.log(`      node Ready ${Date.now() - t1} ms after guest launch (load ${load()})`);
   });
   after(async () => {
