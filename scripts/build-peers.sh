@@ -108,6 +108,16 @@ module_dir() {
 gomod_of() {
   (cd "$tmp" && GOFLAGS='' go mod download -json "$1" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')
 }
+# copy_module_source MODULE@VERSION SRC FILE: a writable copy of that module's source in SRC (replaced if there), for
+# a build in place; FILE is one it must have (a download that failed leaves none).
+copy_module_source() {
+  local moddir; moddir=$(module_dir "$1")
+  [ -f "$moddir/$3" ] || die "could not download $1"
+  mkdir -p "$(dirname "$2")"
+  rm -rf "$2"
+  cp -r "$moddir" "$2"
+  chmod -R u+w "$2"
+}
 results=()
 
 # kube_scratch_module VERSION SRC: write SRC/go.mod, a scratch module requiring k8s.io/kubernetes@VERSION whose
@@ -218,13 +228,9 @@ build_coredns() {
   if [ -f "$dir/.complete" ] && ok "$dir/coredns" -version; then log "coredns $v: cached"; results+=("$dir/coredns"); return 0; fi
   local t0; t0=$(date +%s)
   log "coredns $v: building with plugins: $COREDNS_PLUGINS (cold: ~3 min on 2 cores)"
-  mkdir -p "$dir" "$peers_dir/.src"
+  mkdir -p "$dir"
   rm -f "$dir/.complete"
-  local moddir; moddir=$(module_dir "$mod@$v")
-  [ -f "$moddir/plugin.cfg" ] || die "could not download $mod@$v"
-  rm -rf "$src"
-  cp -r "$moddir" "$src"
-  chmod -R u+w "$src"
+  copy_module_source "$mod@$v" "$src" plugin.cfg
   # plugin.cfg lines are name:package; keep the wanted ones in the file's order.
   local p; for p in $COREDNS_PLUGINS; do
     grep -q "^$p:" "$src/plugin.cfg" || die "coredns $v has no plugin '$p' in plugin.cfg (see COREDNS_PLUGINS)"
@@ -341,13 +347,9 @@ build_module() {
   fi
   local t0; t0=$(date +%s)
   log "$name $v: building ${*##*/}"
-  mkdir -p "$dir" "$peers_dir/.src"
+  mkdir -p "$dir"
   rm -f "$dir/.complete"
-  local moddir; moddir=$(module_dir "$mod@$v")
-  [ -f "$moddir/go.mod" ] || die "could not download $mod@$v"
-  rm -rf "$src"
-  cp -r "$moddir" "$src"
-  chmod -R u+w "$src"
+  copy_module_source "$mod@$v" "$src" go.mod
   local r; for r in $locals; do
     (cd "$src" && go mod edit -replace "${r%%=*}=${r%%=*}@${r#*=}")
     log "$name $v: replace ${r%%=*} => ${r#*=} (see scripts/peers/versions.env)"

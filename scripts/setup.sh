@@ -35,39 +35,33 @@ export PATH="$node_bin:$PATH"
 echo "setup: node $(node -v), npm $(npm -v)" >&2
 npm ci --no-audit --no-fund --loglevel=error
 
+# step LABEL COMMAND...: runs one setup step and prints its time (cold CI time is a budget: each step shows its cost).
+step() {
+  local label=$1 t0; t0=$(date +%s)
+  shift
+  "$@"
+  echo "setup: $label ready in $(( $(date +%s) - t0 ))s" >&2
+}
+
 if $with_test; then
   bash scripts/build-peers.sh etcd kube csi-sanity operator-sdk
   # Its own step with its time: four more Go binaries, the longest part of a cold setup after Kubernetes.
-  t0=$(date +%s)
-  bash scripts/build-peers.sh csi-sidecars
-  echo "setup: CSI sidecars (provisioner, resizer, snapshotter, snapshot-controller, snapshot CRDs) ready in $(( $(date +%s) - t0 ))s" >&2
+  step "CSI sidecars (provisioner, resizer, snapshotter, snapshot-controller, snapshot CRDs)" bash scripts/build-peers.sh csi-sidecars
   # The kubelet of the UML nodes: after the Kubernetes build above its dependencies are compiled already.
-  t0=$(date +%s)
-  bash scripts/build-peers.sh kubelet
-  echo "setup: kubelet ready in $(( $(date +%s) - t0 ))s" >&2
+  step "kubelet" bash scripts/build-peers.sh kubelet
   # CoreDNS, the cluster DNS of the UML nodes' clusters (kube-proxy is built with the Kubernetes binaries above):
   # its own module, cut down to the plugins a cluster DNS needs.
-  t0=$(date +%s)
-  bash scripts/build-peers.sh coredns
-  echo "setup: coredns ready in $(( $(date +%s) - t0 ))s" >&2
+  step "coredns" bash scripts/build-peers.sh coredns
   # kwok (fake Nodes and Pods for the operator's scale benchmark and the kwok tests): its own step with its time.
-  t0=$(date +%s)
-  bash scripts/build-peers.sh kwok
-  echo "setup: kwok ready in $(( $(date +%s) - t0 ))s" >&2
+  step "kwok" bash scripts/build-peers.sh kwok
   # OLM (olm and catalog operators, OLM's CRDs) and opm, for the OLM install test: its own step with its time.
-  t0=$(date +%s)
-  bash scripts/build-peers.sh olm
-  echo "setup: OLM and opm ready in $(( $(date +%s) - t0 ))s" >&2
+  step "OLM and opm" bash scripts/build-peers.sh olm
   # Our stand-ins for node-driver-registrar and livenessprobe (the module proxy serves neither real one), which the
   # node image disk below carries under synth's default image names: its own step with its time.
-  t0=$(date +%s)
-  bash scripts/build-peers.sh standins
-  echo "setup: CSI sidecar stand-ins (registrar, livenessprobe) ready in $(( $(date +%s) - t0 ))s" >&2
+  step "CSI sidecar stand-ins (registrar, livenessprobe)" bash scripts/build-peers.sh standins
   # The nodes' images: the project image (base by debootstrap, then buildah bud of the Dockerfile), the sidecar
   # images and the pause/busybox images, imported into the kubelet nodes' containerd disk. Cached by version and
   # input hash; here rather than in the first test that needs it, so its cold time shows as a step of its own.
-  t0=$(date +%s)
-  node --import tsx -e "import('./test/env/cluster-images.ts').then((m) => m.clusterImageDisk((l) => console.error('setup: ' + l)))"
-  echo "setup: project image and node image disk ready in $(( $(date +%s) - t0 ))s" >&2
+  step "project image and node image disk" node --import tsx -e "import('./test/env/cluster-images.ts').then((m) => m.clusterImageDisk((l) => console.error('setup: ' + l)))"
 fi
 echo "setup: done. Put Node 24 first on PATH: export PATH=\"$node_bin:\$PATH\"" >&2
