@@ -10,7 +10,7 @@
 #
 # Versions: scripts/peers/versions.env (also read by test/env/peers.ts).
 # Cache:    ${OPEN_LOCAL_PEERS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/open-local-operator/peers}
-#             kubernetes-<v>/bin/{kube-apiserver,kube-controller-manager,kube-scheduler,kube-proxy}
+#             kubernetes-<v>/bin/{kube-apiserver,kube-controller-manager,kube-scheduler,kube-proxy,kubectl}
 #             kubelet-<v>/bin/kubelet
 #             coredns-<v>-<hash of COREDNS_PLUGINS>/coredns
 #             etcd-<v>/bin/etcd
@@ -160,20 +160,25 @@ kube_ldflags() {
   echo "$ld"
 }
 
+# kube_version_args NAME: how a Kubernetes binary prints its version (kubectl has a subcommand, not a flag).
+kube_version_args() {
+  if [ "$1" = kubectl ]; then echo "version --client"; else echo "--version"; fi
+}
+
 build_kube() {
   local v=$KUBERNETES_VERSION dir="$peers_dir/kubernetes-$KUBERNETES_VERSION" src="$peers_dir/.src/kubernetes-$KUBERNETES_VERSION"
   local todo=() name
   # Each binary is checked on its own: a cache entry from before kube-proxy joined the list gains it without
   # rebuilding the others.
-  for name in kube-apiserver kube-controller-manager kube-scheduler kube-proxy; do
+  for name in kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubectl; do
     local a; a=$(from_assets "$name")
     if [ -n "$a" ]; then log "$name: using $a (KUBEBUILDER_ASSETS)"; results+=("$a"); continue; fi
-    if ok "$dir/bin/$name"; then results+=("$dir/bin/$name"); continue; fi
+    if ok "$dir/bin/$name" $(kube_version_args "$name"); then results+=("$dir/bin/$name"); continue; fi
     todo+=("$name")
   done
   [ ${#todo[@]} -gt 0 ] || { log "kubernetes $v: nothing to build"; return 0; }
   local t0; t0=$(date +%s)
-  log "kubernetes $v: building ${todo[*]} (cold: ~10 min on 2 cores; kube-proxy alone after the others: ~1 min)"
+  log "kubernetes $v: building ${todo[*]} (cold: ~10 min on 2 cores; kube-proxy or kubectl alone after the others: ~1-2 min)"
   mkdir -p "$dir/bin" "$src"
   rm -f "$dir/.complete"
   kube_scratch_module "$v" "$src"
@@ -184,8 +189,10 @@ build_kube() {
   rm -rf "$out"; mkdir -p "$out"
   (cd "$src" && go build -trimpath -ldflags="$(kube_ldflags "$v")" -o "$out/" "${pkgs[@]}")
   for name in "${todo[@]}"; do
-    install_bin "$out/$name" "$dir/bin/$name"
-    "$dir/bin/$name" --version | grep -qx "Kubernetes $v" || die "$name --version does not say Kubernetes $v"
+    install_bin "$out/$name" "$dir/bin/$name" $(kube_version_args "$name")
+    # Captured first: grep -q stops reading at the match, and kubectl's next line would then fail on a closed pipe.
+    local said; said=$("$dir/bin/$name" $(kube_version_args "$name"))
+    grep -qxE "(Kubernetes|Client Version:) $v" <<<"$said" || die "$name $(kube_version_args "$name") does not say $v"
     results+=("$dir/bin/$name")
   done
   rm -rf "$out"

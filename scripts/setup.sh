@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prepares a fresh machine. `bash scripts/setup.sh` installs Node 24 and the npm dependencies (enough to run
 # `open-local synth`); `--test` also installs the Debian packages and builds the real peers the tests run
-# against (kube-apiserver & co with kube-proxy, etcd, csi-sanity, operator-sdk, the CSI sidecars, the kubelet,
+# against (kube-apiserver & co with kube-proxy and kubectl, etcd, csi-sanity, operator-sdk, the CSI sidecars, the kubelet,
 # CoreDNS, kwok, OLM and opm, the stand-ins of two CSI sidecars) and the kubelet nodes' images (the project image from the Dockerfile, the sidecar
 # images); cached by version and input hash, so a warm machine skips it.
 set -euo pipefail

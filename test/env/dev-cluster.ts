@@ -18,6 +18,7 @@ import { DEFAULT_CONTROLLERS, startControlPlane, type ControlPlane } from './con
 import { conditionChanges, devNodeNames, notReadyExplanation, pointAtGuestDisks, table, type Condition } from './dev/plan.js';
 import { startKubeletNode, type KubeletNode } from './kubelet-node.js';
 import { sleep } from './net.js';
+import type { UmlDisk } from './uml.js';
 import { snapshotCrdFiles } from './peers.js';
 import { OPERATORS_V1ALPHA1, startCatalog, startOlm, subscribe } from './olm.js';
 
@@ -33,18 +34,25 @@ export interface DevClusterOptions {
   /** Where to write the admin kubeconfig. */
   readonly kubeconfigPath: string;
   readonly report: Report;
+  /** Each node's storage disks (/dev/ubdb, ...), by node name. @default two sparse 2 GiB disks in the node's temp dir */
+  readonly storageDisks?: (node: string) => readonly UmlDisk[];
 }
 
 export interface DevCluster {
   readonly kubeconfigPath: string;
   readonly api: KubeApi;
   readonly controlPlane: ControlPlane;
+  /** The nodes running now (startNode and stopNode change it). */
   readonly nodes: readonly KubeletNode[];
   readonly netnsName: string;
   /** The applied OpenLocalCluster's name. */
   readonly clusterName: string;
   /** Temp dirs of every part (gone after stop()). */
   readonly dirs: readonly string[];
+  /** Boots node `dev-node-<index>` (again, after stopNode: the same disks when storageDisks names files) and waits for Ready. */
+  startNode(index: number): Promise<KubeletNode>;
+  /** Halts a node's guest (its Node object stays, going NotReady as a powered-off machine's does). */
+  stopNode(name: string): Promise<void>;
 }
 
 type Pod = KubeObject & { spec?: { nodeName?: string }; status?: { phase?: string; containerStatuses?: { ready: boolean; restartCount: number; state?: { waiting?: { reason?: string } } }[] } };
@@ -125,19 +133,31 @@ export async function startDevCluster(opts: DevClusterOptions, teardown: Teardow
   report('image disk (project image, CSI sidecars)');
   const images = await clusterImageDisk((line) => { report(line); });
 
-  const names = devNodeNames(opts.nodes);
   const nodes: KubeletNode[] = [];
-  const started = await Promise.allSettled(
-    names.map(async (name, index) => {
-      report('booting node', name);
-      const node = await startKubeletNode({ controlPlane: cp, name, index, imageDisk: images, network, clusterDns: dns.serviceIp, startTimeoutMs: 300_000 });
-      teardown.add(`node ${name}`, () => node.stop());
-      nodes.push(node);
-      dirs.push(node.dir);
-      await poll(`Node ${name} Ready`, 300_000, async () => ((await api.get<Node>('v1', 'Node', name))?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined));
-      report('node Ready', name);
-    }),
-  );
+  const startNode = async (index: number): Promise<KubeletNode> => {
+    const name = devNodeNames(index + 1)[index]!;
+    if (nodes.some((n) => n.name === name)) throw new Error(`node ${name} is running already`);
+    report('booting node', name);
+    const node = await startKubeletNode({
+      controlPlane: cp, name, index, imageDisk: images, network, clusterDns: dns.serviceIp, startTimeoutMs: 300_000,
+      ...(opts.storageDisks ? { storageDisks: opts.storageDisks(name) } : {}),
+    });
+    teardown.add(`node ${name}`, () => node.stop());
+    nodes.push(node);
+    dirs.push(node.dir);
+    await poll(`Node ${name} Ready`, 300_000, async () => ((await api.get<Node>('v1', 'Node', name))?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined));
+    report('node Ready', name);
+    return node;
+  };
+  const stopNode = async (name: string): Promise<void> => {
+    const i = nodes.findIndex((n) => n.name === name);
+    if (i < 0) throw new Error(`node ${name} is not running (running: ${nodes.map((n) => n.name).join(', ') || 'none'})`);
+    report('stopping node', name);
+    const [node] = nodes.splice(i, 1);
+    await node!.stop();
+  };
+  const names = devNodeNames(opts.nodes);
+  const started = await Promise.allSettled(names.map((_, index) => startNode(index)));
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) throw failed.reason;
 
@@ -171,7 +191,7 @@ export async function startDevCluster(opts: DevClusterOptions, teardown: Teardow
   report(`applying OpenLocalCluster ${spec.name} from ${opts.exampleFile} (its devices pointed at the guests' /dev/ubd* disks)`);
   await poll('the OpenLocalCluster CRD served', 60_000, async () => (await api.collectionPath(CLUSTER_API, 'OpenLocalCluster')) || undefined);
   const applied = await api.createIfAbsent<KubeObject>(example);
-  return { kubeconfigPath: cp.kubeconfigPath, api, controlPlane: cp, nodes, netnsName: network.netns.name, clusterName: applied?.metadata?.name ?? spec.name, dirs };
+  return { kubeconfigPath: cp.kubeconfigPath, api, controlPlane: cp, nodes, netnsName: network.netns.name, clusterName: applied?.metadata?.name ?? spec.name, dirs, startNode, stopNode };
 }
 
 export function operatorPods(api: KubeApi): Promise<Pod[]> {

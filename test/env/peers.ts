@@ -1,5 +1,5 @@
 // Where the real peer binaries live (etcd, kube-apiserver, ..., csi-sanity, operator-sdk, the CSI sidecars, kubelet,
-// kwok, kube-proxy, CoreDNS, OLM's olm and catalog, opm) and our stand-ins for two CSI sidecars (test/env/standins).
+// kwok, kube-proxy, kubectl, CoreDNS, OLM's olm and catalog, opm) and our stand-ins for two CSI sidecars (test/env/standins).
 // Versions come from scripts/peers/versions.env, the same file scripts/build-peers.sh sources.
 // Lookup order: $KUBEBUILDER_ASSETS/<name> (envtest's convention), then the build-peers cache.
 import { createHash } from 'node:crypto';
@@ -75,6 +75,7 @@ export const PEER_NAMES = [
   'kube-controller-manager',
   'kube-scheduler',
   'kube-proxy',
+  'kubectl',
   'csi-sanity',
   'operator-sdk',
   'csi-provisioner',
@@ -99,6 +100,7 @@ const BUILD_ARG: Readonly<Record<PeerName, string>> = {
   'kube-controller-manager': 'kube',
   'kube-scheduler': 'kube',
   'kube-proxy': 'kube',
+  kubectl: 'kube',
   'csi-sanity': 'csi-sanity',
   'operator-sdk': 'operator-sdk',
   'csi-provisioner': 'csi-sidecars',
@@ -155,6 +157,7 @@ export function cachedPeerPath(name: PeerName, env: NodeJS.ProcessEnv = process.
     case 'kube-controller-manager':
     case 'kube-scheduler':
     case 'kube-proxy':
+    case 'kubectl':
       return join(dir, `kubernetes-${KUBERNETES_VERSION}`, 'bin', name);
     case 'csi-sanity':
       return join(dir, `csi-sanity-${CSI_SANITY_VERSION}`, 'csi-sanity');

@@ -17,7 +17,9 @@ const BUSYBOX = '/bin/busybox';
 
 export const BUSYBOX_IMAGE = 'open-local.test/busybox:1';
 /** Applets linked in the busybox image (the static binary carries them all; these are what test pods call). */
-const BUSYBOX_APPLETS = ['sh', 'sleep', 'cat', 'echo', 'ls', 'mount', 'ps', 'test', 'touch', 'df', 'mkdir', 'rm'];
+const BUSYBOX_APPLETS = ['sh', 'sleep', 'cat', 'echo', 'ls', 'mount', 'ps', 'test', 'touch', 'df', 'mkdir', 'rm',
+  // what the e2e scenarios' pods use to write, read and measure their volumes
+  'dd', 'sha256sum', 'blockdev', 'stat', 'wc', 'head', 'tail', 'grep', 'sync', 'find', 'du', 'seq', 'tr', 'cut', 'awk'];
 
 const PAUSE_SPEC: ImageSpec = { name: PAUSE_IMAGE, entrypoint: ['/pause'] };
 const BUSYBOX_SPEC: ImageSpec = { name: BUSYBOX_IMAGE, entrypoint: ['/bin/sh'], cmd: ['-c', 'sleep 2147483647'] };

@@ -1,0 +1,40 @@
+// What a failing scenario prints: the kubectl state a user would look at first, the last log lines of the
+// operator, the CSI controller and every node plugin, and each node's LVM state as the node plugin sees it.
+import type { E2eCluster } from './cluster.js';
+import { STACK_NAMESPACE } from './cluster.js';
+import { OPERATOR_NAMESPACE } from '../env/dev-cluster.js';
+import { names, selectorLabels } from '../../synth/names.js';
+
+const selector = (component: Parameters<typeof selectorLabels>[0]): string =>
+  Object.entries(selectorLabels(component)).map(([k, v]) => `${k}=${v}`).join(',');
+
+export async function diagnose(c: E2eCluster): Promise<string> {
+  const out: string[] = ['', '======== e2e diagnostics ========'];
+  const section = async (title: string, args: readonly string[]): Promise<string> => {
+    const text = await c.kubectl(args, { timeoutMs: 30_000 }).catch((err: unknown) => `(${err instanceof Error ? err.message : String(err)})`);
+    out.push(`---- ${title}: kubectl ${args.join(' ')}`, text.trimEnd());
+    return text;
+  };
+  await section('cluster', ['get', 'openlocalcluster', '-o', 'wide']);
+  await section('cluster conditions', ['get', 'openlocalcluster', '-o', 'jsonpath={range .items[*].status.conditions[*]}{.type}={.status} {.reason}: {.message}{"\\n"}{end}']);
+  await section('node storage', ['get', 'nodelocalstorage', '-o', 'wide']);
+  await section('nodes', ['get', 'nodes', '-o', 'wide']);
+  await section('pods', ['get', 'pods', '-A', '-o', 'wide']);
+  await section('volumes', ['get', 'pvc,pv,volumesnapshot', '-A', '-o', 'wide']);
+  await section('events', ['get', 'events', '-A', '--sort-by=.lastTimestamp']).then((t) => {
+    const lines = out.pop()!.split('\n');
+    out.push(lines.slice(-40).join('\n'));
+    return t;
+  });
+  await section('operator log', ['logs', '-n', OPERATOR_NAMESPACE, `deployment/${names.operator}`, '--tail=40', '--all-containers']);
+  await section('CSI controller log', ['logs', '-n', STACK_NAMESPACE, `deployment/${names.csiController}`, '--tail=30', '--all-containers']);
+  const pods = await c.kubectl(['get', 'pods', '-n', STACK_NAMESPACE, '-l', selector(names.node), '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.nodeName}{"\\n"}{end}'], { timeoutMs: 30_000 }).catch(() => '');
+  for (const line of pods.split('\n').filter(Boolean)) {
+    const [pod, node] = line.split(' ');
+    await section(`node plugin on ${node ?? '?'}`, ['logs', '-n', STACK_NAMESPACE, pod!, '-c', 'csi-plugin', '--tail=30']);
+    await section(`agent on ${node ?? '?'}`, ['logs', '-n', STACK_NAMESPACE, pod!, '-c', 'agent', '--tail=20']);
+    await section(`LVM on ${node ?? '?'}`, ['exec', '-n', STACK_NAMESPACE, pod!, '-c', 'csi-plugin', '--', 'sh', '-c', 'vgs; lvs -o lv_name,vg_name,lv_size,lv_attr,origin,lv_tags; lsblk -o NAME,SIZE,FSTYPE,MOUNTPOINT']);
+  }
+  out.push('======== end of e2e diagnostics ========');
+  return out.join('\n');
+}

@@ -1,0 +1,60 @@
+// What scenarios share: a namespace per scenario (deleted after it, with its PVCs), waiting for what the user
+// would wait for, pods that write and read data, and `kubectl exec`.
+import type { KubeObject } from '../../lib/kube-api.js';
+import { sleep } from '../env/net.js';
+import type { E2eCluster } from './cluster.js';
+
+/** Polls `check` until it returns a value; the error names what was awaited and the last failure. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, intervalMs = 1000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+    await sleep(intervalMs);
+  }
+}
+
+/** Creates namespace `name` (fresh: an old one is deleted first) and returns a function that deletes it and waits. */
+export async function scenarioNamespace(c: E2eCluster, name: string): Promise<() => Promise<void>> {
+  await deleteNamespace(c, name);
+  await c.kubectl(['create', 'namespace', name]);
+  return () => deleteNamespace(c, name);
+}
+
+async function deleteNamespace(c: E2eCluster, name: string): Promise<void> {
+  await c.kubectl(['delete', 'namespace', name, '--ignore-not-found', '--wait=true', '--timeout=240s'], { timeoutMs: 260_000 });
+}
+
+export async function apply(c: E2eCluster, objects: readonly object[]): Promise<void> {
+  await c.kubectl(['apply', '-f', '-'], { input: objects.map((o) => JSON.stringify(o)).join('\n') });
+}
+
+/** `kubectl exec` in a pod's (first) container; returns stdout. */
+export function exec(c: E2eCluster, namespace: string, pod: string, command: readonly string[]): Promise<string> {
+  return c.kubectl(['exec', '-n', namespace, pod, '--', ...command]);
+}
+
+type Pod = KubeObject & { spec?: { nodeName?: string }; status?: { phase?: string; conditions?: { type: string; status: string }[] } };
+
+/** Waits for a pod to be Running and Ready; returns it (with its node). */
+export function podRunning(c: E2eCluster, namespace: string, name: string, timeoutMs = 180_000): Promise<Pod> {
+  return waitFor(`pod ${namespace}/${name} Running and Ready`, async () => {
+    const p = await c.api.get<Pod>('v1', 'Pod', name, namespace);
+    return p?.status?.phase === 'Running' && p.status.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? p : undefined;
+  }, timeoutMs);
+}
+
+/** The busybox image of the nodes' image disk (test/env/kubelet-node/test-images.ts): the one program of a test pod. */
+export { BUSYBOX_IMAGE as BUSYBOX } from '../env/kubelet-node/test-images.js';
+
+/** Skips the current test (with why) unless this run booted the cluster itself. */
+export function needsOwnCluster(ctx: Mocha.Context, c: E2eCluster): NonNullable<E2eCluster['dev']> {
+  if (!c.dev) ctx.skip();
+  return c.dev;
+}
