@@ -1,8 +1,9 @@
 // What a failing scenario prints: the kubectl state a user would look at first, the last log lines of the
-// operator, the CSI controller and every node plugin, and each node's LVM state as the node plugin sees it.
+// operator, the CSI controller and every node plugin, and each node's LVM state (run on the node itself, through the node plugin pod, as the plugin runs LVM).
 import type { E2eCluster } from './cluster.js';
 import { STACK_NAMESPACE } from './cluster.js';
 import { OPERATOR_NAMESPACE } from '../env/dev-cluster.js';
+import { NSENTER_PREFIX } from '../../lib/exec.js';
 import { names, selectorLabels } from '../../synth/names.js';
 
 const selector = (component: Parameters<typeof selectorLabels>[0]): string =>
@@ -33,7 +34,7 @@ export async function diagnose(c: E2eCluster): Promise<string> {
     const [pod, node] = line.split(' ');
     await section(`node plugin on ${node ?? '?'}`, ['logs', '-n', STACK_NAMESPACE, pod!, '-c', 'csi-plugin', '--tail=30']);
     await section(`agent on ${node ?? '?'}`, ['logs', '-n', STACK_NAMESPACE, pod!, '-c', 'agent', '--tail=20']);
-    await section(`LVM on ${node ?? '?'}`, ['exec', '-n', STACK_NAMESPACE, pod!, '-c', 'csi-plugin', '--', 'sh', '-c', 'vgs; lvs -o lv_name,vg_name,lv_size,lv_attr,origin,lv_tags; lsblk -o NAME,SIZE,FSTYPE,MOUNTPOINT']);
+    await section(`LVM on ${node ?? '?'}`, ['exec', '-n', STACK_NAMESPACE, pod!, '-c', 'csi-plugin', '--', ...NSENTER_PREFIX, 'sh', '-c', 'vgs; lvs -o lv_name,vg_name,lv_size,lv_attr,origin,lv_tags; lsblk -o NAME,SIZE,FSTYPE,MOUNTPOINT']);
   }
   out.push('======== end of e2e diagnostics ========');
   return out.join('\n');

@@ -2,7 +2,11 @@
 // would wait for, pods that write and read data, and `kubectl exec`.
 import type { KubeObject } from '../../lib/kube-api.js';
 import { sleep } from '../env/net.js';
-import type { E2eCluster } from './cluster.js';
+import { NSENTER_PREFIX } from '../../lib/exec.js';
+import { names, selectorLabels } from '../../synth/names.js';
+import { STACK_NAMESPACE, type E2eCluster } from './cluster.js';
+
+const NODE_PLUGIN_SELECTOR = Object.entries(selectorLabels(names.node)).map(([k, v]) => `${k}=${v}`).join(',');
 
 /** Polls `check` until it returns a value; the error names what was awaited and the last failure. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, intervalMs = 1000): Promise<T> {
@@ -57,4 +61,16 @@ export { BUSYBOX_IMAGE as BUSYBOX } from '../env/kubelet-node/test-images.js';
 export function needsOwnCluster(ctx: Mocha.Context, c: E2eCluster): NonNullable<E2eCluster['dev']> {
   if (!c.dev) ctx.skip();
   return c.dev;
+}
+
+/** The node plugin pod on `node`. */
+export async function nodePluginPod(c: E2eCluster, node: string): Promise<string> {
+  const pod = (await c.kubectl(['get', 'pods', '-n', STACK_NAMESPACE, '-l', NODE_PLUGIN_SELECTOR, '--field-selector', `spec.nodeName=${node}`, '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+  if (!pod) throw new Error(`no node plugin pod on ${node}`);
+  return pod;
+}
+
+/** Runs a shell script on the node itself (its mount, network and IPC namespaces), through its node plugin pod. */
+export async function onNode(c: E2eCluster, node: string, script: string): Promise<string> {
+  return c.kubectl(['exec', '-n', STACK_NAMESPACE, await nodePluginPod(c, node), '-c', 'csi-plugin', '--', ...NSENTER_PREFIX, 'sh', '-c', script]);
 }
