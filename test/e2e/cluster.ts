@@ -74,7 +74,12 @@ async function bootOwn(): Promise<E2eCluster> {
   const kubeconfigPath = join(workDir, 'kubeconfig');
   const dev = await startDevCluster({ nodes: INITIAL_NODES, exampleFile: EXAMPLE, kubeconfigPath, report: say, storageDisks }, teardown);
   const notReady = await waitReady(dev, 600_000, say);
-  if (notReady !== undefined) throw new Error(`OpenLocalCluster ${dev.clusterName} not Ready after 600 s:\n${notReady}`);
+  if (notReady !== undefined) {
+    // A before-all hook failing runs no afterEach: the state that explains it is printed here.
+    const c: E2eCluster = { api: dev.api, kubectl: kubectlFor(kubeconfigPath), kubeconfigPath, dev, disks };
+    console.log(await diagnose(c).catch((err: unknown) => `diagnostics failed: ${String(err)}`));
+    throw new Error(`OpenLocalCluster ${dev.clusterName} not Ready after 600 s:\n${notReady}`);
+  }
   say(`OpenLocalCluster ${dev.clusterName} Ready`);
   return { api: dev.api, kubectl: kubectlFor(kubeconfigPath), kubeconfigPath, dev, disks };
 }

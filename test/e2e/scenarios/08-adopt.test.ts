@@ -18,15 +18,18 @@ const DATA = 'written by a pod under Open-Local v0.7';
 describe('e2e 8: a volume Open-Local v0.7 made keeps working under our driver', function () {
   let c: E2eCluster;
   let dropNamespace: () => Promise<void> = () => Promise.resolve();
+  let started = false;
   const id = `local-${randomUUID()}`;
 
   before(async function () {
     this.timeout(1_200_000);
     c = await e2eCluster();
     dropNamespace = await scenarioNamespace(c, NS);
+    started = true;
   });
   after(async function () {
     this.timeout(600_000);
+    if (!started) return; // no cluster: nothing was made
     await dropNamespace();
     await c.kubectl(['delete', 'pv', id, '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => '');
     // The disk goes back to a whole, unsigned disk for Device volumes (what cluster.yaml's listConfig offers).

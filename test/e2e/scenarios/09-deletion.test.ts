@@ -38,6 +38,7 @@ function running(c: E2eCluster): [string, NodeDisks][] {
 describe('e2e 9: deleting the OpenLocalCluster', function () {
   let c: E2eCluster;
   let dropNamespace: () => Promise<void> = () => Promise.resolve();
+  let started = false;
   const getOlc = async (): Promise<Olc | undefined> => {
     const out = await c.kubectl(['get', 'openlocalcluster', CLUSTER_NAME, '--ignore-not-found', '-o', 'json']);
     return out.trim() ? (JSON.parse(out) as Olc) : undefined;
@@ -57,9 +58,11 @@ describe('e2e 9: deleting the OpenLocalCluster', function () {
     this.timeout(1_200_000);
     c = await e2eCluster();
     dropNamespace = await scenarioNamespace(c, NS);
+    started = true;
   });
   after(async function () {
     this.timeout(900_000);
+    if (!started) return; // no cluster: nothing was made
     await dropNamespace();
     // A run against `npm start` leaves its cluster as it found it.
     if (!c.dev && (await getOlc()) === undefined) await applyCluster();
