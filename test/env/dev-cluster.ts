@@ -162,7 +162,7 @@ export async function startDevCluster(opts: DevClusterOptions, teardown: Teardow
   if (failed) throw failed.reason;
 
   report('OLM (olm and catalog operators)');
-  const olm = await startOlm(cp, { startTimeoutMs: 120_000 });
+  const olm = await startOlm(cp, { startTimeoutMs: 120_000, netns: network.netns });
   teardown.add('OLM', () => olm.stop());
   dirs.push(olm.dir);
   report('catalog of olm-bundle/ (opm serve)');

@@ -37,8 +37,12 @@ export interface TestNetns {
     target: { host: string; port: number },
     opts?: { listenHost?: string },
   ): Promise<{ stop(): Promise<void> }>;
-  /** Makes 127.0.0.1:port inside the namespace reachable from the host at 127.0.0.1:port. */
-  exposeTcp(port: number): Promise<{ stop(): Promise<void> }>;
+  /**
+   * Makes 127.0.0.1:port inside the namespace reachable from the host at 127.0.0.1:port, or at 127.0.0.1:hostPort
+   * (0: any free port; a port every namespace uses, such as OLM's fixed health port, cannot be taken twice on the
+   * host). Returns the host port.
+   */
+  exposeTcp(port: number, opts?: { hostPort?: number }): Promise<{ port: number; stop(): Promise<void> }>;
   /** Bridge mode: creates a tap device on the bridge for one more guest and returns its name. */
   addTap(name: string): Promise<string>;
   /** Routes `cidr` (e.g. a node's pod CIDR) through `via` inside the namespace. */
@@ -207,18 +211,20 @@ export async function createNetns(opts: NetnsOptions = {}): Promise<TestNetns> {
       const host = fwdOpts.listenHost ?? `${subnet}.1`;
       return relay(`forwarder for ${host}:${port}`, `fwd-${host}-${port}.log`, FORWARDER, [host, String(port), sock], side);
     },
-    async exposeTcp(port) {
+    async exposeTcp(port, exposeOpts = {}) {
       const sock = join(work, `expose-${n++}.sock`);
       const side = pipeServer(() => connect(sock));
       // The relay in the namespace listens first; then the host side takes the port.
-      const relayed = await relay(`exposer for port ${port}`, `expose-${port}.log`, EXPOSER, [sock, '127.0.0.1', String(port)], side);
+      const relayed = await relay(`exposer for port ${port}`, `expose-${port}-${n}.log`, EXPOSER, [sock, '127.0.0.1', String(port)], side);
+      const hostPort = exposeOpts.hostPort ?? port;
       try {
-        await listen(side.server, { port, host: '127.0.0.1' });
+        await listen(side.server, { port: hostPort, host: '127.0.0.1' });
       } catch (err) {
         await relayed.stop();
-        throw new Error(`cannot listen on 127.0.0.1:${port} to expose the namespace's port`, { cause: err });
+        throw new Error(`cannot listen on 127.0.0.1:${hostPort} to expose the namespace's port ${port}`, { cause: err });
       }
-      return relayed;
+      const bound = side.server.address();
+      return { port: typeof bound === 'object' && bound ? bound.port : hostPort, stop: () => relayed.stop() };
     },
     async addTap(tapName) {
       if (!opts.bridge) throw new Error(`namespace ${name} has no bridge: create it with { bridge: true }`);

@@ -6,7 +6,9 @@
 //   models drop `x-kubernetes-int-or-string`, and the CatalogSource CRD is then refused.
 // - `olm` and `catalog` run as processes with the admin kubeconfig. Both serve /healthz on a port OLM v0.42.0 fixes
 //   in code (:8080 plain, :8443 with --tls-cert/--tls-key; there is no flag for it), so `olm` gets TLS (the control
-//   plane's serving certificate) and `catalog` none: one on each. Both ports must be free before they start.
+//   plane's serving certificate) and `catalog` none: one on each. Both ports must be free before they start; in a
+//   cluster network (dev-cluster.ts) OLM and opm run inside its namespace, so each cluster has its own ports and
+//   several clusters can run on one machine.
 // - The catalog is file-based: `opm init` + `opm render` of each bundle folder + a channel entry per bundle from its
 //   CSV (test/env/olm/fbc.ts), checked by `opm validate`, served by `opm serve` on a free loopback port, and found
 //   through a CatalogSource's `spec.address` (no registry pod, no image, no cluster DNS).
@@ -22,6 +24,7 @@ import { KubeApi, type KubeObject } from '../../lib/kube-api.js';
 import { loadKubeConfig } from '../../lib/kube-config.js';
 import { CHANNEL, PACKAGE_NAME } from '../../olm-bundle/project.js';
 import type { ControlPlane } from './control-plane.js';
+import type { TestNetns } from './netns.js';
 import { freePorts, httpGet, waitFor } from './net.js';
 import { channelBlob, fbcYaml } from './olm/fbc.js';
 import { olmCrdFiles, peerPath } from './peers.js';
@@ -44,6 +47,8 @@ export interface Olm {
   /** Temp dir for logs and OLM's TMPDIR; removed by stop(). */
   readonly dir: string;
   readonly processes: readonly ManagedProcess[];
+  /** The namespace OLM runs in (its catalogs' opm too), if not the host's. */
+  readonly netns: TestNetns | undefined;
   /** Stops olm and catalog (SIGTERM, then SIGKILL) and removes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -53,6 +58,24 @@ export interface OlmOptions {
   readonly namespace?: string;
   /** How long each operator may take to answer /healthz. @default 60000 */
   readonly startTimeoutMs?: number;
+  /** Run in this network namespace (where the apiserver listens, as a control-plane node's processes do). */
+  readonly netns?: TestNetns;
+}
+
+/** argv of `bin args` run in `netns` (`ip netns exec` execs it: the process stopped is the program itself). */
+function inNetns(netns: TestNetns | undefined, bin: string, args: readonly string[]): { command: string; args: string[] } {
+  return netns ? { command: 'ip', args: ['netns', 'exec', netns.name, bin, ...args] } : { command: bin, args: [...args] };
+}
+
+/** Runs `check` against the host port where `port` of `netns` (or of the host) answers. */
+async function onPort<T>(netns: TestNetns | undefined, port: number, check: (hostPort: number) => Promise<T>): Promise<T> {
+  if (!netns) return check(port);
+  const exposed = await netns.exposeTcp(port, { hostPort: 0 });
+  try {
+    return await check(exposed.port);
+  } finally {
+    await exposed.stop();
+  }
 }
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -130,51 +153,53 @@ export async function startOlm(cp: ControlPlane, opts: OlmOptions = {}): Promise
 
   try {
     await mkdir(join(dir, 'logs'));
-    await assertPortFree(OLM_HEALTH_PORT.tls, 'olm');
-    await assertPortFree(OLM_HEALTH_PORT.plain, 'catalog');
+    if (!opts.netns) {
+      await assertPortFree(OLM_HEALTH_PORT.tls, 'olm');
+      await assertPortFree(OLM_HEALTH_PORT.plain, 'catalog');
+    }
     await createOlmCrds(api, crds, timeoutMs);
     await api.createIfAbsent({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
     const env = olmEnv(cp.kubeconfigPath, dir);
     const olm = startProcess({
       name: 'olm',
-      command: bin.olm,
-      logPath: join(dir, 'logs', 'olm.log'),
-      env,
-      args: [
+      ...inNetns(opts.netns, bin.olm, [
         `--namespace=${namespace}`, '--writeStatusName=', '--writePackageServerStatusName=',
         `--tls-cert=${cp.pki.servingCertPath}`, `--tls-key=${cp.pki.servingKeyPath}`,
-      ],
+      ]),
+      logPath: join(dir, 'logs', 'olm.log'),
+      env,
     });
     procs.push(olm);
     const catalog = startProcess({
       name: 'catalog',
-      command: bin.catalog,
-      logPath: join(dir, 'logs', 'catalog.log'),
-      env,
-      args: [
+      ...inNetns(opts.netns, bin.catalog, [
         `--namespace=${namespace}`, '--writeStatusName=',
         `--configmapServerImage=${UNUSED_IMAGE}`, `--opmImage=${UNUSED_IMAGE}`, `--util-image=${UNUSED_IMAGE}`,
-      ],
+      ]),
+      logPath: join(dir, 'logs', 'catalog.log'),
+      env,
     });
     procs.push(catalog);
-    const healthy = (proc: ManagedProcess, url: string, ca?: string) =>
-      waitFor(`${proc.name} ${url}`, async () => (await httpGet(url, { ca, timeoutMs: 2000 })).status === 200, {
-        timeoutMs,
-        intervalMs: 200,
-        abort: () => {
-          const info = proc.exitInfo();
-          return info && `exited early (code ${info.code ?? 'none'}, signal ${info.signal ?? 'none'})`;
-        },
-      }).catch((err: unknown) => {
+    const healthy = (proc: ManagedProcess, port: number, url: (port: number) => string, ca?: string) =>
+      onPort(opts.netns, port, (hostPort) =>
+        waitFor(`${proc.name} ${url(port)}`, async () => (await httpGet(url(hostPort), { ca, timeoutMs: 2000 })).status === 200, {
+          timeoutMs,
+          intervalMs: 200,
+          abort: () => {
+            const info = proc.exitInfo();
+            return info && `exited early (code ${info.code ?? 'none'}, signal ${info.signal ?? 'none'})`;
+          },
+        }),
+      ).catch((err: unknown) => {
         throw failed(`${proc.name} did not start`, err, proc);
       });
-    await healthy(olm, `https://127.0.0.1:${OLM_HEALTH_PORT.tls}/healthz`, cp.caCert);
-    await healthy(catalog, `http://127.0.0.1:${OLM_HEALTH_PORT.plain}/healthz`);
+    await healthy(olm, OLM_HEALTH_PORT.tls, (p) => `https://127.0.0.1:${p}/healthz`, cp.caCert);
+    await healthy(catalog, OLM_HEALTH_PORT.plain, (p) => `http://127.0.0.1:${p}/healthz`);
   } catch (err) {
     await stop();
     throw err;
   }
-  return { namespace, dir, processes: procs, stop };
+  return { namespace, dir, processes: procs, netns: opts.netns, stop };
 }
 
 // --- the catalog ---------------------------------------------------------------------------------------------------
@@ -281,26 +306,26 @@ export async function startCatalog(cp: ControlPlane, olm: Olm, bundleDirs: reado
     await mkdir(join(gen, 'cache'), { recursive: true });
     await renderCatalog(dirs, join(gen, 'configs'), env);
     const [port = 0] = await freePorts(1);
+    // In OLM's namespace when it has one: the catalog operator dials spec.address from there.
     const proc = startProcess({
       name: 'opm',
-      command: peerPath('opm'),
-      logPath: join(gen, 'opm.log'),
-      env,
-      args: [
+      ...inNetns(olm.netns, peerPath('opm'), [
         'serve', join(gen, 'configs'), `--port=${port}`, `--cache-dir=${join(gen, 'cache')}`, '--cache-enforce-integrity=false',
         // No profiling endpoint (its default, localhost:6060, would collide between servers); the termination log
         // in the temp dir, not /dev/termination-log.
         '--pprof-addr=', `--termination-log=${join(gen, 'termination-log')}`,
-      ],
+      ]),
+      logPath: join(gen, 'opm.log'),
+      env,
     });
-    await waitFor(`opm serve on port ${port}`, () => tcpOpen(port), {
+    await onPort(olm.netns, port, (hostPort) => waitFor(`opm serve on port ${port}`, () => tcpOpen(hostPort), {
       timeoutMs,
       intervalMs: 100,
       abort: () => {
         const info = proc.exitInfo();
         return info && `exited early (code ${info.code ?? 'none'}, signal ${info.signal ?? 'none'})`;
       },
-    }).catch(async (err: unknown) => {
+    })).catch(async (err: unknown) => {
       await proc.stop();
       throw failed('opm serve did not start', err, proc);
     });
