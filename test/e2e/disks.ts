@@ -35,7 +35,9 @@ export function prepareDisks(dir: string, node: string): NodeDisks {
   sparse(device, 2 ** 30);
   writeFileSync(join(d, 'foreign-content', 'precious.txt'), `data of another system on ${node}\n`);
   execFileSync('mkfs.ext4', ['-q', '-F', '-L', 'precious', '-d', join(d, 'foreign-content'), foreign, '256M'], { stdio: 'pipe' });
-  return { vg, device, foreign, umlDisks: [{ file: vg }, { file: device }, { file: foreign }] };
+  // Serials as real disks have: a Device volume's disk is recognised by one (an anonymous disk is refused).
+  const serial = (disk: string): string => `${node}-${disk}`;
+  return { vg, device, foreign, umlDisks: [{ file: vg, serial: serial('b') }, { file: device, serial: serial('c') }, { file: foreign, serial: serial('d') }] };
 }
 
 /** sha256 of a disk file's bytes (read from the host: what is on the disk, not what a guest's cache says). */

@@ -52,7 +52,7 @@ export interface KubeletNodeOptions {
   readonly index: number;
   /** The containerd image disk (testImageDisk()), used read-only as the backing file of the node's disk. */
   readonly imageDisk: ImageDisk;
-  /** Disks after containerd's: /dev/ubdb, /dev/ubdc, ... @default two sparse 2G disks */
+  /** Disks after containerd's: /dev/ubdb, /dev/ubdc, ... @default two sparse 2G disks, with serials (<node>-b, <node>-c) as real disks have */
   readonly storageDisks?: readonly UmlDisk[];
   /** Guest memory. @default '1G' */
   readonly memory?: string;
@@ -179,7 +179,7 @@ export async function startKubeletNode(opts: KubeletNodeOptions): Promise<Kubele
     );
     const disks: UmlDisk[] = [
       { cow: join(dir, 'containerd.cow'), backing: opts.imageDisk.path },
-      ...(opts.storageDisks ?? [{ size: '2G' }, { size: '2G' }]),
+      ...(opts.storageDisks ?? [{ size: '2G', serial: `${opts.name}-b` }, { size: '2G', serial: `${opts.name}-c` }]),
     ];
     const guest = runInUml({
       disks,

@@ -61,6 +61,11 @@ function umlXstateShim(): Promise<string> {
 export type UmlDisk = ({ readonly size: string } | { readonly file: string } | UmlCowDisk) & {
   /** Report the disk as rotational (HDD). @default false (UML reports SSD) */
   readonly rotational?: boolean;
+  /**
+   * The disk's serial number (sysfs `device/serial`), as real disks have one: what a Device volume's disk is
+   * recognised by. @default none
+   */
+  readonly serial?: string;
 };
 
 /**
@@ -185,6 +190,8 @@ mkdir -p /var/lib/open-local && mount -t tmpfs open-local-state /var/lib/open-lo
 mount -t tmpfs mnt /mnt
 mount --bind ${MODULES_DIR} /lib/modules
 modprobe dm-mod; modprobe dm-snapshot; modprobe dm-thin-pool 2>/dev/null
+# kubelet holds every raw block volume it maps with a loop device (losetup on the mapped device file)
+modprobe loop 2>/dev/null
 ${rotational}
 ip link set lo up 2>/dev/null
 ${net}
@@ -206,6 +213,13 @@ function commandScript(opts: UmlOptions): string {
   return `${env}\n${cmd}\n`;
 }
 
+/** The serial field of a ubdN= argument (`<file>[,<cow-file>],<serial>`), with its comma; '' without a serial. */
+function serialArg(disk: UmlDisk): string {
+  if (disk.serial === undefined) return '';
+  if (!/^[A-Za-z0-9._-]+$/.test(disk.serial)) throw new Error(`runInUml: disk serial "${disk.serial}" must be letters, digits, ".", "_" or "-" (a comma or colon would split the ubd argument)`);
+  return `,${disk.serial}`;
+}
+
 /** Boots a UML guest, runs the command, and returns its exit code and output. */
 export async function runInUml(opts: UmlOptions): Promise<UmlResult> {
   const uml = await checkUml();
@@ -224,21 +238,21 @@ export async function runInUml(opts: UmlOptions): Promise<UmlResult> {
           throw new Error(`runInUml: copy-on-write disk paths must not contain a comma: ${disk.cow}, ${disk.backing}`);
         }
         await access(disk.backing, constants.R_OK);
-        args.push(`ubd${i}=${disk.cow},${disk.backing}`);
+        args.push(`ubd${i}=${disk.cow},${disk.backing}${serialArg(disk)}`);
         continue;
       }
       if ('file' in disk) {
         // UML reads a comma in ubdN= as "image,cow-file".
         if (disk.file.includes(',')) throw new Error(`runInUml: disk image path must not contain a comma: ${disk.file}`);
         await access(disk.file, constants.R_OK | constants.W_OK);
-        args.push(`ubd${i}=${disk.file}`);
+        args.push(`ubd${i}=${disk.file}${disk.serial === undefined ? '' : `,${serialArg(disk)}`}`);
         continue;
       }
       // Size as for truncate(1): '1G', '512M'; the file is sparse and lives in the work dir (deleted below).
       const img = join(work, `disk${i}.img`);
       await writeFile(img, '');
       await truncate(img, parseSize(disk.size));
-      args.push(`ubd${i}=${img}`);
+      args.push(`ubd${i}=${img}${disk.serial === undefined ? '' : `,${serialArg(disk)}`}`);
     }
     if (opts.tap) args.push(`eth0=tuntap,${opts.tap.device}`);
     await writeFile(join(work, 'cmd.sh'), commandScript(opts));
