@@ -164,7 +164,8 @@ export async function startDevCluster(opts: DevClusterOptions, teardown: Teardow
   if (failed) throw failed.reason;
 
   report('OLM (olm and catalog operators)');
-  const olm = await startOlm(cp, { startTimeoutMs: 120_000 });
+  // In the cluster's network namespace: OLM's fixed health ports are then its own, not the host's.
+  const olm = await startOlm(cp, { startTimeoutMs: 120_000, netns: network.netns.name });
   teardown.add('OLM', () => olm.stop());
   dirs.push(olm.dir);
   report('catalog of olm-bundle/ (opm serve)');

@@ -41,6 +41,8 @@ const UNUSED_IMAGE = 'olm-unused.invalid/none:0';
 export interface Olm {
   /** OLM's own namespace (`--namespace`): its global catalog namespace. */
   readonly namespace: string;
+  /** The network namespace olm and catalog run in (OlmOptions.netns); the catalog's opm runs there too. */
+  readonly netns?: string;
   /** Temp dir for logs and OLM's TMPDIR; removed by stop(). */
   readonly dir: string;
   readonly processes: readonly ManagedProcess[];
@@ -53,6 +55,23 @@ export interface OlmOptions {
   readonly namespace?: string;
   /** How long each operator may take to answer /healthz. @default 60000 */
   readonly startTimeoutMs?: number;
+  /**
+   * Run olm and catalog inside this network namespace (`ip netns exec`), where the control plane's apiserver also
+   * listens on 127.0.0.1: their fixed health ports are then the namespace's own, so several clusters on one
+   * machine (each with its namespace) do not collide on 8080/8443. @default the host's network
+   */
+  readonly netns?: string;
+}
+
+/** `command args` run inside network namespace `netns` (`ip netns exec` execs it: the pid is the command's), or as is. */
+function inNetns(netns: string | undefined, command: string, args: readonly string[]): { command: string; args: string[] } {
+  return netns ? { command: 'ip', args: ['netns', 'exec', netns, command, ...args] } : { command, args: [...args] };
+}
+
+/** Whether `url` answers 200, asked from inside `netns` (curl there) or from here. */
+async function healthOk(netns: string | undefined, url: string, ca?: { pem: string; path: string }): Promise<boolean> {
+  if (!netns) return (await httpGet(url, { ca: ca?.pem, timeoutMs: 2000 })).status === 200;
+  return run('ip', ['netns', 'exec', netns, 'curl', '-sf', '--max-time', '2', ...(ca ? ['--cacert', ca.path] : []), '-o', '/dev/null', url]).then(() => true, () => false);
 }
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
@@ -130,35 +149,35 @@ export async function startOlm(cp: ControlPlane, opts: OlmOptions = {}): Promise
 
   try {
     await mkdir(join(dir, 'logs'));
-    await assertPortFree(OLM_HEALTH_PORT.tls, 'olm');
-    await assertPortFree(OLM_HEALTH_PORT.plain, 'catalog');
+    if (!opts.netns) {
+      await assertPortFree(OLM_HEALTH_PORT.tls, 'olm');
+      await assertPortFree(OLM_HEALTH_PORT.plain, 'catalog');
+    }
     await createOlmCrds(api, crds, timeoutMs);
     await api.createIfAbsent({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
     const env = olmEnv(cp.kubeconfigPath, dir);
     const olm = startProcess({
       name: 'olm',
-      command: bin.olm,
       logPath: join(dir, 'logs', 'olm.log'),
       env,
-      args: [
+      ...inNetns(opts.netns, bin.olm, [
         `--namespace=${namespace}`, '--writeStatusName=', '--writePackageServerStatusName=',
         `--tls-cert=${cp.pki.servingCertPath}`, `--tls-key=${cp.pki.servingKeyPath}`,
-      ],
+      ]),
     });
     procs.push(olm);
     const catalog = startProcess({
       name: 'catalog',
-      command: bin.catalog,
       logPath: join(dir, 'logs', 'catalog.log'),
       env,
-      args: [
+      ...inNetns(opts.netns, bin.catalog, [
         `--namespace=${namespace}`, '--writeStatusName=',
         `--configmapServerImage=${UNUSED_IMAGE}`, `--opmImage=${UNUSED_IMAGE}`, `--util-image=${UNUSED_IMAGE}`,
-      ],
+      ]),
     });
     procs.push(catalog);
-    const healthy = (proc: ManagedProcess, url: string, ca?: string) =>
-      waitFor(`${proc.name} ${url}`, async () => (await httpGet(url, { ca, timeoutMs: 2000 })).status === 200, {
+    const healthy = (proc: ManagedProcess, url: string, ca?: { pem: string; path: string }) =>
+      waitFor(`${proc.name} ${url}`, () => healthOk(opts.netns, url, ca), {
         timeoutMs,
         intervalMs: 200,
         abort: () => {
@@ -168,13 +187,13 @@ export async function startOlm(cp: ControlPlane, opts: OlmOptions = {}): Promise
       }).catch((err: unknown) => {
         throw failed(`${proc.name} did not start`, err, proc);
       });
-    await healthy(olm, `https://127.0.0.1:${OLM_HEALTH_PORT.tls}/healthz`, cp.caCert);
+    await healthy(olm, `https://127.0.0.1:${OLM_HEALTH_PORT.tls}/healthz`, { pem: cp.caCert, path: cp.pki.caCertPath });
     await healthy(catalog, `http://127.0.0.1:${OLM_HEALTH_PORT.plain}/healthz`);
   } catch (err) {
     await stop();
     throw err;
   }
-  return { namespace, dir, processes: procs, stop };
+  return { namespace, ...(opts.netns ? { netns: opts.netns } : {}), dir, processes: procs, stop };
 }
 
 // --- the catalog ---------------------------------------------------------------------------------------------------
@@ -247,8 +266,9 @@ export async function renderCatalog(bundleDirs: readonly string[], out: string, 
   await opm(['validate', out], env);
 }
 
-/** Resolves once something accepts TCP connections on 127.0.0.1:`port`. */
-function tcpOpen(port: number): Promise<boolean> {
+/** Resolves once something accepts TCP connections on 127.0.0.1:`port` (of network namespace `netns` when given). */
+function tcpOpen(port: number, netns?: string): Promise<boolean> {
+  if (netns) return run('ip', ['netns', 'exec', netns, 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port}`]).then(() => true, () => false);
   return new Promise((resolve) => {
     const sock = createConnection({ host: '127.0.0.1', port }, () => {
       sock.destroy();
@@ -281,19 +301,19 @@ export async function startCatalog(cp: ControlPlane, olm: Olm, bundleDirs: reado
     await mkdir(join(gen, 'cache'), { recursive: true });
     await renderCatalog(dirs, join(gen, 'configs'), env);
     const [port = 0] = await freePorts(1);
+    // In OLM's network namespace when it has one: the catalog operator dials spec.address (127.0.0.1) from there.
     const proc = startProcess({
       name: 'opm',
-      command: peerPath('opm'),
       logPath: join(gen, 'opm.log'),
       env,
-      args: [
+      ...inNetns(olm.netns, peerPath('opm'), [
         'serve', join(gen, 'configs'), `--port=${port}`, `--cache-dir=${join(gen, 'cache')}`, '--cache-enforce-integrity=false',
         // No profiling endpoint (its default, localhost:6060, would collide between servers); the termination log
         // in the temp dir, not /dev/termination-log.
         '--pprof-addr=', `--termination-log=${join(gen, 'termination-log')}`,
-      ],
+      ]),
     });
-    await waitFor(`opm serve on port ${port}`, () => tcpOpen(port), {
+    await waitFor(`opm serve on port ${port}`, () => tcpOpen(port, olm.netns), {
       timeoutMs,
       intervalMs: 100,
       abort: () => {
