@@ -31,7 +31,7 @@ export function prepareDisks(dir: string, node: string): NodeDisks {
   const vg = join(d, 'vg.img');
   const device = join(d, 'device.img');
   const foreign = join(d, 'foreign.img');
-  sparse(vg, 2 << 30);
+  sparse(vg, 2 * 2 ** 30); // not 2 << 30: a 32-bit shift, -2 GiB, which ftruncate made a 0-byte disk
   sparse(device, 1 << 30);
   writeFileSync(join(d, 'foreign-content', 'precious.txt'), `data of another system on ${node}\n`);
   execFileSync('mkfs.ext4', ['-q', '-F', '-L', 'precious', '-d', join(d, 'foreign-content'), foreign, '256M'], { stdio: 'pipe' });
