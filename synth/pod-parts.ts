@@ -50,11 +50,21 @@ export const env = {
   podNamespace: { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
 } as const satisfies Record<string, k8s.EnvVar>;
 
-/** The liveness/readiness probes of every open-local daemon: its own HTTP health endpoints. */
-export function healthProbes(port: string): Pick<k8s.Container, 'livenessProbe' | 'readinessProbe'> {
+/**
+ * A startup probe for /healthz: up to 5 minutes to start, checked every 5 s, before liveness counts. A node that is
+ * busy (a loaded machine, many pods starting after a reboot) can take minutes to start a Node.js process; a liveness
+ * probe alone would kill it before it ever answered, and again on every restart.
+ */
+export function startupProbe(port: string, scheme?: 'HTTPS'): k8s.Probe {
+  return { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString(port), ...(scheme ? { scheme } : {}) }, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 60 };
+}
+
+/** The startup/liveness/readiness probes of every open-local daemon: its own HTTP health endpoints. */
+export function healthProbes(port: string): Pick<k8s.Container, 'startupProbe' | 'livenessProbe' | 'readinessProbe'> {
   const get = (path: string) => ({ path, port: k8s.IntOrString.fromString(port) });
   return {
-    livenessProbe: { httpGet: get('/healthz'), initialDelaySeconds: 10, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+    startupProbe: startupProbe(port),
+    livenessProbe: { httpGet: get('/healthz'), periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
     readinessProbe: { httpGet: get('/readyz'), periodSeconds: 10, timeoutSeconds: 5 },
   };
 }

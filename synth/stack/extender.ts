@@ -2,7 +2,7 @@ import type { Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import { stringify } from 'yaml';
 import { componentLabels, names, selectorLabels } from '../names.js';
-import { env, healthProbes, resources, restrictedContainer } from '../pod-parts.js';
+import { env, healthProbes, resources, restrictedContainer, startupProbe } from '../pod-parts.js';
 import type { ResolvedSpec } from '../resolved-spec.js';
 import { addDeployment } from './deployment.js';
 
@@ -59,6 +59,7 @@ export function addExtender(chart: Chart, spec: ResolvedSpec): void {
         ...(tls.enabled ? {} : healthProbes('http')),
         ...(tls.enabled
           ? {
+              startupProbe: startupProbe('http', 'HTTPS'),
               livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('http'), scheme: 'HTTPS' }, periodSeconds: 20 },
               readinessProbe: { httpGet: { path: '/readyz', port: k8s.IntOrString.fromString('http'), scheme: 'HTTPS' }, periodSeconds: 10 },
             }
