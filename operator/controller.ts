@@ -16,6 +16,7 @@ import { OperandApplier, pruneStale } from './operands/apply.js';
 import { withOperatorBinding, withOwnership } from './operands/desired.js';
 import { jobFacts, NODE_BOOT_ID_ANNOTATION, NODE_UID_ANNOTATION, nodeFacts, podsByJobUid, strayPods } from './nodes/facts.js';
 import { planNodes, type JobFacts, type NodeFacts } from './nodes/plan.js';
+import { unreachableNodes } from './nodes/unreachable.js';
 import { planCleanup, type CleanupPlan } from './nodes/cleanup-plan.js';
 import { nodePatches, parseRecord, type JobAction, type NodePatch } from './nodes/record.js';
 import { boundedList, describeHeld, guardUnmarks, volumesByNode } from './nodes/volume-guard.js';
@@ -202,6 +203,7 @@ export class OpenLocalClusterController {
       adoptionRequired: applied.adoptionRequired,
       invalidApplies: applied.invalid,
       heldNodes: guarded.held.length > 0 ? describeHeld(guarded.held) : undefined,
+      unreachableNodes: unreachableNodes(nodes, plan.statuses),
     };
     await this.writeStatus(cluster, computeStatus(observation, cluster.status, this.now()), log, { batched: true });
     // Failed applies are retried with the queue's backoff (status already tells why); nothing else may bring

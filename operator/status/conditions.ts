@@ -49,6 +49,11 @@ export interface Observation {
   readonly adoptionRequired?: readonly string[];
   /** Applies the API server refused as invalid (immutable fields), remembered until something changes. */
   readonly invalidApplies?: readonly string[];
+  /**
+   * Prepared nodes whose Node is not Ready now (a powered-off or unreachable machine: the node-lifecycle controller
+   * set Ready=Unknown), as "node (Ready=Unknown)": their volumes cannot be used until they are back.
+   */
+  readonly unreachableNodes?: readonly string[];
   /** Nodes kept marked because they hold volumes, as "node (volumes)". */
   readonly heldNodes?: string;
   /** Why deletion waits (volumes that still exist, and what to do). */
@@ -106,6 +111,7 @@ export function computeStatus(o: Observation, previous: OpenLocalClusterStatus |
     ...(o.invalidApplies ?? []).map((e): [string, string] => ['ChangeRefused', e]),
     ...o.applyErrors.map((e): [string, string] => ['ApplyFailed', e]),
     ...(failed.length > 0 ? [[failed[0]?.reason ?? 'PreparationFailed', nodesPrepared.message] as [string, string]] : []),
+    ...(o.unreachableNodes?.length ? [['NodeNotReady', `${list(o.unreachableNodes)} not Ready: volumes there cannot be used until the node is back`] as [string, string]] : []),
   ];
   const degraded = degradedBy.length > 0
     ? cond(ConditionType.Degraded, true, degradedBy[0]?.[0] ?? 'Degraded', list(degradedBy.map(([, m]) => m), 3))

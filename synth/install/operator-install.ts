@@ -85,7 +85,8 @@ export function addOperatorInstall(chart: Chart, options: InstallOptions): void 
 export function operatorDeploymentSpec(image: string): k8s.DeploymentSpec {
   const labels = componentLabels(names.operator, names.operator);
   return {
-    // Two replicas with Lease leader election: a node drain does not stop reconciling.
+    // Two replicas on different nodes where it can, with Lease leader election: a node drain or a node going down
+    // does not stop reconciling.
     replicas: 2,
     selector: { matchLabels: selectorLabels(names.operator) },
     template: {
@@ -95,6 +96,8 @@ export function operatorDeploymentSpec(image: string): k8s.DeploymentSpec {
         automountServiceAccountToken: true,
         priorityClassName: 'system-cluster-critical',
         securityContext: restrictedPod,
+        // The second replica is there for when the first one's node goes: on the same node it would go too.
+        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selectorLabels(names.operator) } }],
         containers: [
           {
             name: 'operator',

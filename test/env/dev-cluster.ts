@@ -20,7 +20,7 @@ import { startKubeletNode, type KubeletNode } from './kubelet-node.js';
 import { sleep } from './net.js';
 import type { UmlDisk } from './uml.js';
 import { snapshotCrdFiles } from './peers.js';
-import { OPERATORS_V1ALPHA1, startCatalog, startOlm, subscribe } from './olm.js';
+import { OPERATORS_V1ALPHA1, startCatalog, startOlm, subscribe, type Catalog } from './olm.js';
 
 export const OPERATOR_NAMESPACE = 'open-local-system';
 const CLUSTER_API = 'csi.aliyun.com/v1alpha1';
@@ -47,6 +47,8 @@ export interface DevCluster {
   readonly netnsName: string;
   /** The applied OpenLocalCluster's name. */
   readonly clusterName: string;
+  /** The catalog OLM installed the operator from (serve() a newer bundle beside it and OLM upgrades). */
+  readonly catalog: Catalog;
   /** Temp dirs of every part (gone after stop()). */
   readonly dirs: readonly string[];
   /** Boots node `dev-node-<index>` (again, after stopNode: the same disks when storageDisks names files) and waits for Ready. */
@@ -191,7 +193,7 @@ export async function startDevCluster(opts: DevClusterOptions, teardown: Teardow
   report(`applying OpenLocalCluster ${spec.name} from ${opts.exampleFile} (its devices pointed at the guests' /dev/ubd* disks)`);
   await poll('the OpenLocalCluster CRD served', 60_000, async () => (await api.collectionPath(CLUSTER_API, 'OpenLocalCluster')) || undefined);
   const applied = await api.createIfAbsent<KubeObject>(example);
-  return { kubeconfigPath: cp.kubeconfigPath, api, controlPlane: cp, nodes, netnsName: network.netns.name, clusterName: applied?.metadata?.name ?? spec.name, dirs, startNode, stopNode };
+  return { kubeconfigPath: cp.kubeconfigPath, api, controlPlane: cp, nodes, netnsName: network.netns.name, clusterName: applied?.metadata?.name ?? spec.name, catalog, dirs, startNode, stopNode };
 }
 
 export function operatorPods(api: KubeApi): Promise<Pod[]> {

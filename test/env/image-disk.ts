@@ -45,6 +45,8 @@ export interface ImageArchive {
   /** The image's full name, as containerd will list it. */
   readonly name: string;
   readonly path: string;
+  /** More names the same image is listed under (the same bytes, another tag). */
+  readonly alsoTagged?: readonly string[];
 }
 
 export interface ImageDisk {
@@ -97,7 +99,7 @@ export async function containerdImageDisk(
     await writeFile(config, importConfig(join(work, 'root')));
     try {
       await run('sh', [IMPORT_SCRIPT.pathname, ...archives.map((a) => a.path)], {
-        env: { ...process.env, CONTAINERD_CONFIG: config, DISK: img, WORK: work },
+        env: { ...process.env, CONTAINERD_CONFIG: config, DISK: img, WORK: work, TAGS: archives.flatMap((a) => (a.alsoTagged ?? []).map((t) => `${a.name} ${t}`)).join('\n') },
         maxBuffer: 16 << 20,
         timeout: 1_800_000,
       });
@@ -109,7 +111,7 @@ export async function containerdImageDisk(
       });
     }
     const images = (await readFile(join(work, 'images'), 'utf8')).split('\n').filter(Boolean);
-    const missing = archives.filter((a) => !images.includes(a.name)).map((a) => a.name);
+    const missing = archives.flatMap((a) => [a.name, ...(a.alsoTagged ?? [])]).filter((n) => !images.includes(n));
     if (missing.length > 0) throw new Error(`containerd does not list ${missing.join(', ')} after the import (it lists ${images.join(', ')})`);
     await rm(config);
     await rm(archiveDir, { recursive: true });

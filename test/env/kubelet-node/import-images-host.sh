@@ -4,7 +4,8 @@
 # copy-on-write view of that disk with its images already unpacked. Several times faster than importing inside a
 # UML guest (no system-call interception on every write). The containerd here has its own socket, state and root
 # (the disk), and no CRI plugin: it touches nothing of the host's. Environment: CONTAINERD_CONFIG, DISK, WORK (a
-# folder for the mount point, the state, the socket and the log). Arguments: the archives.
+# folder for the mount point, the state, the socket and the log), TAGS (optional: lines "image another-name", each
+# imported image listed under one more name). Arguments: the archives.
 set -eu
 log() { echo "import-images-host: $*"; }
 mnt=$WORK/root
@@ -30,6 +31,9 @@ done
 for archive in "$@"; do
   log "importing $archive"
   ctr --address "$sock" -n k8s.io images import "$archive"
+done
+printf '%s\n' "${TAGS:-}" | while read -r src dst; do
+  [ -z "$src" ] || ctr --address "$sock" -n k8s.io images tag "$src" "$dst"
 done
 ctr --address "$sock" -n k8s.io images ls -q > "$WORK/images"
 log "done: $(tr '\n' ' ' < "$WORK/images")"

@@ -26,10 +26,22 @@ export interface GeneratedBundle {
   remove(): Promise<void>;
 }
 
-/** Writes the v+1 bundle (package.json's version, patch bumped, replacing that version's CSV) into a temp dir. */
-export async function writeNextBundle(): Promise<GeneratedBundle> {
+/**
+ * The operator image the v+1 bundle names: the project image's name with the next version's tag. No release of it
+ * exists here; the nodes' image disk (cluster-images.ts) lists the project image under this name too, the same bytes.
+ */
+export function nextOperatorImage(image: string): string {
+  const repo = image.replace(/[:@][^/]*$/, '');
+  return `${repo}:v${nextPatchVersion(version)}`;
+}
+
+/**
+ * Writes the v+1 bundle (package.json's version, patch bumped, replacing that version's CSV) into a temp dir; its
+ * operator image is `operatorImage` (@default the one the committed bundle names).
+ */
+export async function writeNextBundle(operatorImage?: string): Promise<GeneratedBundle> {
   const next = nextPatchVersion(version);
-  const files = renderBundle({ ...readBundleInputs(), version: next, replaces: csvName(version) });
+  const files = renderBundle({ ...readBundleInputs(operatorImage === undefined ? {} : { operatorImage }), version: next, replaces: csvName(version) });
   const dir = await mkdtemp(join(tmpdir(), 'open-local-next-bundle-'));
   registerTempDir(dir);
   writeBundle(dir, files);
