@@ -64,7 +64,9 @@ export function healthProbes(port: string): Pick<k8s.Container, 'startupProbe' |
   const get = (path: string) => ({ path, port: k8s.IntOrString.fromString(port) });
   return {
     startupProbe: startupProbe(port),
-    livenessProbe: { httpGet: get('/healthz'), periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+    // Two minutes without an answer before a restart: restarting a node plugin fails every mount on its node until it
+    // is back, so a node too busy to answer in time (load 20 on 2 cores did it) must not be made worse by a kill.
+    livenessProbe: { httpGet: get('/healthz'), periodSeconds: 20, timeoutSeconds: 10, failureThreshold: 6 },
     readinessProbe: { httpGet: get('/readyz'), periodSeconds: 10, timeoutSeconds: 5 },
   };
 }

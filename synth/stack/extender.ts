@@ -60,7 +60,7 @@ export function addExtender(chart: Chart, spec: ResolvedSpec): void {
         ...(tls.enabled
           ? {
               startupProbe: startupProbe('http', 'HTTPS'),
-              livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('http'), scheme: 'HTTPS' }, periodSeconds: 20 },
+              livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('http'), scheme: 'HTTPS' }, periodSeconds: 20, timeoutSeconds: 10, failureThreshold: 6 },
               readinessProbe: { httpGet: { path: '/readyz', port: k8s.IntOrString.fromString('http'), scheme: 'HTTPS' }, periodSeconds: 10 },
             }
           : {}),
