@@ -16,6 +16,7 @@ import type { ClusterNetwork } from './cluster-network.js';
 import type { ControlPlane } from './control-plane.js';
 import { certKubeconfig, CLUSTER_DOMAIN } from './kubelet-node/config.js';
 import { freePorts, httpGet, waitFor } from './net.js';
+import { netnsCommand } from './netns.js';
 import { peerPath } from './peers.js';
 import { issueClientCert } from './pki.js';
 import { registerTempDir, startProcess, tailFile, unregisterTempDir } from './processes.js';
@@ -118,8 +119,7 @@ export async function startClusterDns(opts: {
     const logPath = join(dir, 'coredns.log');
     proc = startProcess({
       name: 'coredns',
-      command: 'ip',
-      args: ['netns', 'exec', network.netns.name, coredns, '-conf', confPath],
+      ...netnsCommand(network.netns, coredns, ['-conf', confPath]),
       logPath,
     });
     exposed = await network.netns.exposeTcp(readyPort);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts, httpGet, waitFor } from './net.js';
 import { peerPath } from './peers.js';
-import type { TestNetns } from './netns.js';
+import { netnsCommand, type TestNetns } from './netns.js';
 import { createPki, issueClientCert, type Pki } from './pki.js';
 import {
   registerTempDir,
@@ -280,10 +280,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     ];
     const startApiServer = (): ManagedProcess => startProcess({
       name: 'kube-apiserver',
-      // `ip netns exec` execs the apiserver: the process stopped is the apiserver itself.
-      command: network ? 'ip' : bin.apiserver,
+      ...netnsCommand(network?.netns, bin.apiserver, apiServerArgs()),
       logPath: log('kube-apiserver'),
-      args: network ? ['netns', 'exec', network.netns.name, bin.apiserver, ...apiServerArgs()] : apiServerArgs(),
     });
     const apiserver = startApiServer();
     procs.push(apiserver);
@@ -347,9 +345,8 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       // The apiserver listens on all of the namespace's addresses, its loopback included.
       const scheduler = startProcess({
         name: 'kube-scheduler',
-        command: network ? 'ip' : bin.scheduler,
+        ...netnsCommand(network?.netns, bin.scheduler, schedulerArgs),
         logPath: log('kube-scheduler'),
-        args: network ? ['netns', 'exec', network.netns.name, bin.scheduler, ...schedulerArgs] : schedulerArgs,
       });
       procs.push(scheduler);
       if (network) await network.netns.exposeTcp(schedPort);

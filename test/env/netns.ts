@@ -53,6 +53,14 @@ export interface TestNetns {
   destroy(): Promise<void>;
 }
 
+/**
+ * The command and argv that run `bin args` inside `netns`, or on the host when it is undefined. `ip netns exec`
+ * execs the program: the process started (and stopped) is the program itself.
+ */
+export function netnsCommand(netns: TestNetns | undefined, bin: string, args: readonly string[]): { command: string; args: string[] } {
+  return netns ? { command: 'ip', args: ['netns', 'exec', netns.name, bin, ...args] } : { command: bin, args: [...args] };
+}
+
 export interface NetnsOptions {
   /** /24 prefix used inside the namespace. @default '10.231.0' */
   readonly subnet?: string;

@@ -24,7 +24,7 @@ import { KubeApi, type KubeObject } from '../../lib/kube-api.js';
 import { loadKubeConfig } from '../../lib/kube-config.js';
 import { CHANNEL, PACKAGE_NAME } from '../../olm-bundle/project.js';
 import type { ControlPlane } from './control-plane.js';
-import type { TestNetns } from './netns.js';
+import { netnsCommand, type TestNetns } from './netns.js';
 import { freePorts, httpGet, waitFor } from './net.js';
 import { channelBlob, fbcYaml } from './olm/fbc.js';
 import { olmCrdFiles, peerPath } from './peers.js';
@@ -60,11 +60,6 @@ export interface OlmOptions {
   readonly startTimeoutMs?: number;
   /** Run in this network namespace (where the apiserver listens, as a control-plane node's processes do). */
   readonly netns?: TestNetns;
-}
-
-/** argv of `bin args` run in `netns` (`ip netns exec` execs it: the process stopped is the program itself). */
-function inNetns(netns: TestNetns | undefined, bin: string, args: readonly string[]): { command: string; args: string[] } {
-  return netns ? { command: 'ip', args: ['netns', 'exec', netns.name, bin, ...args] } : { command: bin, args: [...args] };
 }
 
 /** Runs `check` against the host port where `port` of `netns` (or of the host) answers. */
@@ -162,7 +157,7 @@ export async function startOlm(cp: ControlPlane, opts: OlmOptions = {}): Promise
     const env = olmEnv(cp.kubeconfigPath, dir);
     const olm = startProcess({
       name: 'olm',
-      ...inNetns(opts.netns, bin.olm, [
+      ...netnsCommand(opts.netns, bin.olm, [
         `--namespace=${namespace}`, '--writeStatusName=', '--writePackageServerStatusName=',
         `--tls-cert=${cp.pki.servingCertPath}`, `--tls-key=${cp.pki.servingKeyPath}`,
       ]),
@@ -172,7 +167,7 @@ export async function startOlm(cp: ControlPlane, opts: OlmOptions = {}): Promise
     procs.push(olm);
     const catalog = startProcess({
       name: 'catalog',
-      ...inNetns(opts.netns, bin.catalog, [
+      ...netnsCommand(opts.netns, bin.catalog, [
         `--namespace=${namespace}`, '--writeStatusName=',
         `--configmapServerImage=${UNUSED_IMAGE}`, `--opmImage=${UNUSED_IMAGE}`, `--util-image=${UNUSED_IMAGE}`,
       ]),
@@ -309,7 +304,7 @@ export async function startCatalog(cp: ControlPlane, olm: Olm, bundleDirs: reado
     // In OLM's namespace when it has one: the catalog operator dials spec.address from there.
     const proc = startProcess({
       name: 'opm',
-      ...inNetns(olm.netns, peerPath('opm'), [
+      ...netnsCommand(olm.netns, peerPath('opm'), [
         'serve', join(gen, 'configs'), `--port=${port}`, `--cache-dir=${join(gen, 'cache')}`, '--cache-enforce-integrity=false',
         // No profiling endpoint (its default, localhost:6060, would collide between servers); the termination log
         // in the temp dir, not /dev/termination-log.
