@@ -1,27 +1,17 @@
 // What scenarios share: a namespace per scenario (deleted after it, with its PVCs), waiting for what the user
 // would wait for, pods that write and read data, and `kubectl exec`.
 import type { KubeObject } from '../../lib/kube-api.js';
-import { sleep } from '../env/net.js';
+import { eventually } from '../integration/support/kubelet-play.js';
 import { NSENTER_PREFIX } from '../../lib/exec.js';
 import { names, selectorLabels } from '../../synth/names.js';
 import { STACK_NAMESPACE, type E2eCluster } from './cluster.js';
 
 const NODE_PLUGIN_SELECTOR = Object.entries(selectorLabels(names.node)).map(([k, v]) => `${k}=${v}`).join(',');
 
-/** Polls `check` until it returns a value; the error names what was awaited and the last failure. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, intervalMs = 1000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await sleep(intervalMs);
-  }
+/** Polls `check` until it returns a value; the error names what was awaited and the last failure. Each poll runs
+ * kubectl or an API request, hence once a second by default. */
+export function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, intervalMs = 1000): Promise<T> {
+  return eventually(what, check, timeoutMs, intervalMs);
 }
 
 /** Creates namespace `name` (fresh: an old one is deleted first) and returns a function that deletes it and waits. */
