@@ -1,11 +1,12 @@
-// What the volume scenarios read to check where space went: the extender's `/cache` (what the scheduler is told),
-// each node's NodeLocalStorage (what the agent found in LVM), and the PVs of a namespace's claims. The extender is
+// What the volume scenarios read to check where space went and what a volume is: the extender's `/cache` (what the
+// scheduler is told), each node's NodeLocalStorage (what the agent found in LVM), the node's own LVM (read through
+// its node plugin pod, as a storage engineer would with `kubectl exec`), and the PVs of a namespace's claims. The extender is
 // reached through the apiserver's pod proxy, on a Ready pod behind its Service: the apiserver's service proxy needs
 // v1 Endpoints, which the dev cluster does not make (it runs the EndpointSlice controller only, as kube-proxy needs).
 import type { KubeObject } from '../../lib/kube-api.js';
 import { names, selectorLabels } from '../../synth/names.js';
 import { STACK_NAMESPACE, type E2eCluster } from './cluster.js';
-import { waitFor } from './support.js';
+import { inNodePlugin, waitFor } from './support.js';
 
 export const VG = 'open-local-pool-0';
 export const MI = 2 ** 20;
@@ -30,6 +31,8 @@ export async function extenderVg(c: E2eCluster, node: string): Promise<CacheVg> 
 
 export interface NlsVg {
   readonly allocatable: number;
+  /** Free bytes in the VG as the agent last read them from LVM. */
+  readonly available: number;
   /** LV name → size in bytes. */
   readonly lvs: ReadonlyMap<string, number>;
 }
@@ -37,11 +40,11 @@ export interface NlsVg {
 /** `node`'s VG as its NodeLocalStorage status shows it. */
 export async function nodeLocalStorageVg(c: E2eCluster, node: string): Promise<NlsVg> {
   type Lv = { name: string; vgname?: string; total: number | string };
-  type Nls = { status?: { nodeStorageInfo?: { volumeGroups?: { name: string; allocatable: number | string; logicalVolumes?: Lv[] }[] } } };
+  type Nls = { status?: { nodeStorageInfo?: { volumeGroups?: { name: string; allocatable: number | string; available: number | string; logicalVolumes?: Lv[] }[] } } };
   const nls = JSON.parse(await c.kubectl(['get', 'nodelocalstorage', node, '-o', 'json'])) as Nls;
   const vg = nls.status?.nodeStorageInfo?.volumeGroups?.find((v) => v.name === VG);
   if (!vg) throw new Error(`NodeLocalStorage ${node} shows no VG ${VG}`);
-  return { allocatable: Number(vg.allocatable), lvs: new Map((vg.logicalVolumes ?? []).map((lv) => [lv.name, Number(lv.total)])) };
+  return { allocatable: Number(vg.allocatable), available: Number(vg.available), lvs: new Map((vg.logicalVolumes ?? []).map((lv) => [lv.name, Number(lv.total)])) };
 }
 
 export const sum = (xs: Iterable<number>): number => [...xs].reduce((a, b) => a + b, 0);
@@ -50,7 +53,7 @@ export type Pv = KubeObject & {
   spec: {
     capacity: { storage: string };
     claimRef?: { namespace: string; name: string };
-    csi?: { volumeHandle: string };
+    csi?: { volumeHandle: string; volumeAttributes?: Record<string, string> };
     nodeAffinity?: { required?: { nodeSelectorTerms?: { matchExpressions?: { key: string; operator: string; values?: string[] }[] }[] } };
   };
 };
@@ -66,6 +69,31 @@ export function pvNodes(pv: Pv): string[] {
   return (pv.spec.nodeAffinity?.required?.nodeSelectorTerms ?? []).flatMap((t) => (t.matchExpressions ?? []).filter((e) => e.operator === 'In').flatMap((e) => e.values ?? []));
 }
 
+/** The node a local PV is pinned to. */
+export function volumeNode(pv: Pv): string | undefined {
+  return pvNodes(pv)[0];
+}
+
+/** The PV bound to a claim, once the claim is Bound. */
+export async function boundVolume(c: E2eCluster, namespace: string, claimName: string): Promise<Pv> {
+  const pvName = await waitFor(`PVC ${namespace}/${claimName} Bound`, async () => {
+    const pvc = JSON.parse(await c.kubectl(['get', 'pvc', '-n', namespace, claimName, '-o', 'json'])) as { spec?: { volumeName?: string }; status?: { phase?: string } };
+    return pvc.status?.phase === 'Bound' && pvc.spec?.volumeName ? pvc.spec.volumeName : undefined;
+  }, 60_000);
+  return JSON.parse(await c.kubectl(['get', 'pv', pvName, '-o', 'json'])) as Pv;
+}
+
+/** The LVs of the e2e VG on a node as its LVM reports them, by name (sizes in bytes). */
+export async function logicalVolumes(c: E2eCluster, node: string): Promise<Map<string, number>> {
+  const out = await inNodePlugin(c, node, `lvs --noheadings --units b --nosuffix -o lv_name,lv_size ${VG}`);
+  return new Map(out.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length === 2).map(([n, s]) => [n!, Number(s)]));
+}
+
+/** Waits until no PV is bound to a claim of `namespace` any more (reclaim Delete: the driver removed each LV). */
+export async function volumesOfNamespaceGone(c: E2eCluster, namespace: string, timeoutMs = 300_000): Promise<void> {
+  await waitFor(`the PVs of namespace ${namespace} deleted`, async () => ((await pvsOf(c, namespace)).length === 0 ? true : undefined), timeoutMs, 2000);
+}
+
 /** The storage nodes (dev-node-N, Ready), sorted. */
 export async function storageNodes(c: E2eCluster): Promise<string[]> {
   const out = await c.kubectl(['get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
@@ -79,7 +107,7 @@ export async function storageNodes(c: E2eCluster): Promise<string[]> {
 export async function waitVolumesReleased(c: E2eCluster, namespace: string, usedBefore: ReadonlyMap<string, number>): Promise<void> {
   const pvs = await pvsOf(c, namespace);
   await c.kubectl(['delete', 'pvc', '--all', '-n', namespace, '--ignore-not-found', '--wait=false']);
-  await waitFor(`the PVs of ${namespace} deleted`, async () => ((await pvsOf(c, namespace)).length === 0 ? true : undefined), 600_000, 2000);
+  await volumesOfNamespaceGone(c, namespace, 600_000);
   const lvNames = pvs.map((pv) => pv.spec.csi?.volumeHandle ?? pv.metadata?.name ?? '');
   for (const [node, used] of usedBefore) {
     await waitFor(`${node}: the LVs of ${namespace} gone from its NodeLocalStorage and ${VG} used back to ${used / MI}Mi in /cache`, async () => {

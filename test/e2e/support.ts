@@ -1,5 +1,5 @@
-// What scenarios share: a namespace per scenario (deleted after it, with its PVCs), waiting for what the user
-// would wait for, pods that write and read data, and `kubectl exec`.
+// What scenarios share: waiting for what the user would wait for, applying objects, `kubectl exec` in a test pod,
+// and running commands on a node itself through its node plugin pod.
 import type { KubeObject } from '../../lib/kube-api.js';
 import { eventually } from '../integration/support/kubelet-play.js';
 import { NSENTER_PREFIX } from '../../lib/exec.js';
@@ -12,17 +12,6 @@ const NODE_PLUGIN_SELECTOR = Object.entries(selectorLabels(names.node)).map(([k,
  * kubectl or an API request, hence once a second by default. */
 export function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 120_000, intervalMs = 1000): Promise<T> {
   return eventually(what, check, timeoutMs, intervalMs);
-}
-
-/** Creates namespace `name` (fresh: an old one is deleted first) and returns a function that deletes it and waits. */
-export async function scenarioNamespace(c: E2eCluster, name: string): Promise<() => Promise<void>> {
-  await deleteNamespace(c, name);
-  await c.kubectl(['create', 'namespace', name]);
-  return () => deleteNamespace(c, name);
-}
-
-async function deleteNamespace(c: E2eCluster, name: string): Promise<void> {
-  await c.kubectl(['delete', 'namespace', name, '--ignore-not-found', '--wait=true', '--timeout=240s'], { timeoutMs: 260_000 });
 }
 
 export async function apply(c: E2eCluster, objects: readonly object[]): Promise<void> {
@@ -63,4 +52,9 @@ export async function nodePluginPod(c: E2eCluster, node: string): Promise<string
 /** Runs a shell script on the node itself (its mount, network and IPC namespaces), through its node plugin pod. */
 export async function onNode(c: E2eCluster, node: string, script: string): Promise<string> {
   return c.kubectl(['exec', '-n', STACK_NAMESPACE, await nodePluginPod(c, node), '-c', 'csi-plugin', '--', ...NSENTER_PREFIX, 'sh', '-c', script]);
+}
+
+/** A shell script run in the CSI node plugin container on `node` (its view of the host's LVM, /dev and cgroups). */
+export async function inNodePlugin(c: E2eCluster, node: string, script: string): Promise<string> {
+  return c.kubectl(['exec', '-n', STACK_NAMESPACE, await nodePluginPod(c, node), '-c', 'csi-plugin', '--', 'sh', '-c', script]);
 }

@@ -5,9 +5,9 @@
 // pod comes back on the same node with the same data. Deleting the StatefulSet and its claims removes the PVs and
 // LVs and frees the space.
 import { expect } from 'chai';
-import { e2eCluster, type E2eCluster } from '../cluster.js';
+import { useScenario } from '../scenario.js';
 import { extenderVg, MI, nodeLocalStorageVg, pvNodes, pvsOf, storageNodes, sum, VG, waitVolumesReleased, type Pv } from '../storage.js';
-import { apply, BUSYBOX, exec, podRunning, scenarioNamespace, waitFor } from '../support.js';
+import { apply, BUSYBOX, exec, podRunning, waitFor } from '../support.js';
 
 const NS = 'e2e-provision';
 const PODS = ['data-0', 'data-1'];
@@ -51,25 +51,13 @@ const statefulSet = {
 type Pvc = { spec: { storageClassName?: string; volumeName?: string }; status?: { phase?: string } };
 
 describe('e2e 2: provision and use', function () {
-  let c: E2eCluster;
-  let deleteNamespace: (() => Promise<void>) | undefined;
   const usedBefore = new Map<string, number>();
   /** Pod → node, pod → its first incarnation's UID (what its volumes hold). */
   const placed = new Map<string, { node: string; uid: string }>();
-
-  before(async function () {
-    this.timeout(1_200_000);
-    c = await e2eCluster();
-    for (const node of await storageNodes(c)) usedBefore.set(node, (await extenderVg(c, node)).used);
-    deleteNamespace = await scenarioNamespace(c, NS);
-  });
-
-  after(async function () {
-    this.timeout(600_000);
-    if (!deleteNamespace) return; // before() failed ahead of making anything
-    await c.kubectl(['delete', 'statefulset', 'data', '-n', NS, '--ignore-not-found', '--wait=true']);
-    await waitVolumesReleased(c, NS, usedBefore);
-    await deleteNamespace();
+  const c = useScenario(NS, {
+    setUp: async (c) => {
+      for (const node of await storageNodes(c)) usedBefore.set(node, (await extenderVg(c, node)).used);
+    },
   });
 
   const claimsOf = (pod: string) => Object.keys(CLAIMS).map((claim) => `${claim}-${pod}`);

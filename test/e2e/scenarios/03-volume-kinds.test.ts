@@ -4,10 +4,11 @@
 // the pod sees (filesystem type, size, bytes read back) and what the node has (the LV, the disk, the cgroup limit).
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
-import { e2eCluster, type E2eCluster } from '../cluster.js';
 import { GUEST } from '../disks.js';
-import { boundVolume, claim, DEVICE_PATH, logicalVolumes, inNodePlugin, podFilesystem, podSh, sha256Of, VG, volumeNode, volumePod, volumesOfNamespaceGone, writeRandom } from '../pod-volumes.js';
-import { apply, podRunning, scenarioNamespace, waitFor } from '../support.js';
+import { useScenario } from '../scenario.js';
+import { boundVolume, logicalVolumes, VG, volumeNode } from '../storage.js';
+import { apply, inNodePlugin, podRunning, waitFor } from '../support.js';
+import { claim, DEVICE_PATH, podFilesystem, podSh, sha256Of, volumePod, writeRandom } from '../volumes.js';
 
 const NS = 'e2e-kinds';
 const MiB = 1 << 20;
@@ -19,37 +20,21 @@ const THROTTLE = { iops: 2000, bps: 100 * MiB };
 type Event = { reason?: string; message?: string; involvedObject?: { kind?: string; name?: string } };
 
 describe('e2e 3: every volume kind through real kubelets', function () {
-  let c: E2eCluster;
-  /** Deletes the namespace and waits for its PVs (so their LVs) to be gone; set once the namespace exists. */
-  let cleanUp: (() => Promise<void>) | undefined;
-
-  before(async function () {
-    this.timeout(1_200_000);
-    c = await e2eCluster();
-    const dropNamespace = await scenarioNamespace(c, NS);
-    cleanUp = async () => {
-      await dropNamespace();
-      await volumesOfNamespaceGone(c, NS);
-    };
-    await apply(c, [
-      claim(NS, 'ext4', 'open-local-lvm', '256Mi'),
+  const c = useScenario(NS, {
+    setUp: (c) => apply(c, [
+      claim(NS, 'ext4', '256Mi', { storageClassName: 'open-local-lvm' }),
       volumePod(NS, 'ext4', { claim: 'ext4' }),
       // xfs refuses filesystems under 300 MiB.
-      claim(NS, 'xfs', 'open-local-lvm-xfs', '320Mi'),
+      claim(NS, 'xfs', '320Mi', { storageClassName: 'open-local-lvm-xfs' }),
       volumePod(NS, 'xfs', { claim: 'xfs' }),
-      claim(NS, 'block', 'open-local-lvm', '128Mi', { block: true }),
+      claim(NS, 'block', '128Mi', { storageClassName: 'open-local-lvm', block: true }),
       volumePod(NS, 'block', { claim: 'block', block: true }),
-      claim(NS, 'device', 'open-local-device-ssd', '512Mi'),
+      claim(NS, 'device', '512Mi', { storageClassName: 'open-local-device-ssd' }),
       volumePod(NS, 'device', { claim: 'device' }),
       volumePod(NS, 'inline', { inline: { vgName: VG, size: `${INLINE_SIZE / MiB}Mi` }, fsType: 'ext4' }),
-      claim(NS, 'throttled', 'open-local-lvm-io-throttle', '256Mi'),
+      claim(NS, 'throttled', '256Mi', { storageClassName: 'open-local-lvm-io-throttle' }),
       volumePod(NS, 'throttled', { claim: 'throttled' }),
-    ]);
-  });
-
-  after(async function () {
-    this.timeout(600_000);
-    await cleanUp?.();
+    ]),
   });
 
   for (const [kind, fsType, bytes] of [['ext4', 'ext4', 256 * MiB], ['xfs', 'xfs', 320 * MiB]] as const) {
@@ -106,7 +91,7 @@ describe('e2e 3: every volume kind through real kubelets', function () {
     const written = await writeRandom(c, NS, 'device', 'blob', 8);
     expect(await sha256Of(c, NS, 'device', 'blob')).to.equal(written);
 
-    await apply(c, [claim(NS, 'device-2', 'open-local-device-ssd', '512Mi'), volumePod(NS, 'device-2', { claim: 'device-2' }, node)]);
+    await apply(c, [claim(NS, 'device-2', '512Mi', { storageClassName: 'open-local-device-ssd' }), volumePod(NS, 'device-2', { claim: 'device-2' }, node)]);
     const refused = await waitFor('a FailedScheduling event for pod device-2', async () => {
       const events = JSON.parse(await c.kubectl(['get', 'events', '-n', NS, '--field-selector', 'involvedObject.name=device-2,reason=FailedScheduling', '-o', 'json'])) as { items: Event[] };
       return events.items.find((e) => e.involvedObject?.kind === 'Pod')?.message;

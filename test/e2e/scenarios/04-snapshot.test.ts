@@ -3,9 +3,10 @@
 // pod reads on the same node: the bytes of the snapshot's moment, not what was written after. Deleting it all
 // removes every LV (the node's LVM and its NodeLocalStorage free space are as before).
 import { expect } from 'chai';
-import { e2eCluster, type E2eCluster } from '../cluster.js';
-import { boundVolume, claim, logicalVolumes, MOUNT_PATH, inNodePlugin, podFilesystem, podSh, sha256Of, VG, volumeNode, volumePod, volumesOfNamespaceGone, writeRandom } from '../pod-volumes.js';
-import { apply, podRunning, scenarioNamespace, waitFor } from '../support.js';
+import { useScenario } from '../scenario.js';
+import { boundVolume, logicalVolumes, nodeLocalStorageVg, VG, volumeNode, volumesOfNamespaceGone } from '../storage.js';
+import { apply, inNodePlugin, podRunning, waitFor } from '../support.js';
+import { claim, MOUNT_PATH, podFilesystem, podSh, sha256Of, volumePod, writeRandom } from '../volumes.js';
 
 const NS = 'e2e-snapshot';
 const MiB = 1 << 20;
@@ -13,41 +14,20 @@ const POD_START_MS = 300_000;
 const SNAPSHOT_CLASS = 'open-local-lvm';
 
 type VolumeSnapshot = { status?: { readyToUse?: boolean; restoreSize?: string; boundVolumeSnapshotContentName?: string; error?: { message?: string } } };
-type Nls = { status?: { nodeStorageInfo?: { volumeGroups?: { name: string; available: number | string }[] } } };
-
-const nlsAvailable = async (c: E2eCluster, node: string): Promise<number | undefined> => {
-  const nls = JSON.parse(await c.kubectl(['get', 'nodelocalstorage', node, '-o', 'json'])) as Nls;
-  const vg = nls.status?.nodeStorageInfo?.volumeGroups?.find((v) => v.name === VG);
-  return vg === undefined ? undefined : Number(vg.available);
-};
 
 describe('e2e 4: grow, snapshot, restore', function () {
-  let c: E2eCluster;
-  /** Deletes the namespace and waits for its PVs (so their LVs) to be gone; set once the namespace exists. */
-  let cleanUp: (() => Promise<void>) | undefined;
   /** Each node's free bytes in the VG before the scenario, as LVM reports them. */
   const freeBefore = new Map<string, number>();
   let node: string;
   let sourceLv: string;
   let snapshotLv: string;
   let digest: string;
-
-  before(async function () {
-    this.timeout(1_200_000);
-    c = await e2eCluster();
-    const dropNamespace = await scenarioNamespace(c, NS);
-    cleanUp = async () => {
-      await dropNamespace();
-      await volumesOfNamespaceGone(c, NS);
-    };
-    const nodes = (await c.kubectl(['get', 'nodelocalstorage', '-o', 'jsonpath={.items[*].metadata.name}'])).trim().split(' ').filter(Boolean);
-    for (const n of nodes) freeBefore.set(n, Number((await inNodePlugin(c, n, `vgs --noheadings --units b --nosuffix -o vg_free ${VG}`)).trim()));
-    await apply(c, [claim(NS, 'data', 'open-local-lvm', '256Mi'), volumePod(NS, 'writer', { claim: 'data' })]);
-  });
-
-  after(async function () {
-    this.timeout(600_000);
-    await cleanUp?.();
+  const c = useScenario(NS, {
+    setUp: async (c) => {
+      const nodes = (await c.kubectl(['get', 'nodelocalstorage', '-o', 'jsonpath={.items[*].metadata.name}'])).trim().split(' ').filter(Boolean);
+      for (const n of nodes) freeBefore.set(n, Number((await inNodePlugin(c, n, `vgs --noheadings --units b --nosuffix -o vg_free ${VG}`)).trim()));
+      await apply(c, [claim(NS, 'data', '256Mi', { storageClassName: 'open-local-lvm' }), volumePod(NS, 'writer', { claim: 'data' })]);
+    },
   });
 
   it('expands a mounted volume online: the pod sees the new size with df', async function () {
@@ -100,7 +80,7 @@ describe('e2e 4: grow, snapshot, restore', function () {
 
   it('restores the snapshot into a new claim on the same node; a second pod reads the snapshot\'s bytes', async function () {
     this.timeout(POD_START_MS + 60_000);
-    await apply(c, [claim(NS, 'restored', 'open-local-lvm', '512Mi', { fromSnapshot: 'snap' }), volumePod(NS, 'reader', { claim: 'restored' })]);
+    await apply(c, [claim(NS, 'restored', '512Mi', { storageClassName: 'open-local-lvm', fromSnapshot: 'snap' }), volumePod(NS, 'reader', { claim: 'restored' })]);
     const reader = await podRunning(c, NS, 'reader', POD_START_MS);
     expect(reader.spec?.nodeName, 'the restore is on the snapshot\'s node').to.equal(node);
     const pv = await boundVolume(c, NS, 'restored');
@@ -125,7 +105,7 @@ describe('e2e 4: grow, snapshot, restore', function () {
     }, 120_000, 2000);
     expect((await c.kubectl(['get', 'volumesnapshotcontent', '-o', 'jsonpath={.items[*].spec.volumeSnapshotRef.namespace}'])).split(' ')).to.not.include(NS);
     const free = freeBefore.get(node)!;
-    const reported = await waitFor(`NodeLocalStorage ${node} reporting ${free} bytes free in ${VG} again`, async () => ((await nlsAvailable(c, node)) === free ? free : undefined), 240_000, 3000);
+    const reported = await waitFor(`NodeLocalStorage ${node} reporting ${free} bytes free in ${VG} again`, async () => ((await nodeLocalStorageVg(c, node)).available === free ? free : undefined), 240_000, 3000);
     expect(reported).to.equal(free);
   });
 });

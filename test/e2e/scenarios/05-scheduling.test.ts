@@ -12,9 +12,10 @@
 import { expect } from 'chai';
 import { formatBytes } from '../../../extender/allocator/bytes.js';
 import { names } from '../../../synth/names.js';
-import { CLUSTER_NAME, e2eCluster, STACK_NAMESPACE, type E2eCluster } from '../cluster.js';
+import { CLUSTER_NAME, STACK_NAMESPACE, type E2eCluster } from '../cluster.js';
+import { useScenario } from '../scenario.js';
 import { extenderVg, MI, storageNodes, VG, waitVolumesReleased } from '../storage.js';
-import { apply, BUSYBOX, podRunning, scenarioNamespace, waitFor } from '../support.js';
+import { apply, BUSYBOX, podRunning, waitFor } from '../support.js';
 
 const NS = 'e2e-scheduling';
 const EXTENT = 4 * MI;
@@ -59,8 +60,6 @@ async function strategyNow(c: E2eCluster): Promise<string | undefined> {
 }
 
 describe('e2e 5: scheduling under pressure', function () {
-  let c: E2eCluster;
-  let deleteNamespace: (() => Promise<void>) | undefined;
   let a: string;
   let b: string;
   let both: string[];
@@ -71,24 +70,18 @@ describe('e2e 5: scheduling under pressure', function () {
     return vg.capacity - vg.used;
   };
 
-  before(async function () {
-    this.timeout(1_200_000);
-    c = await e2eCluster();
-    const nodes = await storageNodes(c);
-    expect(nodes.length, 'storage nodes').to.be.at.least(2);
-    [a, b] = nodes as [string, string];
-    both = [a, b];
-    for (const node of both) usedBefore.set(node, (await extenderVg(c, node)).used);
-    deleteNamespace = await scenarioNamespace(c, NS);
-  });
-
-  after(async function () {
-    this.timeout(900_000);
-    if (!deleteNamespace) return; // before() failed ahead of making anything
-    await c.kubectl(['delete', 'pods', '--all', '-n', NS, '--ignore-not-found', '--wait=true']);
-    await waitVolumesReleased(c, NS, usedBefore);
-    await deleteNamespace();
-    if ((await strategyNow(c)) !== 'binpack') await setStrategy(c, 'binpack');
+  const c = useScenario(NS, {
+    setUp: async (c) => {
+      const nodes = await storageNodes(c);
+      expect(nodes.length, 'storage nodes').to.be.at.least(2);
+      [a, b] = nodes as [string, string];
+      both = [a, b];
+      for (const node of both) usedBefore.set(node, (await extenderVg(c, node)).used);
+    },
+    tearDown: async (c) => {
+      await waitVolumesReleased(c, NS, usedBefore);
+      if ((await strategyNow(c)) !== 'binpack') await setStrategy(c, 'binpack');
+    },
   });
 
   it(`a claim pinned to one node fills most of its ${VG}; a new pod whose claim no longer fits there goes to the other`, async () => {

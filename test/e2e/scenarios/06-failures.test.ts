@@ -5,10 +5,11 @@
 // removed for good (stopped, its Node deleted as an admin would: Ready with two nodes).
 import { expect } from 'chai';
 import { OPERATOR_NAMESPACE } from '../../env/dev-cluster.js';
-import { CLUSTER_NAME, e2eCluster, INITIAL_NODES, STACK_NAMESPACE, type E2eCluster } from '../cluster.js';
+import { CLUSTER_NAME, INITIAL_NODES, STACK_NAMESPACE, type E2eCluster } from '../cluster.js';
 import { GUEST } from '../disks.js';
-import { needsOwnCluster, podRunning, scenarioNamespace, waitFor } from '../support.js';
-import { appendAndRead, containerIdentity, dataMount, startVolumePod } from '../volume-pod.js';
+import { useScenario } from '../scenario.js';
+import { needsOwnCluster, podRunning, waitFor } from '../support.js';
+import { appendAndRead, containerIdentity, dataMount, startVolumePod } from '../volumes.js';
 
 const NS = 'e2e-failures';
 const DRIVER = 'local.csi.aliyun.com';
@@ -39,18 +40,11 @@ const nodePlugin = async (c: E2eCluster, node: string): Promise<Pod | undefined>
   (await items<Pod>(c, ['pods', '-n', STACK_NAMESPACE, '--field-selector', `spec.nodeName=${node}`])).find((p) => p.metadata.name.startsWith('open-local-node-'));
 
 describe('e2e 6: failures', function () {
-  let c: E2eCluster;
-  let dropNamespace: (() => Promise<void>) | undefined;
-  before(async function () {
-    this.timeout(1_200_000);
-    c = await e2eCluster();
-    dropNamespace = await scenarioNamespace(c, NS);
-    await startVolumePod(c, NS, 'app', 'dev-node-0');
-    expect(await appendAndRead(c, NS, 'app', 'written before any failure')).to.equal('written before any failure\n');
-  });
-  after(async function () {
-    this.timeout(300_000);
-    await dropNamespace?.();
+  const c = useScenario(NS, {
+    setUp: async (c) => {
+      await startVolumePod(c, NS, 'app', 'dev-node-0');
+      expect(await appendAndRead(c, NS, 'app', 'written before any failure')).to.equal('written before any failure\n');
+    },
   });
 
   it('restarting the node plugin pod leaves the mounted volume, its container and its data intact', async function () {

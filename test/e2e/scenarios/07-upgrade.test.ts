@@ -12,9 +12,10 @@ import { OPERATOR_NAMESPACE } from '../../env/dev-cluster.js';
 import { nextOperatorImage, writeNextBundle, type GeneratedBundle } from '../../env/olm/next-bundle.js';
 import { projectImageName } from '../../env/project-image.js';
 import { repoRoot } from '../../fixtures/examples.js';
-import { CLUSTER_NAME, e2eCluster, type E2eCluster } from '../cluster.js';
-import { needsOwnCluster, scenarioNamespace, waitFor } from '../support.js';
-import { appendAndRead, containerIdentity, dataMount, startVolumePod } from '../volume-pod.js';
+import { CLUSTER_NAME, type E2eCluster } from '../cluster.js';
+import { useScenario } from '../scenario.js';
+import { needsOwnCluster, waitFor } from '../support.js';
+import { appendAndRead, containerIdentity, dataMount, startVolumePod } from '../volumes.js';
 
 const NS = 'e2e-upgrade';
 const BUNDLE = join(repoRoot, 'olm-bundle');
@@ -29,23 +30,12 @@ const items = async <T>(c: E2eCluster, args: readonly string[]): Promise<T[]> =>
 const operatorPods = (c: E2eCluster) => items<Pod>(c, ['pods', '-n', OPERATOR_NAMESPACE]).then((ps) => ps.filter((p) => p.metadata.name.startsWith(`${OPERATOR_NAME}-`)));
 
 describe('e2e 7: OLM upgrade while volumes are in use', function () {
-  let c: E2eCluster;
-  let dropNamespace: (() => Promise<void>) | undefined;
   let next: GeneratedBundle | undefined;
-  before(async function () {
-    this.timeout(1_200_000);
-    c = await e2eCluster();
-  });
-  after(async function () {
-    this.timeout(300_000);
-    await dropNamespace?.();
-    await next?.remove();
-  });
+  const c = useScenario(NS, { tearDown: async () => next?.remove() });
 
   it('upgrades the operator to the v+1 bundle: new CSV Succeeded on the storage nodes, old one gone, the cluster Ready, the volume never unmounted', async function () {
     this.timeout(1_200_000);
     const dev = needsOwnCluster(this, c); // only the run that started opm can serve it another catalog
-    dropNamespace = await scenarioNamespace(c, NS);
     await startVolumePod(c, NS, 'app', 'dev-node-0');
     expect(await appendAndRead(c, NS, 'app', 'written before the upgrade')).to.equal('written before the upgrade\n');
     const before = await containerIdentity(c, NS, 'app');

@@ -5,9 +5,9 @@
 // and the scenario gives the disk back as it found it.
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { e2eCluster, type E2eCluster } from '../cluster.js';
 import { GUEST } from '../disks.js';
-import { apply, BUSYBOX, exec, onNode, podRunning, scenarioNamespace, waitFor } from '../support.js';
+import { useScenario } from '../scenario.js';
+import { apply, BUSYBOX, exec, onNode, podRunning, waitFor } from '../support.js';
 
 const NS = 'e2e-adopt';
 const NODE = 'dev-node-0';
@@ -16,24 +16,13 @@ const VG = 'open-local-pool-1';
 const DATA = 'written by a pod under Open-Local v0.7';
 
 describe('e2e 8: a volume Open-Local v0.7 made keeps working under our driver', function () {
-  let c: E2eCluster;
-  let dropNamespace: () => Promise<void> = () => Promise.resolve();
-  let started = false;
   const id = `local-${randomUUID()}`;
-
-  before(async function () {
-    this.timeout(1_200_000);
-    c = await e2eCluster();
-    dropNamespace = await scenarioNamespace(c, NS);
-    started = true;
-  });
-  after(async function () {
-    this.timeout(600_000);
-    if (!started) return; // no cluster: nothing was made
-    await dropNamespace();
-    await c.kubectl(['delete', 'pv', id, '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => '');
-    // The disk goes back to a whole, unsigned disk for Device volumes (what cluster.yaml's listConfig offers).
-    await onNode(c, NODE, `if vgs ${VG} >/dev/null 2>&1; then lvremove -q -y ${VG} && vgremove -q -y ${VG} && pvremove -q -y ${GUEST.device}; fi; wipefs -q -a ${GUEST.device}`).catch(() => '');
+  const c = useScenario(NS, {
+    tearDown: async (c) => {
+      await c.kubectl(['delete', 'pv', id, '--ignore-not-found', '--wait=true', '--timeout=120s']).catch(() => '');
+      // The disk goes back to a whole, unsigned disk for Device volumes (what cluster.yaml's listConfig offers).
+      await onNode(c, NODE, `if vgs ${VG} >/dev/null 2>&1; then lvremove -q -y ${VG} && vgremove -q -y ${VG} && pvremove -q -y ${GUEST.device}; fi; wipefs -q -a ${GUEST.device}`).catch(() => '');
+    },
   });
 
   it('mounts the LV through its PV and reads the data written before, then deletes it on the claim\'s deletion', async () => {

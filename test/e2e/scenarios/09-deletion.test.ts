@@ -8,9 +8,10 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { CLUSTER_NAME, e2eCluster, STACK_NAMESPACE, type E2eCluster } from '../cluster.js';
+import { CLUSTER_NAME, STACK_NAMESPACE, type E2eCluster } from '../cluster.js';
 import { diskDigest, type NodeDisks } from '../disks.js';
-import { apply, BUSYBOX, podRunning, scenarioNamespace, waitFor } from '../support.js';
+import { useScenario } from '../scenario.js';
+import { apply, BUSYBOX, podRunning, waitFor } from '../support.js';
 
 const NS = 'e2e-deletion';
 const CLUSTER_FILE = new URL('../cluster.yaml', import.meta.url).pathname;
@@ -36,9 +37,6 @@ function running(c: E2eCluster): [string, NodeDisks][] {
 }
 
 describe('e2e 9: deleting the OpenLocalCluster', function () {
-  let c: E2eCluster;
-  let dropNamespace: () => Promise<void> = () => Promise.resolve();
-  let started = false;
   const getOlc = async (): Promise<Olc | undefined> => {
     const out = await c.kubectl(['get', 'openlocalcluster', CLUSTER_NAME, '--ignore-not-found', '-o', 'json']);
     return out.trim() ? (JSON.parse(out) as Olc) : undefined;
@@ -54,18 +52,11 @@ describe('e2e 9: deleting the OpenLocalCluster', function () {
       ((await getOlc())?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? true : undefined), 600_000);
   };
 
-  before(async function () {
-    this.timeout(1_200_000);
-    c = await e2eCluster();
-    dropNamespace = await scenarioNamespace(c, NS);
-    started = true;
-  });
-  after(async function () {
-    this.timeout(900_000);
-    if (!started) return; // no cluster: nothing was made
-    await dropNamespace();
-    // A run against `npm start` leaves its cluster as it found it.
-    if (!c.dev && (await getOlc()) === undefined) await applyCluster();
+  const c = useScenario(NS, {
+    tearDown: async (c) => {
+      // A run against `npm start` leaves its cluster as it found it.
+      if (!c.dev && (await getOlc()) === undefined) await applyCluster();
+    },
   });
 
   it('waits while a volume exists and says why; with policy Keep the VGs stay on the disks', async () => {

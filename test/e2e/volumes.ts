@@ -1,30 +1,30 @@
-// What the volume scenarios (3, 4) build and look at: claims, busybox pods that mount them, and the node's own view
-// of a volume (LVM, devices, cgroups), read through the node plugin pod of that node, which has the host's /dev,
-// LVM and cgroup root: the checks a storage engineer would make with `kubectl exec` into the plugin.
-import type { E2eCluster } from './cluster.js';
-import { STACK_NAMESPACE } from './cluster.js';
+// What the volume scenarios create and read inside pods: claims, busybox pods that mount them (or get them as a raw
+// block device), and what the pod sees: its filesystem, its bytes, its container's identity (unchanged ID and
+// restart count prove a mount outlived a restart of the stack around it).
+import { expect } from 'chai';
 import { CSI_DRIVER_NAME } from '../../api/group.js';
-import { BUSYBOX, exec, nodePluginPod, waitFor } from './support.js';
+import type { E2eCluster } from './cluster.js';
+import { apply, BUSYBOX, exec, podRunning } from './support.js';
 
-/** The VG every e2e node has (cluster.yaml). */
-export const VG = 'open-local-pool-0';
 /** Where a test pod mounts its volume, or finds it as a raw block device. */
 export const MOUNT_PATH = '/data';
 export const DEVICE_PATH = '/dev/xvda';
 
 export interface ClaimOptions {
+  /** The StorageClass; the cluster's default class when absent. */
+  readonly storageClassName?: string;
   readonly block?: boolean;
   /** Restore from this VolumeSnapshot. */
   readonly fromSnapshot?: string;
 }
 
-export function claim(namespace: string, name: string, storageClassName: string, size: string, opts: ClaimOptions = {}): object {
+export function claim(namespace: string, name: string, size: string, opts: ClaimOptions = {}): object {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
     metadata: { name, namespace },
     spec: {
-      storageClassName,
+      ...(opts.storageClassName ? { storageClassName: opts.storageClassName } : {}),
       accessModes: ['ReadWriteOnce'],
       resources: { requests: { storage: size } },
       ...(opts.block ? { volumeMode: 'Block' } : {}),
@@ -56,11 +56,19 @@ export function volumePod(namespace: string, name: string, volume: PodVolume, no
         name: 'app',
         image: BUSYBOX,
         imagePullPolicy: 'Never',
+        command: ['sleep', '2147483647'],
         ...(block ? { volumeDevices: [{ name: 'data', devicePath: DEVICE_PATH }] } : { volumeMounts: [{ name: 'data', mountPath: MOUNT_PATH }] }),
       }],
       volumes: [{ name: 'data', ...source }],
     },
   };
+}
+
+/** A 64Mi claim of the default class and a pod `name` using it at /data on `node`; waits for the pod to run. */
+export async function startVolumePod(c: E2eCluster, namespace: string, name: string, node: string): Promise<void> {
+  await apply(c, [claim(namespace, name, '64Mi'), volumePod(namespace, name, { claim: name }, node)]);
+  const pod = await podRunning(c, namespace, name, 300_000);
+  expect(pod.spec?.nodeName).to.equal(node);
 }
 
 /** Runs a shell script in a test pod. */
@@ -70,7 +78,8 @@ export function podSh(c: E2eCluster, namespace: string, pod: string, script: str
 
 /** The filesystem type and size (bytes) mounted at /data in a pod, as the pod sees them. */
 export async function podFilesystem(c: E2eCluster, namespace: string, pod: string): Promise<{ fsType: string; bytes: number }> {
-  const out = await podSh(c, namespace, pod, `grep ' ${MOUNT_PATH} ' /proc/mounts; df -k ${MOUNT_PATH} | tail -1`);
+  // -P: one line per filesystem; busybox otherwise wraps a long device-mapper name onto a line of its own.
+  const out = await podSh(c, namespace, pod, `grep ' ${MOUNT_PATH} ' /proc/mounts; df -Pk ${MOUNT_PATH} | tail -1`);
   const [mount, df] = out.trim().split('\n');
   const fsType = mount?.split(' ')[2];
   const kib = Number(df?.trim().split(/\s+/)[1]);
@@ -88,45 +97,25 @@ export async function sha256Of(c: E2eCluster, namespace: string, pod: string, fi
   return (await podSh(c, namespace, pod, `sha256sum ${MOUNT_PATH}/${file}`)).trim().split(/\s+/)[0]!;
 }
 
-export type PersistentVolume = {
-  metadata: { name: string };
-  spec: {
-    capacity?: { storage?: string };
-    csi?: { volumeHandle: string; volumeAttributes?: Record<string, string> };
-    nodeAffinity?: { required?: { nodeSelectorTerms?: { matchExpressions?: { key: string; values?: string[] }[] }[] } };
-    claimRef?: { namespace?: string; name?: string };
-  };
-};
-
-/** The PV bound to a claim (once bound). */
-export async function boundVolume(c: E2eCluster, namespace: string, claimName: string): Promise<PersistentVolume> {
-  const pvName = await waitFor(`PVC ${namespace}/${claimName} Bound`, async () => {
-    const pvc = JSON.parse(await c.kubectl(['get', 'pvc', '-n', namespace, claimName, '-o', 'json'])) as { spec?: { volumeName?: string }; status?: { phase?: string } };
-    return pvc.status?.phase === 'Bound' && pvc.spec?.volumeName ? pvc.spec.volumeName : undefined;
-  }, 60_000);
-  return JSON.parse(await c.kubectl(['get', 'pv', pvName, '-o', 'json'])) as PersistentVolume;
+/** Appends a line to /data/log (synced to the volume) and returns the whole file as the pod reads it. */
+export async function appendAndRead(c: E2eCluster, namespace: string, pod: string, line: string): Promise<string> {
+  await podSh(c, namespace, pod, `echo '${line}' >> ${MOUNT_PATH}/log && sync`);
+  return exec(c, namespace, pod, ['cat', `${MOUNT_PATH}/log`]);
 }
 
-/** The node a PV is pinned to (its hostname topology). */
-export function volumeNode(pv: PersistentVolume): string | undefined {
-  return pv.spec.nodeAffinity?.required?.nodeSelectorTerms?.[0]?.matchExpressions?.find((e) => e.key === 'kubernetes.io/hostname')?.values?.[0];
+/** The mount of /data as the container sees it (its /proc/mounts line): an ext4 filesystem on an LV. */
+export async function dataMount(c: E2eCluster, namespace: string, pod: string): Promise<string> {
+  const line = (await exec(c, namespace, pod, ['grep', ` ${MOUNT_PATH} `, '/proc/mounts'])).trim();
+  expect(line, `${namespace}/${pod}: ${MOUNT_PATH} is mounted`).to.match(new RegExp(`^\\S+ ${MOUNT_PATH} ext4 rw`));
+  return line;
 }
 
-/** A shell script run in the CSI node plugin container on `node` (its view of the host's LVM, /dev and cgroups). */
-export async function inNodePlugin(c: E2eCluster, node: string, script: string): Promise<string> {
-  return c.kubectl(['exec', '-n', STACK_NAMESPACE, await nodePluginPod(c, node), '-c', 'csi-plugin', '--', 'sh', '-c', script]);
-}
+type ContainerStatus = { containerID?: string; restartCount: number };
+type Pod = { spec?: { nodeName?: string }; status?: { containerStatuses?: ContainerStatus[] } };
 
-/** The LVs of the e2e VG on a node, by name (sizes in bytes). */
-export async function logicalVolumes(c: E2eCluster, node: string): Promise<Map<string, number>> {
-  const out = await inNodePlugin(c, node, `lvs --noheadings --units b --nosuffix -o lv_name,lv_size ${VG}`);
-  return new Map(out.split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length === 2).map(([n, s]) => [n!, Number(s)]));
-}
-
-/** Waits until no PV is bound to a claim of `namespace` any more (reclaim Delete: the driver removed each LV). */
-export async function volumesOfNamespaceGone(c: E2eCluster, namespace: string, timeoutMs = 300_000): Promise<void> {
-  await waitFor(`the PVs of namespace ${namespace} deleted`, async () => {
-    const out = await c.kubectl(['get', 'pv', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.claimRef.namespace}{"\\n"}{end}']);
-    return out.split('\n').some((l) => l.split(' ')[1] === namespace) ? undefined : true;
-  }, timeoutMs, 2000);
+/** The container's ID and restart count: both unchanged means the very same container kept running. */
+export async function containerIdentity(c: E2eCluster, namespace: string, pod: string): Promise<{ node: string; containerID: string; restartCount: number }> {
+  const p = JSON.parse(await c.kubectl(['get', 'pod', '-n', namespace, pod, '-o', 'json'])) as Pod;
+  const s = p.status?.containerStatuses?.[0];
+  return { node: p.spec?.nodeName ?? '', containerID: s?.containerID ?? '', restartCount: s?.restartCount ?? -1 };
 }
