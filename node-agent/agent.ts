@@ -1,7 +1,8 @@
 /**
  * The node agent's loop: watch this node's NodeLocalStorage, discover storage every interval (and at once when the
- * spec or the storage-reserved annotation changes), auto-extend snapshot LVs, and write the status subresource
- * only when it differs from the stored one other than in timestamps.
+ * spec or the storage-reserved annotation changes, or when one of the node's LocalVolumes was just created, resized
+ * or removed), auto-extend snapshot LVs, and write the status subresource only when it differs from the stored one
+ * other than in timestamps.
  *
  * Writing only on change keeps a steady node at zero API writes: with thousands of nodes a per-minute heartbeat
  * would be thousands of NLS updates a minute, each fanned out to every NLS watcher (extender, controller). The cost
@@ -21,6 +22,7 @@ import type { Discovery, DiscoverySource } from './discovery/source.js';
 import { STORAGE_RESERVED_ANNOTATION } from './reserved.js';
 import { extendSnapshots, type SnapshotExtenderOptions } from './snapshots.js';
 import { computeStatus, stampStatus, statusNeedsWrite } from './status.js';
+import { watchVolumeChanges, type VolumeChanges } from './volume-changes.js';
 
 export const FIELD_MANAGER = 'open-local-agent';
 
@@ -69,6 +71,7 @@ export class Agent {
   private readonly log: Logger;
   private readonly metrics: AgentMetrics;
   private readonly informer: Informer<NodeLocalStorage>;
+  private readonly volumes: VolumeChanges;
   /** The newest NLS we know: from the watch, or from our own write's response. */
   private latest: NodeLocalStorage | undefined;
   private lastTriggerKey: string | undefined;
@@ -98,6 +101,10 @@ export class Agent {
         this.trigger(event === 'add' ? 'NodeLocalStorage appeared' : 'spec or storage-reserved annotation changed');
       }
     });
+    // Before the NodeLocalStorage cache has listed, the first pass ('start') is still to come.
+    this.volumes = watchVolumeChanges(options.kc, options.api, options.nodeName, this.log, (why) => {
+      if (this.informer.hasSynced) this.trigger(why);
+    });
   }
 
   /** Ready once the watch has listed and while the last pass succeeded. */
@@ -108,6 +115,7 @@ export class Agent {
   /** The first pass waits for the NodeLocalStorage cache: an unsynced (empty) cache would read as "not created yet". */
   async start(): Promise<void> {
     await this.informer.start();
+    await this.volumes.start();
     void this.informer.synced.then(() => {
       this.trigger('start');
     });
@@ -118,6 +126,7 @@ export class Agent {
     if (this.timer) clearTimeout(this.timer);
     await this.running;
     await this.informer.stop();
+    await this.volumes.stop();
   }
 
   private trigger(why: string): void {

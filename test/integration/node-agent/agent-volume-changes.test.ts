@@ -1,0 +1,116 @@
+// The agent passes again at once when one of its node's LocalVolumes changes (the node plugin created, resized or
+// removed an LV): the NodeLocalStorage shows the new free space within seconds, where the discovery interval (10
+// minutes here) would otherwise be the wait. Another node's volumes start no pass. Real kube-apiserver; LVM is the
+// injected report, as in agent-api.test.ts (this kernel has no device-mapper).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { pino } from 'pino';
+import { crdManifests } from '../../../api/generated/crds.js';
+import type { NodeLocalStorage } from '../../../api/generated/types.js';
+import { createExec } from '../../../lib/exec.js';
+import { startAgent, type RunningAgent } from '../../../node-agent/cli.js';
+import { HostDiscovery } from '../../../node-agent/discovery/source.js';
+import type { LvmReport, LvReport } from '../../../node-agent/lvm/report.js';
+import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
+import { waitFor } from '../../env/net.js';
+import { rawApi, waitEstablished, type RawApi } from '../support/raw-api.js';
+
+const NODE = 'worker-1';
+const GiB = 2 ** 30;
+const NLS_PATH = `/apis/csi.aliyun.com/v1alpha1/nodelocalstorages/${NODE}`;
+const LV_PATH = '/apis/csi.aliyun.com/v1alpha1/localvolumes';
+const VG = 'open-local-pool-0';
+
+const lv = (name: string, size: number): LvReport => ({ name, vgName: VG, size, attr: '-wi-a-----', origin: '', snapPercent: undefined, tags: ['open-local'], path: `/dev/${VG}/${name}` });
+const report = (lvs: LvReport[]): LvmReport => {
+  const used = lvs.reduce((sum, l) => sum + l.size, 0);
+  return {
+    vgs: [{ name: VG, uuid: 'u0', size: 10 * GiB, free: 10 * GiB - used, tags: ['open-local'], attr: 'wz--n-', pvCount: 1, seqno: 3 }],
+    pvs: [{ name: '/dev/vdb', vgName: VG, size: 10 * GiB, free: 10 * GiB - used, tags: [], attr: 'a--' }],
+    lvs,
+  };
+};
+
+describe('node agent: a pass at once when one of its node\'s LocalVolumes changes', function () {
+  this.timeout(120_000);
+  let cp: ControlPlane;
+  let api: RawApi;
+  let agent: RunningAgent;
+  let mountRoot: string;
+  let lvm = report([]);
+
+  const available = async (): Promise<number | undefined> => {
+    const r = await api.call('GET', NLS_PATH);
+    return (r.body as NodeLocalStorage).status?.nodeStorageInfo?.volumeGroups?.[0]?.available;
+  };
+  /** Why the agent asked for each pass, from its own debug log. */
+  const passReasons: string[] = [];
+  const createVolume = async (name: string, node: string, size: number): Promise<void> => {
+    const created = await api.create({ apiVersion: 'csi.aliyun.com/v1alpha1', kind: 'LocalVolume', metadata: { name }, spec: { nodeName: node, volumeType: 'LVM', vgName: VG, size: String(size) } } as never);
+    expect(created.status, created.text).to.equal(201);
+  };
+  const setPhase = async (name: string, phase: string, size: number): Promise<void> => {
+    const r = await api.call('PATCH', `${LV_PATH}/${name}/status`, { status: { phase, size: String(size) } }, 'application/merge-patch+json');
+    expect(r.status, r.text).to.equal(200);
+  };
+
+  before(async function () {
+    cp = await startControlPlane();
+    api = rawApi(cp);
+    for (const crd of crdManifests) {
+      const r = await api.apply(crd);
+      expect(r.status, r.text).to.be.oneOf([200, 201]);
+    }
+    await waitEstablished(api, crdManifests.map((c) => c.metadata.name));
+    mountRoot = await mkdtemp(join(tmpdir(), 'open-local-mount-root-'));
+    const sysfsRoot = join(process.cwd(), 'test/fixtures/sysfs/node');
+    agent = await startAgent(
+      { nodeName: NODE, kubeconfig: cp.kubeconfigPath, sysfs: sysfsRoot, mountRoot, intervalMs: 600_000, httpAddress: '', hostExec: 'direct', logLevel: 'silent' },
+      {
+        discovery: new HostDiscovery({ sysfsRoot, exec: createExec('direct'), lvm: { report: () => Promise.resolve(structuredClone(lvm)) }, probe: () => Promise.resolve({ signatures: [] }) }),
+        log: pino({ level: 'debug' }, {
+          write: (line: string) => {
+            const entry = JSON.parse(line) as { msg?: string; why?: string };
+            if (entry.msg === 'pass requested' && entry.why) passReasons.push(entry.why);
+            if (process.env.AGENT_TEST_LOG) process.stdout.write(line);
+          },
+        }),
+      },
+    );
+    const created = await api.create({ apiVersion: 'csi.aliyun.com/v1alpha1', kind: 'NodeLocalStorage', metadata: { name: NODE }, spec: { nodeName: NODE, listConfig: { vgs: { include: ['open-local-pool-[0-9]+'] } } } } as never);
+    expect(created.status, created.text).to.equal(201);
+    await waitFor('the first status', async () => (await available()) === 10 * GiB, { timeoutMs: 60_000, intervalMs: 50 });
+  });
+
+  after(async function () {
+    await agent.stop();
+    await cp.stop();
+    if (mountRoot) await rm(mountRoot, { recursive: true, force: true });
+  });
+
+  it('shows the space an LV took as soon as its LocalVolume is Ready', async () => {
+    await createVolume('local-a', NODE, 2 * GiB);
+    lvm = report([lv('local-a', 2 * GiB)]);
+    await setPhase('local-a', 'Ready', 2 * GiB);
+    await waitFor('NodeLocalStorage available 8 GiB', async () => (await available()) === 8 * GiB, { timeoutMs: 20_000, intervalMs: 50 });
+  });
+
+  it('shows the space back as soon as the LocalVolume is gone', async () => {
+    expect(await available(), 'local-a counted').to.equal(8 * GiB);
+    lvm = report([]);
+    const r = await api.call('DELETE', `${LV_PATH}/local-a`);
+    expect(r.status, r.text).to.be.oneOf([200, 202]);
+    await waitFor('NodeLocalStorage available 10 GiB', async () => (await available()) === 10 * GiB, { timeoutMs: 20_000, intervalMs: 50 });
+  });
+
+  it('starts no pass for another node\'s volumes', async () => {
+    await createVolume('local-b', 'worker-2', GiB);
+    await setPhase('local-b', 'Ready', GiB);
+    // A control: a volume of this node, created after the other one, is seen (so the other one's events were too).
+    await createVolume('local-c', NODE, GiB);
+    await waitFor('the pass for local-c', () => Promise.resolve(passReasons.includes('LocalVolume local-c created')), { timeoutMs: 20_000, intervalMs: 50 });
+    expect(passReasons.filter((r) => r.includes('local-b'))).to.deep.equal([]);
+  });
+});
