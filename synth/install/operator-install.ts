@@ -96,8 +96,12 @@ export function operatorDeploymentSpec(image: string): k8s.DeploymentSpec {
         automountServiceAccountToken: true,
         priorityClassName: 'system-cluster-critical',
         securityContext: restrictedPod,
-        // The second replica is there for when the first one's node goes: on the same node it would go too.
-        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selectorLabels(names.operator) } }],
+        // The second replica is there for when the first one's node goes: on the same node it would go too. A
+        // hard spread, because a soft one lost to the other scores when both replicas were replaced at once (both
+        // landed on one node, and stopping it stopped reconciling). Only the nodes the pod may run on count as
+        // domains (taints honoured: cordoned, NotReady and control-plane nodes are not), so one eligible node still
+        // runs both replicas.
+        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', nodeTaintsPolicy: 'Honor', labelSelector: { matchLabels: selectorLabels(names.operator) } }],
         containers: [
           {
             name: 'operator',
