@@ -50,11 +50,16 @@ export async function nodePluginPod(c: E2eCluster, node: string): Promise<string
 }
 
 /** Runs a shell script on the node itself (its mount, network and IPC namespaces), through its node plugin pod. */
-export async function onNode(c: E2eCluster, node: string, script: string): Promise<string> {
-  return c.kubectl(['exec', '-n', STACK_NAMESPACE, await nodePluginPod(c, node), '-c', 'csi-plugin', '--', ...NSENTER_PREFIX, 'sh', '-c', script]);
+export function onNode(c: E2eCluster, node: string, script: string): Promise<string> {
+  return inCsiPlugin(c, node, [...NSENTER_PREFIX, 'sh', '-c', script]);
 }
 
 /** A shell script run in the CSI node plugin container on `node` (its view of the host's LVM, /dev and cgroups). */
-export async function inNodePlugin(c: E2eCluster, node: string, script: string): Promise<string> {
-  return c.kubectl(['exec', '-n', STACK_NAMESPACE, await nodePluginPod(c, node), '-c', 'csi-plugin', '--', 'sh', '-c', script]);
+export function inNodePlugin(c: E2eCluster, node: string, script: string): Promise<string> {
+  return inCsiPlugin(c, node, ['sh', '-c', script]);
+}
+
+/** `command` in the csi-plugin container of `node`'s node plugin pod. */
+async function inCsiPlugin(c: E2eCluster, node: string, command: readonly string[]): Promise<string> {
+  return c.kubectl(['exec', '-n', STACK_NAMESPACE, await nodePluginPod(c, node), '-c', 'csi-plugin', '--', ...command]);
 }
