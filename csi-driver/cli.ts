@@ -51,7 +51,7 @@ export async function startCsi(options: CsiOptions): Promise<RunningCsi> {
   const waiting: (() => string | undefined)[] = [];
 
   if (withController) {
-    const controller = startController({ kc, api, log: log.child({ service: 'controller' }), operationTimeoutMs: options.operationTimeoutMs, allocator: { strategy: options.strategy } });
+    const controller = startController({ kc, api, log: log.child({ service: 'controller' }), operationTimeoutMs: options.operationTimeoutMs, allocator: { strategy: options.strategy }, registry });
     services.Controller = controller.handlers;
     stops.push(() => controller.stop());
     waiting.push(() => controller.notReady());

@@ -19,10 +19,14 @@ export class ControllerCluster implements ClusterView {
   private readonly feed: StateFeed;
   private readonly waiters = new LocalVolumeWaiters();
   private readonly api: KubeApi;
+  private markSynced: () => void = () => undefined;
+  /** Resolves once every cache has listed. */
+  readonly synced = new Promise<void>((resolve) => { this.markSynced = resolve; });
 
   constructor(kc: KubeConfig, api: KubeApi, log: Logger) {
     this.api = api;
     this.feed = new StateFeed(kc, api, this.state, log, {
+      onSynced: (_, synced) => { if (synced && this.feed.notReady() === undefined) this.markSynced(); },
       observe: { LocalVolume: (event, obj) => { this.waiters.notify(obj.metadata?.name ?? '', event === 'delete' ? undefined : (obj as LocalVolume)); } },
     });
   }
@@ -58,6 +62,10 @@ export class ControllerCluster implements ClusterView {
 
   pv(name: string): PersistentVolume | undefined {
     return this.state.pv(name);
+  }
+
+  pvs(): Iterable<PersistentVolume> {
+    return this.state.persistentVolumes();
   }
 
   localVolume(name: string): LocalVolume | undefined {

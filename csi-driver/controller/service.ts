@@ -3,6 +3,7 @@
  * informers; its `ready()` feeds the Identity Probe, and the handlers answer UNAVAILABLE until the caches have listed.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
 import type { AllocatorOptions } from '../../extender/allocator/types.js';
 import type { KubeApi } from '../../lib/kube-api.js';
 import type { Logger } from '../../lib/log.js';
@@ -13,6 +14,7 @@ import type { ControllerContext } from './context.js';
 import { createVolume } from './create-volume.js';
 import { deleteSnapshot, deleteVolume } from './delete.js';
 import { expandVolume } from './expand.js';
+import { startOrphanSweeper, type OrphanSweepOptions } from './orphan-sweeper.js';
 import { CONTROLLER_CAPABILITIES, getCapacity, getVolume, listVolumes, validateVolumeCapabilities } from './queries.js';
 import { createSnapshot, listSnapshots } from './snapshots.js';
 
@@ -24,6 +26,10 @@ export interface ControllerOptions {
   readonly operationTimeoutMs: number;
   /** Which VG an LVM volume without vgName goes to; the extender's --strategy should match. @default spread */
   readonly allocator?: AllocatorOptions;
+  /** When volumes whose claim was deleted before their PV was made are looked for (orphan-sweeper.ts). */
+  readonly orphans?: OrphanSweepOptions;
+  /** Where the controller's own metrics go. */
+  readonly registry?: Registry;
 }
 
 export interface ControllerService {
@@ -50,6 +56,7 @@ export function startController(options: ControllerOptions): ControllerService {
     },
   };
   cluster.start();
+  const sweeper = startOrphanSweeper(ctx, options.orphans, options.registry);
   // A synchronous throw (validation) must become a rejected call, not escape the gRPC callback.
   const handle = <Req, Res>(fn: (c: ControllerContext, req: Req) => Promise<Res>) => (req: Req): Promise<Res> => Promise.resolve().then(() => fn(ctx, req));
   const handlers: ServiceHandlers = {
@@ -65,5 +72,12 @@ export function startController(options: ControllerOptions): ControllerService {
     GetCapacity: handle(getCapacity),
     ControllerGetCapabilities: () => Promise.resolve(CONTROLLER_CAPABILITIES),
   };
-  return { handlers, notReady: () => cluster.notReady(), stop: () => cluster.stop() };
+  return {
+    handlers,
+    notReady: () => cluster.notReady(),
+    stop: () => {
+      sweeper.stop();
+      return cluster.stop();
+    },
+  };
 }

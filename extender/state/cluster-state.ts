@@ -112,6 +112,10 @@ export class ClusterState implements StorageView, ClaimSources {
     return this.pvs.get(name);
   }
 
+  persistentVolumes(): IterableIterator<PersistentVolume> {
+    return this.pvs.values();
+  }
+
   storageClass(name: string): StorageClass | undefined {
     return this.classes.get(name);
   }

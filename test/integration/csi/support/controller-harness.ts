@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crdManifests } from '../../../../api/generated/crds.js';
 import type { LocalVolume } from '../../../../api/generated/types.js';
+import type { OrphanSweepOptions } from '../../../../csi-driver/controller/orphan-sweeper.js';
 import { startController, type ControllerService } from '../../../../csi-driver/controller/service.js';
 import { serveCsi, type CsiServer } from '../../../../csi-driver/grpc/server.js';
 import { identityService } from '../../../../csi-driver/identity.js';
@@ -41,6 +42,8 @@ export interface HarnessOptions {
   /** Nodes the played node plugin answers for (others stay silent, as a node whose plugin is down). */
   readonly answering: readonly string[];
   readonly operationTimeoutMs: number;
+  /** The orphan sweep's interval and grace (the controller's defaults otherwise). */
+  readonly orphans?: OrphanSweepOptions;
 }
 
 export async function startControllerHarness(options: HarnessOptions): Promise<ControllerHarness> {
@@ -58,7 +61,7 @@ export async function startControllerHarness(options: HarnessOptions): Promise<C
     await api.mergePatch(object, { status: object.status }, 'status');
   }
   const node = await startPlayNode(kc, api, options.answering, log);
-  const service = startController({ kc, api, log, operationTimeoutMs: options.operationTimeoutMs });
+  const service = startController({ kc, api, log, operationTimeoutMs: options.operationTimeoutMs, ...(options.orphans ? { orphans: options.orphans } : {}) });
   let server: CsiServer | undefined;
   try {
     server = await serveCsi({ endpoint: `unix://${join(dir, 'csi.sock')}`, services: { Identity: identityService({ driverName: CSI_DRIVER_NAME, version, controller: true, ready: () => service.notReady() === undefined }), Controller: service.handlers, Node: playedNodeService(options.answering[0] ?? '') }, log });
