@@ -6,29 +6,18 @@
 // the fixture's disks are not this host's (prepare-vg-uml.test.ts and free-devices-uml.test.ts run the real thing).
 // Nothing here counts passes in wall time: a test that needs "the agent looked again" waits for completed passes
 // (open_local_agent_passes_total), so a loaded machine only makes it slower.
-import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { crdManifests } from '../../../api/generated/crds.js';
 import type { NodeLocalStorage } from '../../../api/generated/types.js';
-import { createExec } from '../../../lib/exec.js';
-import { startAgent, type RunningAgent } from '../../../node-agent/cli.js';
-import { HostDiscovery } from '../../../node-agent/discovery/source.js';
-import type { LvmReport, LvReport } from '../../../node-agent/lvm/report.js';
-import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
+import type { RunningAgent } from '../../../node-agent/cli.js';
+import type { LvmReport } from '../../../node-agent/lvm/report.js';
 import { httpGet, sleep, waitFor } from '../../env/net.js';
-import { rawApi, waitEstablished, type RawApi } from '../support/raw-api.js';
+import type { RawApi } from '../support/raw-api.js';
 import { volumeSnapshotClassCrd, volumeSnapshotContentCrd } from '../support/snapshot-crds.js';
+import { GiB, lv, NLS_PATH, NODE, startAgentOnApi, type AgentOnApi } from './support/agent-on-api.js';
 
-const NODE = 'worker-1';
-const GiB = 2 ** 30;
 const INTERVAL_MS = 250;
-const NLS_PATH = `/apis/csi.aliyun.com/v1alpha1/nodelocalstorages/${NODE}`;
-
-const lv = (name: string, size: number, over: Partial<LvReport> = {}): LvReport => ({ name, vgName: 'open-local-pool-0', size, attr: '-wi-a-----', origin: '', snapPercent: undefined, tags: [], path: `/dev/open-local-pool-0/${name}`, ...over });
 
 /** The node's LVM, as the fake reader reports it; tests change it to simulate the disks changing. */
 const lvm: { report: LvmReport; extended: string[] } = {
@@ -42,10 +31,9 @@ const lvm: { report: LvmReport; extended: string[] } = {
 
 describe('node agent against a real API server', function () {
   this.timeout(120_000);
-  let cp: ControlPlane;
+  let env: AgentOnApi | undefined;
   let api: RawApi;
   let agent: RunningAgent;
-  let mountRoot: string;
   const writes: string[] = [];
 
   const getNls = async (): Promise<NodeLocalStorage> => {
@@ -75,45 +63,29 @@ describe('node agent against a real API server', function () {
   };
 
   before(async function () {
-    cp = await startControlPlane();
-    api = rawApi(cp);
-    for (const crd of [...crdManifests, volumeSnapshotClassCrd, volumeSnapshotContentCrd]) {
-      const r = await api.apply(crd);
-      expect(r.status, r.text).to.be.oneOf([200, 201]);
-    }
-    await waitEstablished(api, [...crdManifests.map((c) => c.metadata.name), volumeSnapshotClassCrd.metadata.name, volumeSnapshotContentCrd.metadata.name]);
-    mountRoot = await mkdtemp(join(tmpdir(), 'open-local-mount-root-'));
-    const exec = createExec('direct');
-    agent = await startAgent(
-      { nodeName: NODE, kubeconfig: cp.kubeconfigPath, sysfs: join(process.cwd(), 'test/fixtures/sysfs/node'), mountRoot, intervalMs: INTERVAL_MS, httpAddress: '127.0.0.1:0', hostExec: 'direct', logLevel: 'silent' },
-      {
-        discovery: new HostDiscovery({
-          sysfsRoot: join(process.cwd(), 'test/fixtures/sysfs/node'),
-          exec,
-          lvm: { report: () => Promise.resolve(structuredClone(lvm.report)) },
-          // The fixture's disks are blank, but for vda (the system disk, already out: it has a partition).
-          probe: () => Promise.resolve({ signatures: [] }),
-        }),
-        lvExtender: {
-          extendBy: (vg, name, bytes) => {
-            lvm.extended.push(`${vg}/${name}+${bytes}`);
-            // What lvextend does to a snapshot: more COW space, so a lower usage.
-            lvm.report = { ...lvm.report, lvs: lvm.report.lvs.map((l) => (l.name === name ? { ...l, size: l.size + bytes, snapPercent: 30 } : l)) };
-            return Promise.resolve();
-          },
-        },
-        log: pino({ level: process.env.AGENT_TEST_LOG ?? 'silent' }),
-        onRequest: (verb, path) => {
-          if (verb !== 'GET') writes.push(`${verb} ${path}`);
+    env = await startAgentOnApi({
+      extraCrds: [volumeSnapshotClassCrd, volumeSnapshotContentCrd],
+      lvm: () => lvm.report,
+      intervalMs: INTERVAL_MS,
+      httpAddress: '127.0.0.1:0',
+      lvExtender: {
+        extendBy: (vg, name, bytes) => {
+          lvm.extended.push(`${vg}/${name}+${bytes}`);
+          // What lvextend does to a snapshot: more COW space, so a lower usage.
+          lvm.report = { ...lvm.report, lvs: lvm.report.lvs.map((l) => (l.name === name ? { ...l, size: l.size + bytes, snapPercent: 30 } : l)) };
+          return Promise.resolve();
         },
       },
-    );
+      log: pino({ level: process.env.AGENT_TEST_LOG ?? 'silent' }),
+      onRequest: (verb, path) => {
+        if (verb !== 'GET') writes.push(`${verb} ${path}`);
+      },
+    });
+    ({ api, agent } = env);
   });
 
   after(async function () {
-    await agent.stop();
-    await cp.stop();
-    await rm(mountRoot, { recursive: true, force: true });
+    await env?.stop();
   });
 
   it('waits for its NodeLocalStorage without creating it, and is ready meanwhile', async () => {

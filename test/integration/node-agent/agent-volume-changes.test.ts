@@ -2,28 +2,17 @@
 // removed an LV): the NodeLocalStorage shows the new free space within seconds, where the discovery interval (10
 // minutes here) would otherwise be the wait. Another node's volumes start no pass. Real kube-apiserver; LVM is the
 // injected report, as in agent-api.test.ts (this kernel has no device-mapper).
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { crdManifests } from '../../../api/generated/crds.js';
 import type { NodeLocalStorage } from '../../../api/generated/types.js';
-import { createExec } from '../../../lib/exec.js';
-import { startAgent, type RunningAgent } from '../../../node-agent/cli.js';
-import { HostDiscovery } from '../../../node-agent/discovery/source.js';
 import type { LvmReport, LvReport } from '../../../node-agent/lvm/report.js';
-import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
 import { waitFor } from '../../env/net.js';
-import { rawApi, waitEstablished, type RawApi } from '../support/raw-api.js';
+import type { RawApi } from '../support/raw-api.js';
+import { GiB, lv as lvOf, NLS_PATH, NODE, startAgentOnApi, VG, type AgentOnApi } from './support/agent-on-api.js';
 
-const NODE = 'worker-1';
-const GiB = 2 ** 30;
-const NLS_PATH = `/apis/csi.aliyun.com/v1alpha1/nodelocalstorages/${NODE}`;
 const LV_PATH = '/apis/csi.aliyun.com/v1alpha1/localvolumes';
-const VG = 'open-local-pool-0';
 
-const lv = (name: string, size: number): LvReport => ({ name, vgName: VG, size, attr: '-wi-a-----', origin: '', snapPercent: undefined, tags: ['open-local'], path: `/dev/${VG}/${name}` });
+const lv = (name: string, size: number): LvReport => lvOf(name, size, { tags: ['open-local'] });
 const report = (lvs: LvReport[]): LvmReport => {
   const used = lvs.reduce((sum, l) => sum + l.size, 0);
   return {
@@ -35,10 +24,8 @@ const report = (lvs: LvReport[]): LvmReport => {
 
 describe('node agent: a pass at once when one of its node\'s LocalVolumes changes', function () {
   this.timeout(120_000);
-  let cp: ControlPlane;
+  let env: AgentOnApi | undefined;
   let api: RawApi;
-  let agent: RunningAgent;
-  let mountRoot: string;
   let lvm = report([]);
 
   const available = async (): Promise<number | undefined> => {
@@ -57,37 +44,26 @@ describe('node agent: a pass at once when one of its node\'s LocalVolumes change
   };
 
   before(async function () {
-    cp = await startControlPlane();
-    api = rawApi(cp);
-    for (const crd of crdManifests) {
-      const r = await api.apply(crd);
-      expect(r.status, r.text).to.be.oneOf([200, 201]);
-    }
-    await waitEstablished(api, crdManifests.map((c) => c.metadata.name));
-    mountRoot = await mkdtemp(join(tmpdir(), 'open-local-mount-root-'));
-    const sysfsRoot = join(process.cwd(), 'test/fixtures/sysfs/node');
-    agent = await startAgent(
-      { nodeName: NODE, kubeconfig: cp.kubeconfigPath, sysfs: sysfsRoot, mountRoot, intervalMs: 600_000, httpAddress: '', hostExec: 'direct', logLevel: 'silent' },
-      {
-        discovery: new HostDiscovery({ sysfsRoot, exec: createExec('direct'), lvm: { report: () => Promise.resolve(structuredClone(lvm)) }, probe: () => Promise.resolve({ signatures: [] }) }),
-        log: pino({ level: 'debug' }, {
-          write: (line: string) => {
-            const entry = JSON.parse(line) as { msg?: string; why?: string };
-            if (entry.msg === 'pass requested' && entry.why) passReasons.push(entry.why);
-            if (process.env.AGENT_TEST_LOG) process.stdout.write(line);
-          },
-        }),
-      },
-    );
+    env = await startAgentOnApi({
+      lvm: () => lvm,
+      intervalMs: 600_000,
+      httpAddress: '',
+      log: pino({ level: 'debug' }, {
+        write: (line: string) => {
+          const entry = JSON.parse(line) as { msg?: string; why?: string };
+          if (entry.msg === 'pass requested' && entry.why) passReasons.push(entry.why);
+          if (process.env.AGENT_TEST_LOG) process.stdout.write(line);
+        },
+      }),
+    });
+    api = env.api;
     const created = await api.create({ apiVersion: 'csi.aliyun.com/v1alpha1', kind: 'NodeLocalStorage', metadata: { name: NODE }, spec: { nodeName: NODE, listConfig: { vgs: { include: ['open-local-pool-[0-9]+'] } } } } as never);
     expect(created.status, created.text).to.equal(201);
     await waitFor('the first status', async () => (await available()) === 10 * GiB, { timeoutMs: 60_000, intervalMs: 50 });
   });
 
   after(async function () {
-    await agent.stop();
-    await cp.stop();
-    if (mountRoot) await rm(mountRoot, { recursive: true, force: true });
+    await env?.stop();
   });
 
   it('shows the space an LV took as soon as its LocalVolume is Ready', async () => {
