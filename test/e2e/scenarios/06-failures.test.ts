@@ -101,6 +101,9 @@ describe('e2e 6: failures', function () {
     this.timeout(1_200_000);
     const dev = needsOwnCluster(this, c);
     const node = 'dev-node-1';
+    // The operator's two replicas are spread over the nodes (a hard constraint): stopping one node leaves a leader.
+    const operatorNodes = (await items<Pod>(c, ['pods', '-n', OPERATOR_NAMESPACE])).filter((p) => p.metadata.name.startsWith('open-local-operator-') && p.status?.phase === 'Running').map((p) => p.spec.nodeName);
+    expect(new Set(operatorNodes).size, `nodes of the running operator replicas: ${operatorNodes.join(', ')}`).to.equal(operatorNodes.length);
     await dev.stopNode(node);
     const stopped = Date.now();
     const notReady = await waitFor(`Node ${node} not Ready`, async () =>
