@@ -1,40 +1,97 @@
-// `npm run e2e -- [scenario ...] [--own-cluster]`: runs end-to-end scenarios (test/e2e/scenarios/NN-<name>.test.ts,
-// by name or number; all when none is named) against the cluster `npm start -- --example test/e2e/cluster.yaml` is
-// running, for debugging one scenario without booting a cluster each time. --own-cluster boots one as
-// `npm run test:e2e` does. Exit code: mocha's (the number of failed tests), 2 for a bad argument.
-import { spawnSync } from 'node:child_process';
+// Runs end-to-end scenarios (test/e2e/scenarios/NN-<name>.test.ts, by name or number; all when none is named).
+//
+//   npm run test:e2e                          all of them, on two clusters of their own booted side by side
+//   npm run e2e -- [scenario ...]             against the cluster `npm start -- --example test/e2e/cluster.yaml`
+//                                             is running, for debugging one scenario without booting a cluster
+//   npm run e2e -- [scenario ...] --own-cluster [--clusters N]
+//                                             on N clusters of their own (default 1)
+//
+// Each cluster is one mocha process (test/e2e/cluster.ts boots its cluster and tears it down); with more than one,
+// their lines are prefixed with the cluster's number. Exit code: the number of failed tests, 2 for a bad argument.
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { pickScenarios, splitAcrossClusters } from './scenario-groups.js';
 
 const DIR = new URL('scenarios/', import.meta.url).pathname;
 const ROOT = new URL('../../', import.meta.url).pathname;
+const SUMMARY = /^(\d+) passed, (\d+) failed, (\d+) skipped$/;
 
-export function pickScenarios(files: readonly string[], wanted: readonly string[]): string[] {
-  if (wanted.length === 0) return [...files];
-  return wanted.map((w) => {
-    const hits = files.filter((f) => f === w || f.startsWith(`${w}-`) || f.replace(/^\d+-/, '').replace(/\.test\.ts$/, '') === w);
-    if (hits.length !== 1) throw new Error(`scenario "${w}" ${hits.length === 0 ? 'matches none' : `matches ${hits.join(', ')}`} of: ${files.join(', ')}`);
-    return hits[0]!;
+interface Args { readonly scenarios: string[]; readonly own: boolean; readonly clusters: number }
+
+function parseArgs(argv: readonly string[]): Args {
+  const scenarios: string[] = [];
+  let own = false;
+  let clusters = 1;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--own-cluster') own = true;
+    else if (a === '--clusters') {
+      const v = argv[++i] ?? '';
+      clusters = /^[1-9]\d*$/.test(v) ? Number(v) : NaN;
+      if (Number.isNaN(clusters)) throw new Error(`--clusters takes a whole number ≥ 1, not "${v}"`);
+      own = true;
+    } else if (a.startsWith('-')) throw new Error(`unknown option ${a} (options: --own-cluster, --clusters N)`);
+    else scenarios.push(a);
+  }
+  return { scenarios, own, clusters };
+}
+
+interface Outcome { readonly code: number; readonly summary: [number, number, number] | undefined }
+
+/** One mocha process over `files`; with a label, each of its lines is prefixed with it. */
+function runMocha(files: readonly string[], own: boolean, label: string | undefined): Promise<Outcome> {
+  const mocha = join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
+  const child = spawn(process.execPath, [mocha, '--config', join(ROOT, '.mocharc.e2e.json'), ...files.map((f) => join(DIR, f))], {
+    cwd: ROOT,
+    stdio: ['ignore', label ? 'pipe' : 'inherit', label ? 'pipe' : 'inherit'],
+    env: { ...process.env, OPEN_LOCAL_E2E_ATTACH: own ? '0' : '1' },
+  });
+  let summary: Outcome['summary'];
+  for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
+    if (!stream) continue;
+    createInterface({ input: stream }).on('line', (line) => {
+      const m = SUMMARY.exec(line);
+      if (m) summary = [Number(m[1]), Number(m[2]), Number(m[3])];
+      out.write(`[${label}] ${line}\n`);
+    });
+  }
+  // The children tear their clusters down on SIGTERM/SIGINT: pass ours on and wait for them.
+  const forward = (sig: NodeJS.Signals): void => { child.kill(sig); };
+  process.on('SIGTERM', forward).on('SIGINT', forward);
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      process.off('SIGTERM', forward).off('SIGINT', forward);
+      resolve({ code: code ?? (signal ? 1 : 0), summary });
+    });
   });
 }
 
-function main(argv: readonly string[]): number {
-  const own = argv.includes('--own-cluster');
-  const files = readdirSync(DIR).filter((f) => f.endsWith('.test.ts')).sort();
-  let picked: string[];
+async function main(argv: readonly string[]): Promise<number> {
+  let args: Args;
+  let groups: string[][];
   try {
-    picked = pickScenarios(files, argv.filter((a) => a !== '--own-cluster'));
+    args = parseArgs(argv);
+    const files = readdirSync(DIR).filter((f) => f.endsWith('.test.ts')).sort();
+    const picked = pickScenarios(files, args.scenarios);
+    groups = args.clusters === 1 ? [picked] : splitAcrossClusters(picked, args.clusters);
   } catch (err) {
     console.error((err as Error).message);
     return 2;
   }
-  const mocha = join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
-  const r = spawnSync(process.execPath, [mocha, '-n', 'import=tsx', '--extension', 'ts', '--timeout', '600000', ...picked.map((f) => join(DIR, f))], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, ...(own ? {} : { OPEN_LOCAL_E2E_ATTACH: '1' }) },
-  });
-  return r.status ?? 1;
+  if (groups.length === 1) return (await runMocha(groups[0]!, args.own, undefined)).code;
+
+  const t0 = Date.now();
+  groups.forEach((g, i) => { console.log(`[c${i + 1}] ${g.join(', ')}`); });
+  const outcomes = await Promise.all(groups.map((g, i) => runMocha(g, args.own, `c${i + 1}`)));
+  const total = [0, 0, 0];
+  for (const o of outcomes) o.summary?.forEach((n, i) => { total[i]! += n; });
+  const lost = outcomes.filter((o) => o.summary === undefined).length;
+  console.log(`\n${groups.length} clusters side by side, ${((Date.now() - t0) / 60_000).toFixed(1)} min`);
+  if (lost > 0) console.log(`${lost} cluster run(s) ended without a summary (crashed or killed)`);
+  console.log(`${total[0]} passed, ${total[1]} failed, ${total[2]} skipped`);
+  return Math.min(255, outcomes.reduce((n, o) => n + (o.code === 0 ? 0 : Math.max(o.code, 1)), 0));
 }
 
-if (import.meta.url === `file://${process.argv[1] ?? ''}`) process.exit(main(process.argv.slice(2)));
+if (import.meta.url === `file://${process.argv[1] ?? ''}`) void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
