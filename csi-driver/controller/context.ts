@@ -9,6 +9,7 @@ import type { ControllerCluster } from './cluster.js';
 import { BLOCKING_DELETE_REASONS, describe, failureError } from './failure.js';
 import { isReady } from './local-volume.js';
 import { isPossibleId } from './names.js';
+import type { RecentIds } from './recent-ids.js';
 
 export interface ControllerContext {
   readonly cluster: ControllerCluster;
@@ -17,6 +18,8 @@ export interface ControllerContext {
   readonly timeoutMs: number;
   readonly volumes: InFlight;
   readonly snapshots: InFlight;
+  /** Volumes deleted lately: a repeated DeleteVolume answers OK instead of adopting their PV. */
+  readonly deleted: RecentIds;
   readonly log: Logger;
   /** Runs placement and LocalVolume creation one at a time, so two volumes cannot both be given the last space. */
   serial<T>(fn: () => Promise<T>): Promise<T>;

@@ -17,6 +17,8 @@ export async function deleteVolume(ctx: ControllerContext, req: DeleteVolumeRequ
   if (!isPossibleId(id)) return {};
   return ctx.volumes.run(id, async () => {
     requireSynced(ctx);
+    // A repeat of a DeleteVolume that finished: its PV is still there until this call answers OK.
+    if (ctx.deleted.has(id) && !ctx.cluster.localVolume(id)) return {};
     const lv = await volumeOrAdopt(ctx, id).catch((err: unknown) => forgetMissing(ctx, id, err));
     if (!lv) return {};
     if (isSnapshot(lv)) {
@@ -29,6 +31,7 @@ export async function deleteVolume(ctx: ControllerContext, req: DeleteVolumeRequ
     if (clones.length > 0) throw failedPrecondition(`${describe(lv)} is being copied into ${clones.join(', ')}: retry once the clone is ready`);
     ctx.log.info({ volume: id, node: lv.spec.nodeName }, 'deleting volume');
     await deleteAndWait(ctx, lv);
+    ctx.deleted.add(id);
     return {};
   });
 }
@@ -44,6 +47,7 @@ async function forgetMissing(ctx: ControllerContext, id: string, err: unknown): 
   if (!(err instanceof CsiError) || err.code !== status.NOT_FOUND || !record?.spec.adopt) throw err;
   ctx.log.info({ volume: id, node: record.spec.nodeName }, 'the LV of this PV is already gone: nothing to delete');
   await deleteAndWait(ctx, record);
+  ctx.deleted.add(id);
   return undefined;
 }
 

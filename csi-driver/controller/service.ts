@@ -15,6 +15,7 @@ import { createVolume } from './create-volume.js';
 import { deleteSnapshot, deleteVolume } from './delete.js';
 import { expandVolume } from './expand.js';
 import { startOrphanSweeper, type OrphanSweepOptions } from './orphan-sweeper.js';
+import { RecentIds } from './recent-ids.js';
 import { CONTROLLER_CAPABILITIES, getCapacity, getVolume, listVolumes, validateVolumeCapabilities } from './queries.js';
 import { createSnapshot, listSnapshots } from './snapshots.js';
 
@@ -48,6 +49,7 @@ export function startController(options: ControllerOptions): ControllerService {
     timeoutMs: options.operationTimeoutMs,
     volumes: new InFlight(),
     snapshots: new InFlight(),
+    deleted: new RecentIds(),
     log: options.log,
     serial: <T>(fn: () => Promise<T>): Promise<T> => {
       const run = queue.then(fn, fn);

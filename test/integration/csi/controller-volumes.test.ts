@@ -210,16 +210,44 @@ describe('CSI controller service with the real API server', function () {
     await h.csi.controller('DeleteVolume', { volume_id: id });
     expect(h.node.acted.slice(acted)).to.deep.equal([`adopt ${id}`, `delete ${id}`]);
     expect(await lv(id)).to.equal(undefined);
-    // A repeat before the provisioner deleted the PV: the node finds no LV to adopt. The volume is already deleted
-    // (OK, as CSI asks of DeleteVolume), and the adoption record goes with it.
-    h.node.fail = (v) => (v.metadata?.name === id && v.spec.adopt ? { reason: 'NotFound', message: `LV pool/${id} to adopt does not exist on node node-a` } : undefined);
+    // A repeat before the provisioner deleted the PV (its first call timed out while the node worked): OK, and the
+    // PV is not adopted again (its LV is gone: the record would wait for ever if the node went too).
+    await h.csi.controller('DeleteVolume', { volume_id: id });
+    expect(h.node.acted.slice(acted)).to.deep.equal([`adopt ${id}`, `delete ${id}`]);
+    expect(await lv(id)).to.equal(undefined);
+    // An Open-Local PV whose LV was removed by hand (or a repeat after a controller restart): the node finds no LV to
+    // adopt. The volume is already deleted (OK, as CSI asks of DeleteVolume), and the adoption record goes with it.
+    const gone = 'local-0d7e2a51-93b4-4c8e-a1f6-5b2c9e8d7f10';
+    await h.api.createIfAbsent({ ...lvmPv(gone, 'node-a', 'pool', '1Gi'), metadata: { name: gone } });
+    await waitFor('the controller to see the second Open-Local PV', async () => {
+      const r = await h.csi.controller<{ confirmed?: object }>('ValidateVolumeCapabilities', { volume_id: gone, volume_capabilities: [mount] }).catch(() => undefined);
+      return r?.confirmed !== undefined;
+    }, { timeoutMs: 60_000 });
+    h.node.fail = (v) => (v.metadata?.name === gone && v.spec.adopt ? { reason: 'NotFound', message: `LV pool/${gone} to adopt does not exist on node node-a` } : undefined);
     try {
-      await h.csi.controller('DeleteVolume', { volume_id: id });
+      await h.csi.controller('DeleteVolume', { volume_id: gone });
     } finally {
       h.node.fail = () => undefined;
     }
+    expect(await lv(gone)).to.equal(undefined);
+    // external-provisioner then deletes the PVs (and kube-controller-manager, not running here, drops pv-protection).
+    for (const name of [id, gone]) {
+      const pv = { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name } };
+      await h.api.delete(pv);
+      await h.api.mergePatch(pv, { metadata: { finalizers: null } });
+    }
+  });
+
+  it('a DeleteVolume repeated after the first finished, its PV still there, answers OK and adopts nothing', async () => {
+    const id = 'local-5a3f1e2d-6b7c-4d8e-9f0a-1b2c3d4e5f60';
+    await create(id, { accessibility_requirements: on('node-a') });
+    await h.api.createIfAbsent({ ...lvmPv(id, 'node-a', 'pool', '10Gi'), metadata: { name: id } });
+    await waitFor('the controller to see the PV', async () => (await h.csi.controller<{ confirmed?: object }>('ValidateVolumeCapabilities', { volume_id: id, volume_capabilities: [mount] })).confirmed !== undefined, { timeoutMs: 60_000 });
+    const acted = h.node.acted.length;
+    await h.csi.controller('DeleteVolume', { volume_id: id });
+    await h.csi.controller('DeleteVolume', { volume_id: id });
+    expect(h.node.acted.slice(acted)).to.deep.equal([`delete ${id}`]);
     expect(await lv(id)).to.equal(undefined);
-    // external-provisioner then deletes the PV (and kube-controller-manager, not running here, drops pv-protection).
     const pv = { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: id } };
     await h.api.delete(pv);
     await h.api.mergePatch(pv, { metadata: { finalizers: null } });
