@@ -100,9 +100,8 @@ export function operatorDeploymentSpec(image: string): k8s.DeploymentSpec {
         // hard spread, because a soft one lost to the other scores when both replicas were replaced at once (both
         // landed on one node, and stopping it stopped reconciling). Only the nodes the pod may run on count as
         // domains (taints honoured: cordoned, NotReady and control-plane nodes are not), so one eligible node still
-        // runs both replicas. Only pods of the same revision count (pod-template-hash): during an upgrade the old
-        // replicas still run, and counted with them both new ones went to one node.
-        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', nodeTaintsPolicy: 'Honor', labelSelector: { matchLabels: selectorLabels(names.operator) }, matchLabelKeys: ['pod-template-hash'] }],
+        // runs both replicas.
+        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', nodeTaintsPolicy: 'Honor', labelSelector: { matchLabels: selectorLabels(names.operator) } }],
         containers: [
           {
             name: 'operator',

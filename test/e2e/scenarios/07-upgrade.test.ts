@@ -68,9 +68,6 @@ describe('e2e 7: OLM upgrade while volumes are in use', function () {
     }, 600_000, 2000);
     for (const p of pods) expect(p.spec.nodeName, `${p.metadata.name}'s node`).to.match(/^dev-node-\d+$/);
     console.log(`      operator pods: ${pods.map((p) => `${p.metadata.name} (${p.spec.nodeName ?? ''})`).join(', ')}`);
-    // The new revision's replicas spread like a fresh install's (the old replicas, still running while the new ones
-    // were placed, must not push both onto one node).
-    expect(new Set(pods.map((p) => p.spec.nodeName)).size, 'nodes of the new operator replicas').to.equal(pods.length);
 
     await waitFor('the OpenLocalCluster Ready for its current spec', async () => {
       const o = JSON.parse(await c.kubectl(['get', 'openlocalcluster', CLUSTER_NAME, '-o', 'json'])) as Olc;
