@@ -47,6 +47,20 @@ describe('CSI controller service with the real API server', function () {
 
   const create = (name: string, extra: object = {}) => h.csi.controller<{ volume: Volume }>('CreateVolume', { name, capacity_range: { required_bytes: String(10 * Gi) }, volume_capabilities: [mount], parameters: { volumeType: 'LVM' }, ...extra });
   const lv = (name: string) => h.api.get<LocalVolume>('csi.aliyun.com/v1alpha1', 'LocalVolume', name);
+  /** An Open-Local v0.7 PV, as that system left it, once the controller knows the volume by it. */
+  const openLocalPv = async (id: string, size: string) => {
+    await h.api.createIfAbsent({ ...lvmPv(id, 'node-a', 'pool', size), metadata: { name: id } });
+    await waitFor(`the controller to see the Open-Local PV ${id}`, async () => {
+      const r = await h.csi.controller<{ confirmed?: object }>('ValidateVolumeCapabilities', { volume_id: id, volume_capabilities: [mount] }).catch(() => undefined);
+      return r?.confirmed !== undefined;
+    }, { timeoutMs: 60_000 });
+  };
+  /** What external-provisioner does after an OK (and kube-controller-manager, not running here, drops pv-protection). */
+  const deletePv = async (name: string) => {
+    const pv = { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name } };
+    await h.api.delete(pv);
+    await h.api.mergePatch(pv, { metadata: { finalizers: null } });
+  };
 
   it('creates an LVM volume on the selected node (strict topology, the PVC\'s annotation) and answers from the node\'s status', async () => {
     const claim = await h.api.createIfAbsent(pvc(NS, 'data', SC, '10Gi', { annotations: { 'volume.kubernetes.io/selected-node': 'node-a' } }));
@@ -201,11 +215,7 @@ describe('CSI controller service with the real API server', function () {
 
   it('adopts a PV made by Open-Local v0.7 to delete it: a LocalVolume with spec.adopt, then deleted like ours', async () => {
     const id = 'local-7c9e6679-7425-40de-944b-e07fc1f90ae7';
-    await h.api.createIfAbsent({ ...lvmPv(id, 'node-a', 'pool', '5Gi'), metadata: { name: id } });
-    await waitFor('the controller to see the Open-Local PV', async () => {
-      const r = await h.csi.controller<{ confirmed?: object }>('ValidateVolumeCapabilities', { volume_id: id, volume_capabilities: [mount] }).catch(() => undefined);
-      return r?.confirmed !== undefined;
-    }, { timeoutMs: 60_000 });
+    await openLocalPv(id, '5Gi');
     const acted = h.node.acted.length;
     await h.csi.controller('DeleteVolume', { volume_id: id });
     expect(h.node.acted.slice(acted)).to.deep.equal([`adopt ${id}`, `delete ${id}`]);
@@ -218,11 +228,7 @@ describe('CSI controller service with the real API server', function () {
     // An Open-Local PV whose LV was removed by hand (or a repeat after a controller restart): the node finds no LV to
     // adopt. The volume is already deleted (OK, as CSI asks of DeleteVolume), and the adoption record goes with it.
     const gone = 'local-0d7e2a51-93b4-4c8e-a1f6-5b2c9e8d7f10';
-    await h.api.createIfAbsent({ ...lvmPv(gone, 'node-a', 'pool', '1Gi'), metadata: { name: gone } });
-    await waitFor('the controller to see the second Open-Local PV', async () => {
-      const r = await h.csi.controller<{ confirmed?: object }>('ValidateVolumeCapabilities', { volume_id: gone, volume_capabilities: [mount] }).catch(() => undefined);
-      return r?.confirmed !== undefined;
-    }, { timeoutMs: 60_000 });
+    await openLocalPv(gone, '1Gi');
     h.node.fail = (v) => (v.metadata?.name === gone && v.spec.adopt ? { reason: 'NotFound', message: `LV pool/${gone} to adopt does not exist on node node-a` } : undefined);
     try {
       await h.csi.controller('DeleteVolume', { volume_id: gone });
@@ -230,12 +236,7 @@ describe('CSI controller service with the real API server', function () {
       h.node.fail = () => undefined;
     }
     expect(await lv(gone)).to.equal(undefined);
-    // external-provisioner then deletes the PVs (and kube-controller-manager, not running here, drops pv-protection).
-    for (const name of [id, gone]) {
-      const pv = { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name } };
-      await h.api.delete(pv);
-      await h.api.mergePatch(pv, { metadata: { finalizers: null } });
-    }
+    for (const name of [id, gone]) await deletePv(name);
   });
 
   it('a DeleteVolume repeated after the first finished, its PV still there, answers OK and adopts nothing', async () => {
@@ -248,9 +249,7 @@ describe('CSI controller service with the real API server', function () {
     await h.csi.controller('DeleteVolume', { volume_id: id });
     expect(h.node.acted.slice(acted)).to.deep.equal([`delete ${id}`]);
     expect(await lv(id)).to.equal(undefined);
-    const pv = { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: id } };
-    await h.api.delete(pv);
-    await h.api.mergePatch(pv, { metadata: { finalizers: null } });
+    await deletePv(id);
   });
 
   it('answers GetCapacity per node and parameters, ListVolumes in pages with conditions, ControllerGetVolume, ValidateVolumeCapabilities', async () => {
