@@ -1,9 +1,11 @@
 // What a failing scenario prints: the kubectl state a user would look at first, the last log lines of the
-// operator, the CSI controller and every node plugin, and each node's LVM state (run on the node itself, through the node plugin pod, as the plugin runs LVM).
+// operator, the CSI controller and every node plugin, each node's LVM state (run on the node itself, through the node
+// plugin pod, as the plugin runs LVM), and, for the guests this run booted, whether each still runs and its kubelet's last lines.
 import type { E2eCluster } from './cluster.js';
 import { STACK_NAMESPACE } from './cluster.js';
 import { OPERATOR_NAMESPACE } from '../env/dev-cluster.js';
 import { NSENTER_PREFIX } from '../../lib/exec.js';
+import { tailFile } from '../env/processes.js';
 import { names, selectorLabels } from '../../synth/names.js';
 
 const selector = (component: Parameters<typeof selectorLabels>[0]): string =>
@@ -35,6 +37,12 @@ export async function diagnose(c: E2eCluster): Promise<string> {
     await section(`node plugin on ${node ?? '?'}`, ['logs', '-n', STACK_NAMESPACE, pod!, '-c', 'csi-plugin', '--tail=30']);
     await section(`agent on ${node ?? '?'}`, ['logs', '-n', STACK_NAMESPACE, pod!, '-c', 'agent', '--tail=20']);
     await section(`LVM on ${node ?? '?'}`, ['exec', '-n', STACK_NAMESPACE, pod!, '-c', 'csi-plugin', '--', ...NSENTER_PREFIX, 'sh', '-c', 'vgs; lvs -o lv_name,vg_name,lv_size,lv_attr,origin,lv_tags; lsblk -o NAME,SIZE,FSTYPE,MOUNTPOINT']);
+  }
+  // The guests this run booted: one that ended on its own explains every kubelet that stopped answering.
+  for (const node of c.dev?.nodes ?? []) {
+    out.push(`---- guest of ${node.name}: ${node.guestEnded() ?? 'running'}`);
+    out.push(`---- kubelet log on ${node.name} (tail)`, tailFile(node.kubeletLog, 15));
+    out.push(`---- guest console of ${node.name} (tail)`, tailFile(node.consoleLog, 15));
   }
   out.push('======== end of e2e diagnostics ========');
   return out.join('\n');

@@ -142,6 +142,7 @@ export async function startDevCluster(opts: DevClusterOptions, teardown: Teardow
     report('booting node', name);
     const node = await startKubeletNode({
       controlPlane: cp, name, index, imageDisk: images, network, clusterDns: dns.serviceIp, startTimeoutMs: 300_000,
+      onGuestEnded: (why) => { report(`NODE GUEST ENDED: ${why}`, name); },
       ...(opts.storageDisks ? { storageDisks: opts.storageDisks(name) } : {}),
     });
     teardown.add(`node ${name}`, () => node.stop());

@@ -64,6 +64,11 @@ export interface KubeletNodeOptions {
   readonly clusterDns?: string;
   /** How long the containerd and the kubelet processes may take to start. @default 180000 */
   readonly startTimeoutMs?: number;
+  /**
+   * Called once if the guest ends without stop() (the node script ends when its kubelet or kube-proxy exits, or the
+   * guest kernel dies): what it printed last, so a node that vanished mid-test is named with its cause at once.
+   */
+  readonly onGuestEnded?: (report: string) => void;
 }
 
 export interface KubeletNode {
@@ -81,10 +86,14 @@ export interface KubeletNode {
   /** kube-proxy's log (in a cluster network only). */
   readonly kubeProxyLog?: string;
   readonly containerdLog: string;
+  /** The guest kernel's console (OOM kills and panics show here). */
+  readonly consoleLog: string;
   /** The kubelet's /var/log/pods, on the host: <namespace>_<pod>_<uid>/<container>/<restart>.log in CRI format. */
   readonly podLogDir: string;
   /** The guest's console and script output, once it has halted. */
   readonly exited: Promise<UmlResult | Error>;
+  /** Why the guest ended without stop() (as onGuestEnded got it); undefined while it runs or after stop(). */
+  guestEnded(): string | undefined;
   /** Stops the kubelet and containerd, halts the guest, deletes its namespace or tap and the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -188,6 +197,7 @@ export async function startKubeletNode(opts: KubeletNodeOptions): Promise<Kubele
       // The default route goes to the namespace, which routes other nodes' pod CIDRs to them.
       tap: { netns: netns.name, device: tap, address: `${network.guestIp}/24`, gateway: network.hostIp },
       memory: opts.memory ?? '1G',
+      consoleLog: join(dir, 'console.log'),
       // The node runs until stop(); this only bounds a run whose stop() never comes.
       timeoutMs: 6 * 3600_000,
       signal: abort.signal,
@@ -198,7 +208,15 @@ export async function startKubeletNode(opts: KubeletNodeOptions): Promise<Kubele
     );
     exited = ended;
     let done: UmlResult | Error | undefined;
-    void ended.then((r) => (done = r));
+    let endReport: string | undefined;
+    // A guest that ends before its kubelet started fails the start below instead.
+    let running = false;
+    void ended.then((r) => {
+      done = r;
+      if (!running || stopping !== undefined) return;
+      endReport = guestEndReport(opts.name, r, dir);
+      opts.onGuestEnded?.(endReport);
+    });
     await waitFor(`kubelet of node ${opts.name}`, () => Promise.resolve(existsSync(join(dir, 'started'))), {
       timeoutMs: opts.startTimeoutMs ?? 180_000,
       intervalMs: 200,
@@ -208,6 +226,7 @@ export async function startKubeletNode(opts: KubeletNodeOptions): Promise<Kubele
         return `the guest ended before the kubelet started: ${out}\n--- containerd.log ---\n${tailFile(join(dir, 'containerd.log'), 20)}`;
       },
     });
+    running = true;
     return {
       name: opts.name,
       network,
@@ -218,12 +237,23 @@ export async function startKubeletNode(opts: KubeletNodeOptions): Promise<Kubele
       kubeletLog: join(dir, 'kubelet.log'),
       ...(kubeProxy ? { kubeProxyLog: join(dir, 'kube-proxy.log') } : {}),
       containerdLog: join(dir, 'containerd.log'),
+      consoleLog: join(dir, 'console.log'),
       podLogDir: join(dir, 'pod-logs'),
       exited: ended,
+      guestEnded: () => endReport,
       stop,
     };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** What a guest that ended on its own left behind: the node script's last lines (which say whether the kubelet or kube-proxy exited), the guest kernel's console and the kubelet's log. */
+function guestEndReport(name: string, r: UmlResult | Error, dir: string): string {
+  const tail = (text: string, n: number): string => text.trimEnd().split('\n').slice(-n).join('\n');
+  const what = r instanceof Error
+    ? `the guest of node ${name} ended without stop(): ${r.message}`
+    : `the guest of node ${name} ended without stop() (node script exit ${r.exitCode})\n--- node script (tail) ---\n${tail(r.output, 30)}\n--- guest console (tail) ---\n${tail(r.console, 30)}`;
+  return `${what}\n--- kubelet.log (tail) ---\n${tailFile(join(dir, 'kubelet.log'), 20)}`;
 }

@@ -105,6 +105,8 @@ export interface UmlOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Kills the guest (SIGKILL) when aborted, like the timeout does: for guests that run until told to stop. */
   readonly signal?: AbortSignal;
+  /** Where the guest kernel's console goes, for a guest that runs long enough to be looked at while it runs. @default a file in the guest's temp dir */
+  readonly consoleLog?: string;
 }
 
 export interface UmlResult {
@@ -260,7 +262,7 @@ export async function runInUml(opts: UmlOptions): Promise<UmlResult> {
     args.push(`init=${join(work, 'init')}`);
 
     const [command, argv] = opts.tap ? ['ip', ['netns', 'exec', opts.tap.netns, uml, ...args]] : [uml, args];
-    const consolePath = join(work, 'console.log');
+    const consolePath = opts.consoleLog ?? join(work, 'console.log');
     const env = { ...process.env, LD_PRELOAD: await umlXstateShim() };
     const proc = startProcess({ name: 'linux.uml', command, args: argv, logPath: consolePath, processGroup: true, env });
     const timeoutMs = opts.timeoutMs ?? 300_000;
