@@ -5,16 +5,14 @@
 // file's output is printed whole when it ends, so files never interleave; then the wall time of the slowest files
 // and one closing line "N passed, N failed, N skipped". Exit code: the number of failed tests (1 for a file that
 // crashed without a summary), 2 for a bad argument.
-import { spawn } from 'node:child_process';
 import { globSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { ROOT, runMochaChild, sumCounts, summaryLine, type MochaChildResult } from './mocha-child.js';
 
-const ROOT = new URL('../', import.meta.url).pathname;
-const SUMMARY = /^(\d+) passed, (\d+) failed, (\d+) skipped$/m;
 const SLOWEST = 12;
 
-interface Result { readonly file: string; readonly ms: number; readonly code: number; readonly counts: [number, number, number] | undefined }
+interface Result extends MochaChildResult { readonly file: string }
 
 function parseArgs(argv: readonly string[]): { config: string; jobs: number } {
   let config: string | undefined;
@@ -40,26 +38,10 @@ function readConfig(path: string, dir: string): Config {
   return { files: [...new Set(patterns.flatMap((p) => globSync(p, { cwd: ROOT })))].sort(), perFile };
 }
 
-function runFile(config: string, file: string): Promise<Result> {
-  const t0 = Date.now();
-  const mocha = join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
-  const child = spawn(process.execPath, [mocha, '--config', config, file], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: Buffer[] = [];
-  child.stdout.on('data', (b: Buffer) => out.push(b));
-  child.stderr.on('data', (b: Buffer) => out.push(b));
-  // A file tears its peers down on SIGTERM/SIGINT: pass ours on and wait for it (runAll starts no other file).
-  const forward = (sig: NodeJS.Signals): void => { child.kill(sig); };
-  process.on('SIGTERM', forward).on('SIGINT', forward);
-  return new Promise((resolve) => {
-    child.on('close', (code, signal) => {
-      process.off('SIGTERM', forward).off('SIGINT', forward);
-      const text = Buffer.concat(out).toString();
-      const m = SUMMARY.exec(text.split('\n').filter((l) => SUMMARY.test(l)).at(-1) ?? '');
-      const ms = Date.now() - t0;
-      process.stdout.write(`\n━━ ${file} (${(ms / 1000).toFixed(1)} s)\n${text}`);
-      resolve({ file, ms, code: code ?? (signal ? 1 : 0), counts: m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined });
-    });
-  });
+async function runFile(config: string, file: string): Promise<Result> {
+  const r = await runMochaChild({ args: ['--config', config, file] });
+  process.stdout.write(`\n━━ ${file} (${(r.ms / 1000).toFixed(1)} s)\n${r.output}\n`);
+  return { file, ...r };
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -101,13 +83,12 @@ async function runAll(config: Config, jobs: number): Promise<number> {
   for (const r of slow) console.log(`  ${(r.ms / 1000).toFixed(1).padStart(7)} s  ${relative(ROOT, join(ROOT, r.file))}`);
   const crashed = results.filter((r) => r.counts === undefined);
   for (const r of crashed) console.log(`${r.file}: ended (exit code ${r.code}) without a summary`);
-  const total = [0, 0, 0];
-  for (const r of results) r.counts?.forEach((n, i) => { total[i]! += n; });
+  const total = sumCounts(results);
   const failedFiles = results.filter((r) => r.code !== 0).map((r) => r.file);
   if (failedFiles.length > 0) console.log(`failed: ${failedFiles.join(', ')}`);
   if (notRun > 0) console.log(`stopped by a signal: ${notRun} files not run`);
-  console.log(`\n${total[0]} passed, ${total[1]} failed, ${total[2]} skipped`);
-  return Math.min(255, total[1]! + crashed.length + (notRun > 0 ? 1 : 0));
+  console.log(`\n${summaryLine(total)}`);
+  return Math.min(255, total[1] + crashed.length + (notRun > 0 ? 1 : 0));
 }
 
 if (import.meta.url === `file://${process.argv[1] ?? ''}`) void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });

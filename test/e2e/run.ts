@@ -8,15 +8,12 @@
 //
 // Each cluster is one mocha process (test/e2e/cluster.ts boots its cluster and tears it down); with more than one,
 // their lines are prefixed with the cluster's number. Exit code: the number of failed tests, 2 for a bad argument.
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { ROOT, runMochaChild, sumCounts, summaryLine, type MochaChildResult } from '../mocha-child.js';
 import { pickScenarios, splitAcrossClusters } from './scenario-groups.js';
 
 const DIR = new URL('scenarios/', import.meta.url).pathname;
-const ROOT = new URL('../../', import.meta.url).pathname;
-const SUMMARY = /^(\d+) passed, (\d+) failed, (\d+) skipped$/;
 
 interface Args { readonly scenarios: string[]; readonly own: boolean; readonly clusters: number }
 
@@ -38,33 +35,12 @@ function parseArgs(argv: readonly string[]): Args {
   return { scenarios, own, clusters };
 }
 
-interface Outcome { readonly code: number; readonly summary: [number, number, number] | undefined }
-
 /** One mocha process over `files`; with a label, each of its lines is prefixed with it. */
-function runMocha(files: readonly string[], own: boolean, label: string | undefined): Promise<Outcome> {
-  const mocha = join(ROOT, 'node_modules', 'mocha', 'bin', 'mocha.js');
-  const child = spawn(process.execPath, [mocha, '--config', join(ROOT, '.mocharc.e2e.json'), ...files.map((f) => join(DIR, f))], {
-    cwd: ROOT,
-    stdio: ['ignore', label ? 'pipe' : 'inherit', label ? 'pipe' : 'inherit'],
+function runMocha(files: readonly string[], own: boolean, label: string | undefined): Promise<MochaChildResult> {
+  return runMochaChild({
+    args: ['--config', join(ROOT, '.mocharc.e2e.json'), ...files.map((f) => join(DIR, f))],
     env: { ...process.env, OPEN_LOCAL_E2E_ATTACH: own ? '0' : '1' },
-  });
-  let summary: Outcome['summary'];
-  for (const [stream, out] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
-    if (!stream) continue;
-    createInterface({ input: stream }).on('line', (line) => {
-      const m = SUMMARY.exec(line);
-      if (m) summary = [Number(m[1]), Number(m[2]), Number(m[3])];
-      out.write(`[${label}] ${line}\n`);
-    });
-  }
-  // The children tear their clusters down on SIGTERM/SIGINT: pass ours on and wait for them.
-  const forward = (sig: NodeJS.Signals): void => { child.kill(sig); };
-  process.on('SIGTERM', forward).on('SIGINT', forward);
-  return new Promise((resolve) => {
-    child.on('close', (code, signal) => {
-      process.off('SIGTERM', forward).off('SIGINT', forward);
-      resolve({ code: code ?? (signal ? 1 : 0), summary });
-    });
+    onLine: (line, stream) => { (stream === 'stdout' ? process.stdout : process.stderr).write(`${label ? `[${label}] ` : ''}${line}\n`); },
   });
 }
 
@@ -85,12 +61,10 @@ async function main(argv: readonly string[]): Promise<number> {
   const t0 = Date.now();
   groups.forEach((g, i) => { console.log(`[c${i + 1}] ${g.join(', ')}`); });
   const outcomes = await Promise.all(groups.map((g, i) => runMocha(g, args.own, `c${i + 1}`)));
-  const total = [0, 0, 0];
-  for (const o of outcomes) o.summary?.forEach((n, i) => { total[i]! += n; });
-  const lost = outcomes.filter((o) => o.summary === undefined).length;
+  const lost = outcomes.filter((o) => o.counts === undefined).length;
   console.log(`\n${groups.length} clusters side by side, ${((Date.now() - t0) / 60_000).toFixed(1)} min`);
   if (lost > 0) console.log(`${lost} cluster run(s) ended without a summary (crashed or killed)`);
-  console.log(`${total[0]} passed, ${total[1]} failed, ${total[2]} skipped`);
+  console.log(summaryLine(sumCounts(outcomes)));
   return Math.min(255, outcomes.reduce((n, o) => n + (o.code === 0 ? 0 : Math.max(o.code, 1)), 0));
 }
 
