@@ -51,7 +51,7 @@ export async function startCsi(options: CsiOptions): Promise<RunningCsi> {
   const waiting: (() => string | undefined)[] = [];
 
   if (withController) {
-    const controller = startController({ kc, api, log: log.child({ service: 'controller' }), operationTimeoutMs: options.operationTimeoutMs, allocator: { strategy: options.strategy }, registry });
+    const controller = startController({ api, log: log.child({ service: 'controller' }), operationTimeoutMs: options.operationTimeoutMs, allocator: { strategy: options.strategy }, registry });
     services.Controller = controller.handlers;
     stops.push(() => controller.stop());
     waiting.push(() => controller.notReady());
@@ -70,7 +70,7 @@ export async function startCsi(options: CsiOptions): Promise<RunningCsi> {
       exec,
       log: nodeLog,
     });
-    const reconciler = startVolumeReconciler({ kc, api, node: options.nodeId, exec, log: nodeLog });
+    const reconciler = startVolumeReconciler({ api, node: options.nodeId, exec, log: nodeLog });
     let synced = false;
     void reconciler.synced.then(() => {
       synced = true;

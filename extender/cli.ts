@@ -68,7 +68,7 @@ export async function runExtender(argv: readonly string[]): Promise<void> {
   const api = new KubeApi(kc, kubeRequestMetrics(registry));
   const state = new ClusterState();
   const metrics = extenderMetrics(registry, state);
-  const feed = new StateFeed(kc, api, state, log, { onSynced: (resource, synced) => { metrics.setSynced(resource, synced); } });
+  const feed = new StateFeed(api, state, log, { onSynced: (resource, synced) => { metrics.setSynced(resource, synced); } });
   feed.start();
   const server = await startExtenderServer({
     host: values['bind-address'] || undefined,

@@ -1,4 +1,3 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { defaultBackoff, Informer } from '../lib/informer.js';
 import { KubeApiError, type KubeApi, type KubeObject } from '../lib/kube-api.js';
 import type { Logger } from '../lib/log.js';
@@ -50,14 +49,12 @@ export class StateFeed {
   private stopped = false;
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  private readonly kc: KubeConfig;
   private readonly api: KubeApi;
   private readonly state: ClusterState;
   private readonly log: Logger;
   private readonly options: StateFeedOptions;
 
-  constructor(kc: KubeConfig, api: KubeApi, state: ClusterState, log: Logger, options: StateFeedOptions = {}) {
-    this.kc = kc;
+  constructor(api: KubeApi, state: ClusterState, log: Logger, options: StateFeedOptions = {}) {
     this.api = api;
     this.state = state;
     this.log = log;
@@ -130,7 +127,7 @@ export class StateFeed {
     const observer = this.options.observe?.[source.kind];
     // An observed kind (CSI CreateVolume reads LocalVolumes whole) is cached as sent; the rest only as read.
     const transform = observer ? undefined : (obj: KubeObject) => trimForCache(source.kind, obj);
-    const informer = new Informer<KubeObject>(this.kc, this.api, { apiVersion: source.apiVersion, kind: source.kind, fieldSelector: source.fieldSelector, transform }, this.log);
+    const informer = new Informer<KubeObject>(this.api, { apiVersion: source.apiVersion, kind: source.kind, fieldSelector: source.fieldSelector, transform }, this.log);
     informer.onEvent((event, obj) => {
       source.feed(this.state, event, obj as never);
       observer?.(event, obj);

@@ -1,4 +1,3 @@
-import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import { KubeApiError, type KubeApi, type KubeObject } from './kube-api.js';
 import type { Logger } from './log.js';
 
@@ -60,13 +59,11 @@ export class Informer<T extends KubeObject> {
   /** Resolves once the first LIST is stored in the cache (and its add events raised). */
   readonly synced: Promise<void> = new Promise((resolve) => (this.syncedResolve = resolve));
 
-  private readonly kc: KubeConfig;
   private readonly api: KubeApi;
   private readonly options: InformerOptions<T>;
   private readonly log: Logger;
 
-  constructor(kc: KubeConfig, api: KubeApi, options: InformerOptions<T>, log: Logger) {
-    this.kc = kc;
+  constructor(api: KubeApi, options: InformerOptions<T>, log: Logger) {
     this.api = api;
     this.options = options;
     this.log = log;
@@ -181,7 +178,7 @@ export class Informer<T extends KubeObject> {
   private watch(path: string): Promise<'gone' | 'events' | 'quiet'> {
     const { labelSelector, fieldSelector } = this.options;
     return new Promise((resolve, reject) => {
-      let controller: AbortController | undefined;
+      const controller = new AbortController();
       let delivered = false;
       let serverError: KubeApiError | undefined;
       let gone = false;
@@ -194,7 +191,7 @@ export class Informer<T extends KubeObject> {
         if (outcome instanceof Error) reject(outcome);
         else resolve(outcome);
       };
-      const abort = () => controller?.abort();
+      const abort = () => { controller.abort(); };
       // stop() must not wait for a watch whose response has not even started (a hung server).
       this.abortWatch = () => {
         abort();
@@ -204,8 +201,9 @@ export class Informer<T extends KubeObject> {
         abort();
         settle('quiet');
       }, WATCH_TIMEOUT_SECONDS * 1000 + WATCH_GRACE_MS);
-      const onEvent = (type: string, obj: T & { code?: number; reason?: string; message?: string }): void => {
+      const onEvent = (type: string, object: unknown): void => {
         if (settled) return;
+        const obj = object as T & { code?: number; reason?: string; message?: string };
         if (type === 'ERROR') {
           if (obj.code === 410) gone = true;
           else serverError = new KubeApiError('WATCH', path, obj.code ?? 0, obj.reason ?? 'Unknown', obj.message ?? 'watch error event');
@@ -220,19 +218,11 @@ export class Informer<T extends KubeObject> {
       const onDone = (err: unknown): void => {
         if (this.stopped || gone) settle(gone ? 'gone' : 'quiet');
         else if (serverError) settle(serverError);
-        else if (err) settle(httpError(err, path));
+        else if (err) settle(err instanceof Error ? err : new Error(`WATCH ${path} failed`));
         else settle(delivered ? 'events' : 'quiet');
       };
       const query = { resourceVersion: this.resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: String(WATCH_TIMEOUT_SECONDS), labelSelector, fieldSelector };
-      new Watch(this.kc).watch(path, query, onEvent, onDone).then(
-        (c) => {
-          controller = c;
-          if (settled) c.abort();
-        },
-        (err: unknown) => {
-          onDone(err);
-        },
-      );
+      this.api.watch(path, query, onEvent, controller.signal).then(() => { onDone(undefined); }, onDone);
     });
   }
 
@@ -304,14 +294,6 @@ export function storeFromList<T extends KubeObject>(previous: Store<T>, items: r
     for (const [name, obj] of names) if (!store.get(ns)?.has(name)) changes.push(['delete', obj]);
   }
   return { store, changes };
-}
-
-/** client-node's Watch reports a non-2xx answer as an Error with statusCode; give it the API client's shape. */
-function httpError(err: unknown, path: string): Error {
-  const status = (err as { statusCode?: number } | undefined)?.statusCode;
-  const message = err instanceof Error ? err.message : String(err);
-  if (status !== undefined) return new KubeApiError('WATCH', path, status, 'Unknown', message);
-  return err instanceof Error ? err : new Error(message);
 }
 
 export const defaultBackoff = (attempt: number): number => Math.min(30_000, 1000 * 2 ** attempt);

@@ -1,7 +1,7 @@
 import { Agent as HttpsAgent, request } from 'node:https';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { RequestOptions } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeAccess } from './kube-config.js';
 import type { KubeObject } from './kube-object.js';
 
 export type { KubeObject } from './kube-object.js';
@@ -36,6 +36,20 @@ interface ResourceInfo {
   readonly namespaced: boolean;
 }
 
+/** A non-2xx answer as KubeApiError, with the reason and message of its Status body when it has one. */
+function statusError(method: string, path: string, status: number, text: string): KubeApiError {
+  let reason = 'Unknown';
+  let message = text.slice(0, 500);
+  try {
+    const s = JSON.parse(text) as { reason?: string; message?: string };
+    reason = s.reason ?? reason;
+    message = s.message ?? message;
+  } catch {
+    // not a Status object: keep the raw text
+  }
+  return new KubeApiError(method, path, status, reason, message);
+}
+
 /**
  * A small JSON client over the API server's REST interface. client-node's typed models drop fields they do
  * not know (CRD `x-kubernetes-*` keys, fields newer than 1.34) when serialising, which would silently corrupt
@@ -44,12 +58,12 @@ interface ResourceInfo {
 export class KubeApi {
   private readonly server: URL;
   private readonly discovery = new Map<string, Promise<Map<string, ResourceInfo>>>();
-  private readonly kc: KubeConfig;
+  private readonly kc: KubeAccess;
   private readonly observe: RequestObserver;
   /** The keep-alive connection pool, for as long as the TLS material it was made with (see agentFor). */
-  private pool: { key: string; agent: HttpsAgent | HttpAgent } | undefined;
+  private pool: { key: string; values: unknown[]; agent: HttpsAgent | HttpAgent } | undefined;
 
-  constructor(kc: KubeConfig, observe: RequestObserver = () => undefined) {
+  constructor(kc: KubeAccess, observe: RequestObserver = () => undefined) {
     this.kc = kc;
     this.observe = observe;
     const cluster = kc.getCurrentCluster();
@@ -59,20 +73,11 @@ export class KubeApi {
 
   /** `signal` aborts the request (e.g. `AbortSignal.timeout(ms)` to bound it tighter than the 60 s idle timeout). */
   async request<T>(method: string, path: string, options: { body?: unknown; contentType?: string; query?: Record<string, string | undefined>; signal?: AbortSignal } = {}): Promise<T> {
-    const url = new URL(path, this.server);
-    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
+    const url = this.url(path, options.query);
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const opts: RequestOptions = {
-      method,
-      headers: {
-        accept: 'application/json',
-        ...(payload === undefined ? {} : { 'content-type': options.contentType ?? 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
-      },
-      timeout: 60_000,
-      signal: options.signal,
-    };
-    await this.kc.applyToHTTPSOptions(opts);
-    opts.agent = this.agentFor(opts, url.protocol);
+    const headers: Record<string, string> = payload === undefined ? {} : { 'content-type': options.contentType ?? 'application/json', 'content-length': String(Buffer.byteLength(payload)) };
+    const opts = await this.options(method, url, headers, options.signal);
+    opts.timeout = 60_000;
     const send = url.protocol === 'http:' ? httpRequest : request;
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = send(url, opts, (res) => {
@@ -89,37 +94,105 @@ export class KubeApi {
       req.end(payload);
     });
     this.observe(method, url.pathname, status);
-    if (status < 200 || status >= 300) {
-      let reason = 'Unknown';
-      let message = text.slice(0, 500);
-      try {
-        const s = JSON.parse(text) as { reason?: string; message?: string };
-        reason = s.reason ?? reason;
-        message = s.message ?? message;
-      } catch {
-        // not a Status object: keep the raw text
-      }
-      throw new KubeApiError(method, url.pathname, status, reason, message);
-    }
+    if (status < 200 || status >= 300) throw statusError(method, url.pathname, status, text);
     return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
   /**
-   * client-node's applyToHTTPSOptions makes a new Agent for every request: a new connection, TLS handshake and
-   * secure context each time (thousands of them when an operator prepares a thousand nodes; slower, and native
-   * memory the V8 heap does not show). The credentials' headers still come from it per request (a token file can
-   * rotate); the connections come from one keep-alive pool, replaced only when the TLS material changes. A proxy
-   * agent is kept as client-node made it.
+   * One watch of `path` (a collection): each event as it arrives, until the server ends it (resolves) or it fails
+   * (rejects; a non-2xx answer as KubeApiError, the WATCH ERROR events are the caller's). Aborting `signal` ends it
+   * and resolves. No idle timeout: a quiet watch is bounded by its timeoutSeconds and the caller's guard.
+   */
+  async watch(path: string, query: Record<string, string | undefined>, onEvent: (type: string, object: unknown) => void, signal: AbortSignal): Promise<void> {
+    const url = this.url(path, { ...query, watch: 'true' });
+    const opts = await this.options('GET', url, {}, signal);
+    const send = url.protocol === 'http:' ? httpRequest : request;
+    await new Promise<void>((resolve, reject) => {
+      const fail = (err: unknown): void => {
+        if (signal.aborted) resolve();
+        else reject(err instanceof Error ? err : new Error(String(err)));
+      };
+      const req = send(url, opts, (res) => {
+        const status = res.statusCode ?? 0;
+        // Counted by its HTTP verb, as the metric and client-go's request metrics count a watch.
+        this.observe('GET', url.pathname, status);
+        res.setEncoding('utf8');
+        let pending = '';
+        if (status < 200 || status >= 300) {
+          res.on('data', (c: string) => (pending += c));
+          res.on('end', () => { reject(statusError('WATCH', url.pathname, status, pending)); });
+          res.on('error', fail);
+          return;
+        }
+        // Newline-delimited JSON: {"type": ..., "object": ...} per line; a chunk may end mid-line.
+        const deliver = (line: string): void => {
+          if (line.trim() === '') return;
+          const event = JSON.parse(line) as { type: string; object: unknown };
+          onEvent(event.type, event.object);
+        };
+        res.on('data', (chunk: string) => {
+          pending += chunk;
+          let nl: number;
+          try {
+            while ((nl = pending.indexOf('\n')) >= 0) {
+              const line = pending.slice(0, nl);
+              pending = pending.slice(nl + 1);
+              deliver(line);
+            }
+          } catch (err) {
+            res.destroy(new Error(`WATCH ${url.pathname}: undecodable event: ${(err as Error).message}`));
+          }
+        });
+        res.on('end', () => {
+          try {
+            deliver(pending);
+            resolve();
+          } catch (err) {
+            reject(new Error(`WATCH ${url.pathname}: undecodable event: ${(err as Error).message}`));
+          }
+        });
+        res.on('error', fail);
+        res.on('aborted', () => { fail(new Error(`WATCH ${url.pathname}: connection closed mid-watch`)); });
+      });
+      req.on('error', fail);
+      req.end();
+    });
+  }
+
+  private url(path: string, query: Record<string, string | undefined> = {}): URL {
+    const url = new URL(path, this.server);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, v);
+    return url;
+  }
+
+  /** A request's options: the credentials' TLS material and headers, and the pooled agent. */
+  private async options(method: string, url: URL, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<RequestOptions> {
+    const opts: RequestOptions = { method, headers: { accept: 'application/json', ...headers }, signal };
+    await this.kc.applyToHTTPSOptions(opts);
+    opts.agent = this.agentFor(opts, url.protocol);
+    return opts;
+  }
+
+  /**
+   * Every request's connection comes from one keep-alive pool, replaced only when the TLS material changes (no
+   * new connection, TLS handshake and secure context per request: thousands of them when an operator prepares a
+   * thousand nodes). The credentials' headers still come per request (a token file can rotate). A proxy agent
+   * (client-node's, for a kubeconfig with proxy-url) is kept as it was made.
    */
   private agentFor(opts: RequestOptions, protocol: string): RequestOptions['agent'] {
     if (this.kc.getCurrentCluster()?.proxyUrl) return opts.agent;
     const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, pfx: opts.pfx, passphrase: opts.passphrase, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
-    const key = JSON.stringify([protocol, Object.values(tls).map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : v))]);
+    const values = [protocol, ...Object.values(tls)];
+    // The same Buffers each time with our credentials: compared by identity first, by content only when they differ.
+    if (this.pool?.values.every((v, i) => v === values[i])) return this.pool.agent;
+    const key = JSON.stringify(values.map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : v)));
     if (this.pool?.key !== key) {
       this.pool?.agent.destroy();
       // Idle connections close after 30 s, before the API server might close them under a request.
       const common = { keepAlive: true, timeout: 30_000 };
-      this.pool = { key, agent: protocol === 'http:' ? new HttpAgent(common) : new HttpsAgent({ ...common, ...tls }) };
+      this.pool = { key, values, agent: protocol === 'http:' ? new HttpAgent(common) : new HttpsAgent({ ...common, ...tls }) };
+    } else {
+      this.pool.values = values;
     }
     return this.pool.agent;
   }

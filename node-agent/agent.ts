@@ -10,7 +10,6 @@
  *
  * The agent never creates its NodeLocalStorage: the NLS controller does, with the spec. Until then it waits.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { API_GROUP_VERSION } from '../api/group.js';
 import type { NodeLocalStorage } from '../api/generated/types.js';
@@ -28,7 +27,6 @@ export const FIELD_MANAGER = 'open-local-agent';
 
 export interface AgentOptions {
   readonly nodeName: string;
-  readonly kc: KubeConfig;
   readonly api: KubeApi;
   readonly discovery: DiscoverySource;
   /** Open-Local's --path.mount. */
@@ -86,7 +84,7 @@ export class Agent {
     this.options = options;
     this.log = options.log;
     this.metrics = createMetrics(options.registry);
-    this.informer = new Informer<NodeLocalStorage>(options.kc, options.api, { apiVersion: API_GROUP_VERSION, kind: 'NodeLocalStorage', fieldSelector: `metadata.name=${options.nodeName}` }, this.log);
+    this.informer = new Informer<NodeLocalStorage>(options.api, { apiVersion: API_GROUP_VERSION, kind: 'NodeLocalStorage', fieldSelector: `metadata.name=${options.nodeName}` }, this.log);
     this.informer.onEvent((event, obj) => {
       if (obj.metadata?.name !== options.nodeName) return;
       if (event === 'delete') {
@@ -102,7 +100,7 @@ export class Agent {
       }
     });
     // Before the NodeLocalStorage cache has listed, the first pass ('start') is still to come.
-    this.volumes = watchVolumeChanges(options.kc, options.api, options.nodeName, this.log, (why) => {
+    this.volumes = watchVolumeChanges(options.api, options.nodeName, this.log, (why) => {
       if (this.informer.hasSynced) this.trigger(why);
     });
   }

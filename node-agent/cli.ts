@@ -119,7 +119,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDependencies = 
   const lvm = new Lvm(exec);
   const agent = new Agent({
     nodeName: config.nodeName,
-    kc,
     api,
     discovery: deps.discovery ?? new HostDiscovery({ sysfsRoot: config.sysfs, exec, lvm, log }),
     mountRoot: config.mountRoot,

@@ -4,7 +4,6 @@
  * not up to one discovery interval later. A volume counts as changed when its phase or actual size changes, or when
  * it is gone; progress and messages do not start a pass.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import { API_GROUP_VERSION } from '../api/group.js';
 import type { LocalVolume } from '../api/generated/types.js';
 import { Informer } from '../lib/informer.js';
@@ -20,9 +19,9 @@ export interface VolumeChanges {
 }
 
 /** Calls `onChange` with a reason each time one of `node`'s LocalVolumes changes as `volumeChangeKey` sees it. */
-export function watchVolumeChanges(kc: KubeConfig, api: KubeApi, node: string, log: Logger, onChange: (why: string) => void): VolumeChanges {
+export function watchVolumeChanges(api: KubeApi, node: string, log: Logger, onChange: (why: string) => void): VolumeChanges {
   const seen = new Map<string, string>();
-  const informer = new Informer<LocalVolume>(kc, api, {
+  const informer = new Informer<LocalVolume>(api, {
     apiVersion: API_GROUP_VERSION,
     kind: 'LocalVolume',
     fieldSelector: `spec.nodeName=${node}`,

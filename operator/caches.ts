@@ -1,4 +1,3 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { API_GROUP_VERSION } from '../api/group.js';
 import type { OpenLocalCluster } from '../api/generated/types.js';
 import { Informer } from '../lib/informer.js';
@@ -51,18 +50,16 @@ export class Caches {
   private readonly owned = new Map<string, Informer<KubeObject>>();
   /** Kinds the API server does not serve (e.g. VolumeSnapshotClass without the snapshot CRDs). */
   readonly unserved = new Set<string>();
-  private readonly kc: KubeConfig;
   private readonly api: KubeApi;
   private readonly log: Logger;
 
-  constructor(kc: KubeConfig, api: KubeApi, log: Logger) {
-    this.kc = kc;
+  constructor(api: KubeApi, log: Logger) {
     this.api = api;
     this.log = log;
-    this.clusters = new Informer(kc, api, { apiVersion: API_GROUP_VERSION, kind: 'OpenLocalCluster' }, log);
-    this.nodes = new Informer(kc, api, { apiVersion: 'v1', kind: 'Node', transform: trimNode }, log);
-    this.prepareVgPods = new Informer(kc, api, { apiVersion: 'v1', kind: 'Pod', labelSelector: `app.kubernetes.io/component=${names.prepareVg}`, transform: trimPrepareVgPod }, log);
-    this.persistentVolumes = new Informer(kc, api, { apiVersion: 'v1', kind: 'PersistentVolume', transform: trimPersistentVolume }, log);
+    this.clusters = new Informer(api, { apiVersion: API_GROUP_VERSION, kind: 'OpenLocalCluster' }, log);
+    this.nodes = new Informer(api, { apiVersion: 'v1', kind: 'Node', transform: trimNode }, log);
+    this.prepareVgPods = new Informer(api, { apiVersion: 'v1', kind: 'Pod', labelSelector: `app.kubernetes.io/component=${names.prepareVg}`, transform: trimPrepareVgPod }, log);
+    this.persistentVolumes = new Informer(api, { apiVersion: 'v1', kind: 'PersistentVolume', transform: trimPersistentVolume }, log);
   }
 
   /**
@@ -84,7 +81,7 @@ export class Caches {
     });
     try {
       await this.api.collectionPath(API_GROUP_VERSION, 'LocalVolume');
-      this.localVolumes = new Informer<VolumeObject>(this.kc, this.api, { apiVersion: API_GROUP_VERSION, kind: 'LocalVolume' }, this.log);
+      this.localVolumes = new Informer<VolumeObject>(this.api, { apiVersion: API_GROUP_VERSION, kind: 'LocalVolume' }, this.log);
       this.localVolumes.onEvent((_e, obj) => { notify('LocalVolume', obj); });
       all.push(this.localVolumes);
     } catch (err) {
@@ -98,7 +95,7 @@ export class Caches {
         this.log.warn({ kind, err }, 'kind not served by the API server; objects of this kind cannot be applied');
         continue;
       }
-      const informer = new Informer<KubeObject>(this.kc, this.api, { apiVersion, kind, labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY}` }, this.log);
+      const informer = new Informer<KubeObject>(this.api, { apiVersion, kind, labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY}` }, this.log);
       this.owned.set(kind, informer);
       informer.onEvent((_e, obj) => { notify(kind, obj); });
       all.push(informer);
@@ -126,7 +123,7 @@ export class Caches {
     if (watching?.hasSynced) return watching.get(name, namespace);
     const live = await this.api.get(obj.apiVersion ?? '', obj.kind ?? '', name, namespace);
     if (!live || live.metadata?.labels?.['app.kubernetes.io/managed-by'] === MANAGED_BY || watching) return live;
-    const informer = new Informer<KubeObject>(this.kc, this.api, { apiVersion: obj.apiVersion ?? '', kind: obj.kind ?? '', namespace, fieldSelector: `metadata.name=${name}` }, this.log);
+    const informer = new Informer<KubeObject>(this.api, { apiVersion: obj.apiVersion ?? '', kind: obj.kind ?? '', namespace, fieldSelector: `metadata.name=${name}` }, this.log);
     informer.onEvent((_e, o) => { this.notify(obj.kind ?? '', o); });
     this.foreign.set(key, informer);
     await informer.start();

@@ -25,7 +25,7 @@ export async function startOperator(config: OperatorConfig): Promise<RunningOper
   const registry = createRegistry('operator');
   const kc = loadKubeConfig(config.kubeconfig);
   const api = new KubeApi(kc, kubeRequestMetrics(registry));
-  const caches = new Caches(kc, api, log);
+  const caches = new Caches(api, log);
   const controller = new OpenLocalClusterController({ api, caches, log, instance: config.identity, metrics: operatorMetrics(registry), operatorNamespace: config.operatorNamespace });
   const elector = config.leaderElect ? new LeaderElector(api, { namespace: config.leaseNamespace, name: 'open-local-operator', identity: config.identity }, log) : undefined;
   const server = await startHealthServer({

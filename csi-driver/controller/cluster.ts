@@ -3,7 +3,6 @@
  * PVs, PVCs, StorageClasses, pods' inline volumes, LocalVolumes) for placement, the LocalVolumes whole for answers,
  * and LocalVolume create / resize / delete through the API server.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { LocalVolume } from '../../api/generated/types.js';
 import type { PersistentVolume, PersistentVolumeClaim } from '../../extender/allocator/kube-types.js';
 import type { NodeStorage, NodeUsage } from '../../extender/allocator/types.js';
@@ -23,9 +22,9 @@ export class ControllerCluster implements ClusterView {
   /** Resolves once every cache has listed. */
   readonly synced = new Promise<void>((resolve) => { this.markSynced = resolve; });
 
-  constructor(kc: KubeConfig, api: KubeApi, log: Logger) {
+  constructor(api: KubeApi, log: Logger) {
     this.api = api;
-    this.feed = new StateFeed(kc, api, this.state, log, {
+    this.feed = new StateFeed(api, this.state, log, {
       onSynced: (_, synced) => { if (synced && this.feed.notReady() === undefined) this.markSynced(); },
       observe: { LocalVolume: (event, obj) => { this.waiters.notify(obj.metadata?.name ?? '', event === 'delete' ? undefined : (obj as LocalVolume)); } },
     });

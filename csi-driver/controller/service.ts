@@ -2,7 +2,6 @@
  * The CSI Controller service: one handler per RPC, over the informer-fed cluster view. `startController` starts the
  * informers; its `ready()` feeds the Identity Probe, and the handlers answer UNAVAILABLE until the caches have listed.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { AllocatorOptions } from '../../extender/allocator/types.js';
 import type { KubeApi } from '../../lib/kube-api.js';
@@ -20,7 +19,6 @@ import { CONTROLLER_CAPABILITIES, getCapacity, getVolume, listVolumes, validateV
 import { createSnapshot, listSnapshots } from './snapshots.js';
 
 export interface ControllerOptions {
-  readonly kc: KubeConfig;
   readonly api: KubeApi;
   readonly log: Logger;
   /** How long a call waits for a node before DEADLINE_EXCEEDED (keep it below the sidecars' --timeout). */
@@ -41,7 +39,7 @@ export interface ControllerService {
 }
 
 export function startController(options: ControllerOptions): ControllerService {
-  const cluster = new ControllerCluster(options.kc, options.api, options.log);
+  const cluster = new ControllerCluster(options.api, options.log);
   let queue: Promise<unknown> = Promise.resolve();
   const ctx: ControllerContext = {
     cluster,

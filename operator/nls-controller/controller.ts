@@ -1,4 +1,3 @@
-import type { KubeConfig } from '@kubernetes/client-node';
 import { API_GROUP_VERSION } from '../../api/group.js';
 import type { NodeLocalStorage, NodeLocalStorageInitConfig } from '../../api/generated/types.js';
 import { Informer } from '../../lib/informer.js';
@@ -32,13 +31,13 @@ export class NlsController {
   private readonly options: NlsControllerOptions;
   private readonly log: Logger;
 
-  constructor(kc: KubeConfig, api: KubeApi, options: NlsControllerOptions, log: Logger) {
+  constructor(api: KubeApi, options: NlsControllerOptions, log: Logger) {
     this.api = api;
     this.options = options;
     this.log = log;
-    this.nodes = new Informer<Node>(kc, api, { apiVersion: 'v1', kind: 'Node', transform: (n) => ({ apiVersion: n.apiVersion, kind: n.kind, metadata: { name: n.metadata.name, uid: n.metadata.uid, resourceVersion: n.metadata.resourceVersion, labels: n.metadata.labels, deletionTimestamp: n.metadata.deletionTimestamp } }) }, log);
-    this.nlss = new Informer(kc, api, { apiVersion: API_GROUP_VERSION, kind: 'NodeLocalStorage' }, log);
-    this.nlscs = new Informer(kc, api, { apiVersion: API_GROUP_VERSION, kind: 'NodeLocalStorageInitConfig', fieldSelector: `metadata.name=${options.initConfig}` }, log);
+    this.nodes = new Informer<Node>(api, { apiVersion: 'v1', kind: 'Node', transform: (n) => ({ apiVersion: n.apiVersion, kind: n.kind, metadata: { name: n.metadata.name, uid: n.metadata.uid, resourceVersion: n.metadata.resourceVersion, labels: n.metadata.labels, deletionTimestamp: n.metadata.deletionTimestamp } }) }, log);
+    this.nlss = new Informer(api, { apiVersion: API_GROUP_VERSION, kind: 'NodeLocalStorage' }, log);
+    this.nlscs = new Informer(api, { apiVersion: API_GROUP_VERSION, kind: 'NodeLocalStorageInitConfig', fieldSelector: `metadata.name=${options.initConfig}` }, log);
     this.queue = new WorkQueue((node) => this.reconcile(node), log);
   }
 

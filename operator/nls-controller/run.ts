@@ -37,7 +37,7 @@ export async function runController(argv: readonly string[]): Promise<void> {
   const registry = createRegistry('controller');
   const kc = loadKubeConfig(values.kubeconfig);
   const api = new KubeApi(kc, kubeRequestMetrics(registry));
-  const controller = new NlsController(kc, api, { initConfig: values['init-config'], updateNls: parseBool('controller', 'update-nls', values['update-nls']) }, log);
+  const controller = new NlsController(api, { initConfig: values['init-config'], updateNls: parseBool('controller', 'update-nls', values['update-nls']) }, log);
   const elector = parseBool('controller', 'leader-elect', values['leader-elect'])
     ? new LeaderElector(api, { namespace: process.env.POD_NAMESPACE ?? 'default', name: 'open-local-controller', identity: process.env.POD_NAME ?? `controller-${process.pid}` }, log)
     : undefined;

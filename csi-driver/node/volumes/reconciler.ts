@@ -10,7 +10,6 @@
  * fail with a conflict, and the retry reads it).
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { LocalVolume, LocalVolumeStatus } from '../../../api/generated/types.js';
 import { ExecError, type Exec } from '../../../lib/exec.js';
 import { Informer } from '../../../lib/informer.js';
@@ -40,7 +39,6 @@ const FACTS_MAX_AGE_MS = 60_000;
 const PROGRESS_STEP = 10;
 
 export interface VolumeReconcilerOptions {
-  readonly kc: KubeConfig;
   readonly api: KubeApi;
   /** This node's name: only LocalVolumes with this spec.nodeName are seen and written. */
   readonly node: string;
@@ -57,9 +55,9 @@ export interface VolumeReconciler {
 }
 
 export function startVolumeReconciler(options: VolumeReconcilerOptions): VolumeReconciler {
-  const { kc, api, node, exec } = options;
+  const { api, node, exec } = options;
   const log = options.log.child({ component: 'volume-reconciler', node });
-  const informer = new Informer<LocalVolume>(kc, api, { apiVersion: API_VERSION, kind: KIND, fieldSelector: `spec.nodeName=${node}` }, log);
+  const informer = new Informer<LocalVolume>(api, { apiVersion: API_VERSION, kind: KIND, fieldSelector: `spec.nodeName=${node}` }, log);
   const queue = new WorkQueue(async (name) => {
     await informer.synced;
     const settled = await reconcile(name);

@@ -34,7 +34,7 @@ describe('informer on a real API server', function () {
   /** An informer of the ConfigMaps in `ns` that records every event, with a short backoff so retries are quick. */
   const informer = (ns: string, viaProxy: boolean) => {
     const kc = viaProxy ? proxy.kubeConfig() : loadKubeConfig(cp.kubeconfigPath);
-    const inf = new Informer<ConfigMap>(kc, new KubeApi(kc), { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, backoff: () => 50 }, log);
+    const inf = new Informer<ConfigMap>(new KubeApi(kc), { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, backoff: () => 50 }, log);
     const events: [InformerEvent, string][] = [];
     inf.onEvent((e, obj) => {
       events.push([e, obj.metadata?.name ?? '']);
@@ -77,7 +77,7 @@ describe('informer on a real API server', function () {
   it('lists in pages and caches each object as its transform reduced it, watch events included', async function () {
     const collection = await namespaceWith('paged', N);
     const kc = proxy.kubeConfig();
-    const inf = new Informer<ConfigMap>(kc, new KubeApi(kc), { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'paged', pageSize: 10, transform: (cm) => ({ metadata: cm.metadata, data: { i: cm.data?.i ?? '' } }) }, log);
+    const inf = new Informer<ConfigMap>(new KubeApi(kc), { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'paged', pageSize: 10, transform: (cm) => ({ metadata: cm.metadata, data: { i: cm.data?.i ?? '' } }) }, log);
     running.push(inf);
     void inf.start();
     await synced(inf);
@@ -148,7 +148,7 @@ describe('informer on a real API server', function () {
     try {
       hung.blackhole();
       const kc = hung.kubeConfig();
-      const inf = new Informer<ConfigMap>(kc, new KubeApi(kc), { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default' }, log);
+      const inf = new Informer<ConfigMap>(new KubeApi(kc), { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default' }, log);
       const started = inf.start();
       await until('discovery or the LIST sent', () => hung.listCount('/api/v1/namespaces/default/configmaps') + hung.listCount('/api/v1') > 0);
       // The request itself would time out after 60 s; stopping must not wait for that.

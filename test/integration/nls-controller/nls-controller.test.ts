@@ -36,7 +36,7 @@ describe('NLS controller on a real API server', function () {
     await api.apply(nlsc, 'test');
     await createNode(api, 'n1');
     await createNode(api, 'n2', { disk: 'nvme' });
-    controller = new NlsController(kc, api, { initConfig: 'open-local', updateNls: true }, createLogger('test', 'warn'));
+    controller = new NlsController(api, { initConfig: 'open-local', updateNls: true }, createLogger('test', 'warn'));
     await controller.start();
   });
 

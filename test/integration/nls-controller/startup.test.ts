@@ -60,7 +60,7 @@ describe('NLS controller starting on existing NodeLocalStorages', function () {
     proxy.failLists('/api/v1/nodes', [429, 500]);
     proxy.failLists(`/apis/${GV}/nodelocalstorageinitconfigs`, [500]);
     const kc = proxy.kubeConfig();
-    controller = new NlsController(kc, new KubeApi(kc), { initConfig: 'open-local', updateNls: true }, createLogger('test', 'silent'));
+    controller = new NlsController(new KubeApi(kc), { initConfig: 'open-local', updateNls: true }, createLogger('test', 'silent'));
     await controller.start();
     await controller.queue.idle();
     expect(proxy.listCount('/api/v1/nodes'), 'the failed LISTs were retried').to.equal(3);

@@ -52,8 +52,7 @@ describe('operator starting on a cluster with existing nodes', function () {
   it('writes no status before it has listed the nodes, and starts a prepare-VG Job on each', async function () {
     // Every status the operator writes, in order, as the node names it lists.
     const written: string[][] = [];
-    const kc = loadKubeConfig(cp.kubeconfigPath);
-    statuses = new Informer<OpenLocalCluster>(kc, api, { apiVersion: GV, kind: 'OpenLocalCluster' }, createLogger('test', 'silent'));
+    statuses = new Informer<OpenLocalCluster>(api, { apiVersion: GV, kind: 'OpenLocalCluster' }, createLogger('test', 'silent'));
     statuses.onEvent((_e, c) => {
       if (c.status) written.push((c.status.nodes ?? []).map((n) => n.name).sort());
     });

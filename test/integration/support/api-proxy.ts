@@ -7,15 +7,14 @@ import { request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadKubeConfig } from '../../../lib/kube-config.js';
-import type { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig, type KubeAccess } from '../../../lib/kube-config.js';
 import type { ControlPlane } from '../../env/control-plane.js';
 import { tokenOf } from './raw-api.js';
 
 export interface ApiProxy {
   /** A kubeconfig file that talks to the API server through the proxy. */
   readonly kubeconfigPath: string;
-  kubeConfig(): KubeConfig;
+  kubeConfig(): KubeAccess;
   /** Answers the next LISTs (not watches) of `collection` (e.g. `/api/v1/nodes`) with these statuses, one each. */
   failLists(collection: string, statuses: readonly number[]): void;
   /** How many GETs of `collection` (not watches) the proxy saw, failed and unanswered ones included. */

@@ -10,7 +10,7 @@ const node = process.env.NODE_NAME ?? '';
 if (node === '') throw new Error('NODE_NAME is not set');
 const log = createLogger('csi-node', 'debug');
 const kc = loadKubeConfig();
-const reconciler = startVolumeReconciler({ kc, api: new KubeApi(kc), node, exec: createExec('direct', { log }), log });
+const reconciler = startVolumeReconciler({ api: new KubeApi(kc), node, exec: createExec('direct', { log }), log });
 await reconciler.synced;
 log.info('volume reconciler synced');
 process.once('SIGTERM', () => {

@@ -61,7 +61,7 @@ export async function startControllerHarness(options: HarnessOptions): Promise<C
     await api.mergePatch(object, { status: object.status }, 'status');
   }
   const node = await startPlayNode(kc, api, options.answering, log);
-  const service = startController({ kc, api, log, operationTimeoutMs: options.operationTimeoutMs, ...(options.orphans ? { orphans: options.orphans } : {}) });
+  const service = startController({ api, log, operationTimeoutMs: options.operationTimeoutMs, ...(options.orphans ? { orphans: options.orphans } : {}) });
   let server: CsiServer | undefined;
   try {
     server = await serveCsi({ endpoint: `unix://${join(dir, 'csi.sock')}`, services: { Identity: identityService({ driverName: CSI_DRIVER_NAME, version, controller: true, ready: () => service.notReady() === undefined }), Controller: service.handlers, Node: playedNodeService(options.answering[0] ?? '') }, log });

@@ -25,7 +25,7 @@ export interface PlayNode {
 }
 
 export async function startPlayNode(kc: KubeConfig, api: KubeApi, nodes: readonly string[], log: Logger): Promise<PlayNode> {
-  const informer = new Informer<LocalVolume>(kc, api, { apiVersion: 'csi.aliyun.com/v1alpha1', kind: 'LocalVolume' }, log);
+  const informer = new Informer<LocalVolume>(api, { apiVersion: 'csi.aliyun.com/v1alpha1', kind: 'LocalVolume' }, log);
   const play: PlayNode = { fail: () => undefined, blockDelete: () => undefined, acted: [], stop: () => informer.stop() };
   const act = async (lv: LocalVolume): Promise<void> => {
     if (!nodes.includes(lv.spec.nodeName)) return;
