@@ -43,6 +43,8 @@ export async function diagnose(c: E2eCluster): Promise<string> {
     out.push(`---- guest of ${node.name}: ${node.guestEnded() ?? 'running'}`);
     out.push(`---- kubelet log on ${node.name} (tail)`, tailFile(node.kubeletLog, 15));
     out.push(`---- guest console of ${node.name} (tail)`, tailFile(node.consoleLog, 15));
+    const restarts = tailFile(node.restartsLog, 25);
+    if (restarts) out.push(`---- kubelet or kube-proxy restarts on ${node.name} (tail)`, restarts);
   }
   out.push('======== end of e2e diagnostics ========');
   return out.join('\n');

@@ -65,8 +65,8 @@ export interface KubeletNodeOptions {
   /** How long the containerd and the kubelet processes may take to start. @default 180000 */
   readonly startTimeoutMs?: number;
   /**
-   * Called once if the guest ends without stop() (the node script ends when its kubelet or kube-proxy exits, or the
-   * guest kernel dies): what it printed last, so a node that vanished mid-test is named with its cause at once.
+   * Called once if the guest ends without stop() (its kernel died, or the node script failed): what it printed
+   * last, so a node that vanished mid-test is named with its cause at once.
    */
   readonly onGuestEnded?: (report: string) => void;
 }
@@ -88,6 +88,8 @@ export interface KubeletNode {
   readonly containerdLog: string;
   /** The guest kernel's console (OOM kills and panics show here). */
   readonly consoleLog: string;
+  /** Each time the kubelet or kube-proxy exited and was started again (node.sh), with its last log lines; absent if never. */
+  readonly restartsLog: string;
   /** The kubelet's /var/log/pods, on the host: <namespace>_<pod>_<uid>/<container>/<restart>.log in CRI format. */
   readonly podLogDir: string;
   /** The guest's console and script output, once it has halted. */
@@ -238,6 +240,7 @@ export async function startKubeletNode(opts: KubeletNodeOptions): Promise<Kubele
       ...(kubeProxy ? { kubeProxyLog: join(dir, 'kube-proxy.log') } : {}),
       containerdLog: join(dir, 'containerd.log'),
       consoleLog: join(dir, 'console.log'),
+      restartsLog: join(dir, 'restarts'),
       podLogDir: join(dir, 'pod-logs'),
       exited: ended,
       guestEnded: () => endReport,

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs inside a UML guest as its command (test/env/kubelet-node.ts): turns the guest into a Kubernetes node that
 # runs containerd, runc and the CNI bridge from the host's filesystem and the real kubelet, until the host creates
-# $NODE_DIR/stop. Everything the node writes but pod logs stays in the guest: tmpfs on /var/lib and /var/log (/run
+# $NODE_DIR/stop (the kubelet and kube-proxy are restarted if they exit, as on a real node). Everything the node writes but pod logs stays in the guest: tmpfs on /var/lib and /var/log (/run
 # is one already), containerd's state on the copy-on-write disk /dev/ubda. The guest halts when this script ends,
 # which ends every container with it.
 # Environment: NODE_NAME, NODE_IP, NODE_DIR (host folder holding the configs; logs are written there), KUBELET,
@@ -58,20 +58,35 @@ until ctr --address /run/containerd/containerd.sock version > /dev/null 2>&1; do
   sleep 0.1
 done
 log "containerd up; kubelet starting"
-"$KUBELET" --config="$NODE_DIR/kubelet-config.json" --kubeconfig="$NODE_DIR/kubelet.kubeconfig" \
-  --hostname-override="$NODE_NAME" --node-ip="$NODE_IP" --cert-dir=/var/lib/kubelet/pki --v=1 \
-  > "$NODE_DIR/kubelet.log" 2>&1 &
-kubelet=$!
+start_kubelet() {
+  "$KUBELET" --config="$NODE_DIR/kubelet-config.json" --kubeconfig="$NODE_DIR/kubelet.kubeconfig" \
+    --hostname-override="$NODE_NAME" --node-ip="$NODE_IP" --cert-dir=/var/lib/kubelet/pki --v=1 \
+    >> "$NODE_DIR/kubelet.log" 2>&1 &
+  kubelet=$!
+}
+start_proxy() {
+  "$KUBE_PROXY" --config="$NODE_DIR/kube-proxy-config.json" --v=1 >> "$NODE_DIR/kube-proxy.log" 2>&1 &
+  proxy=$!
+}
+# A daemon that exits is started again, as systemd's Restart=always does on a real node (a node that lost its
+# kubelet for good would be a lost node, not a crashed daemon). Each restart is recorded in $NODE_DIR/restarts
+# with the daemon's exit status and last log lines, which the tests' diagnostics print.
+restarted() {
+  code=0
+  wait "$2" || code=$?
+  { log "$1 exited (status $code); restarting in 2 s"; tail -20 "$NODE_DIR/$1.log"; } >> "$NODE_DIR/restarts"
+  sleep 2
+}
+start_kubelet
 proxy=
 if [ -n "${KUBE_PROXY:-}" ]; then
   log "kube-proxy starting"
-  "$KUBE_PROXY" --config="$NODE_DIR/kube-proxy-config.json" --v=1 > "$NODE_DIR/kube-proxy.log" 2>&1 &
-  proxy=$!
+  start_proxy
 fi
 echo "$kubelet" > "$NODE_DIR/started"
 while [ ! -e "$NODE_DIR/stop" ]; do
-  kill -0 "$kubelet" 2>/dev/null || { log "kubelet exited"; tail -20 "$NODE_DIR/kubelet.log"; exit 1; }
-  if [ -n "$proxy" ] && ! kill -0 "$proxy" 2>/dev/null; then log "kube-proxy exited"; tail -20 "$NODE_DIR/kube-proxy.log"; exit 1; fi
+  if ! kill -0 "$kubelet" 2>/dev/null; then restarted kubelet "$kubelet"; start_kubelet; fi
+  if [ -n "$proxy" ] && ! kill -0 "$proxy" 2>/dev/null; then restarted kube-proxy "$proxy"; start_proxy; fi
   sleep 0.2
 done
 log "stopping"
