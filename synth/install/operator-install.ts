@@ -89,6 +89,11 @@ export function operatorDeploymentSpec(image: string): k8s.DeploymentSpec {
     // does not stop reconciling.
     replicas: 2,
     selector: { matchLabels: selectorLabels(names.operator) },
+    // An upgrade replaces one replica at a time, the old one first: the spread below counts only the new
+    // revision's replicas, so the second new one must go to the node the first did not take, and with a surge it
+    // would wait for a place on a node still full with an old replica that waits for it in turn. One replica
+    // leads at a time anyway (Lease), so one running through the upgrade loses nothing.
+    strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(1), maxSurge: k8s.IntOrString.fromNumber(0) } },
     template: {
       metadata: { labels },
       spec: {
@@ -100,8 +105,9 @@ export function operatorDeploymentSpec(image: string): k8s.DeploymentSpec {
         // hard spread, because a soft one lost to the other scores when both replicas were replaced at once (both
         // landed on one node, and stopping it stopped reconciling). Only the nodes the pod may run on count as
         // domains (taints honoured: cordoned, NotReady and control-plane nodes are not), so one eligible node still
-        // runs both replicas.
-        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', nodeTaintsPolicy: 'Honor', labelSelector: { matchLabels: selectorLabels(names.operator) } }],
+        // runs both replicas. Only one revision's replicas count (matchLabelKeys): during an upgrade the old ones,
+        // still running while the new ones are placed, would otherwise let both new ones land on one node.
+        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', nodeTaintsPolicy: 'Honor', labelSelector: { matchLabels: selectorLabels(names.operator) }, matchLabelKeys: ['pod-template-hash'] }],
         containers: [
           {
             name: 'operator',

@@ -11,6 +11,7 @@ import { version } from '../../../lib/version.js';
 import { OPERATOR_NAMESPACE } from '../../env/dev-cluster.js';
 import { nextOperatorImage, writeNextBundle, type GeneratedBundle } from '../../env/olm/next-bundle.js';
 import { projectImageName } from '../../env/project-image.js';
+import { operatorDeploymentSpec } from '../../../synth/install/operator-install.js';
 import { repoRoot } from '../../fixtures/examples.js';
 import { CLUSTER_NAME, type E2eCluster } from '../cluster.js';
 import { useScenario } from '../scenario.js';
@@ -62,12 +63,16 @@ describe('e2e 7: OLM upgrade while volumes are in use', function () {
       ((await items<Csv>(c, ['csv', '-A'])).some((x) => x.metadata.name === first) ? undefined : true), 300_000, 2000);
     console.log(`      Subscription ${sub.metadata.name} at ${next.csvName} (${((Date.now() - t0) / 1000).toFixed(0)} s after the v+1 catalog was served)`);
 
-    const pods = await waitFor(`only ${image} operator pods, Running on the storage nodes`, async () => {
+    const replicas = operatorDeploymentSpec(image).replicas;
+    const pods = await waitFor(`${replicas} ${image} operator pods and no other, Running on the storage nodes`, async () => {
       const ps = await operatorPods(c);
-      return ps.length > 0 && ps.every((p) => !p.metadata.deletionTimestamp && p.status?.phase === 'Running' && p.spec.containers[0]?.image === image) ? ps : undefined;
+      return ps.length === replicas && ps.every((p) => !p.metadata.deletionTimestamp && p.status?.phase === 'Running' && p.spec.containers[0]?.image === image) ? ps : undefined;
     }, 600_000, 2000);
     for (const p of pods) expect(p.spec.nodeName, `${p.metadata.name}'s node`).to.match(/^dev-node-\d+$/);
     console.log(`      operator pods: ${pods.map((p) => `${p.metadata.name} (${p.spec.nodeName ?? ''})`).join(', ')}`);
+    // The new revision's replicas spread like a fresh install's (the old replicas, still running while the new ones
+    // were placed, must not push both onto one node).
+    expect(new Set(pods.map((p) => p.spec.nodeName)).size, 'nodes of the new operator replicas').to.equal(pods.length);
 
     await waitFor('the OpenLocalCluster Ready for its current spec', async () => {
       const o = JSON.parse(await c.kubectl(['get', 'openlocalcluster', CLUSTER_NAME, '-o', 'json'])) as Olc;
