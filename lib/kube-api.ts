@@ -2,6 +2,7 @@ import { Agent as HttpsAgent, request } from 'node:https';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { RequestOptions } from 'node:https';
 import type { KubeAccess } from './kube-config.js';
+import { LineSplitter } from './lines.js';
 import type { KubeObject } from './kube-object.js';
 
 export type { KubeObject } from './kube-object.js';
@@ -117,42 +118,37 @@ export class KubeApi {
         // Counted by its HTTP verb, as the metric and client-go's request metrics count a watch.
         this.observe('GET', url.pathname, status);
         res.setEncoding('utf8');
-        let pending = '';
         if (status < 200 || status >= 300) {
-          res.on('data', (c: string) => (pending += c));
-          res.on('end', () => { reject(statusError('WATCH', url.pathname, status, pending)); });
+          let text = '';
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => { reject(statusError('WATCH', url.pathname, status, text)); });
           res.on('error', fail);
           return;
         }
-        // Newline-delimited JSON: {"type": ..., "object": ...} per line; a chunk may end mid-line.
-        const deliver = (line: string): void => {
-          if (line.trim() === '') return;
+        // One JSON event per line: {"type": ..., "object": ...}.
+        const lines = new LineSplitter((line) => {
           const event = JSON.parse(line) as { type: string; object: unknown };
           onEvent(event.type, event.object);
-        };
+        });
+        const undecodable = (err: unknown): Error => new Error(`WATCH ${url.pathname}: undecodable event: ${(err as Error).message}`);
         res.on('data', (chunk: string) => {
-          pending += chunk;
-          let nl: number;
           try {
-            while ((nl = pending.indexOf('\n')) >= 0) {
-              const line = pending.slice(0, nl);
-              pending = pending.slice(nl + 1);
-              deliver(line);
-            }
+            lines.push(chunk);
           } catch (err) {
-            res.destroy(new Error(`WATCH ${url.pathname}: undecodable event: ${(err as Error).message}`));
+            res.destroy(undecodable(err));
           }
         });
         res.on('end', () => {
           try {
-            deliver(pending);
+            lines.end();
             resolve();
           } catch (err) {
-            reject(new Error(`WATCH ${url.pathname}: undecodable event: ${(err as Error).message}`));
+            reject(undecodable(err));
           }
         });
         res.on('error', fail);
-        res.on('aborted', () => { fail(new Error(`WATCH ${url.pathname}: connection closed mid-watch`)); });
+        // A connection that closes before the response's end (server gone, proxy cut) fails the watch.
+        res.on('close', () => { if (!res.complete) fail(new Error(`WATCH ${url.pathname}: connection closed mid-watch`)); });
       });
       req.on('error', fail);
       req.end();
