@@ -1,14 +1,15 @@
 // Scenario 6, failures: the node plugin restarted under a mounted volume (mount, container and data intact); the
-// operator killed right after a change that starts prepare-VG Jobs (it converges, one Job per node, no duplicate);
+// node's kubelet killed and restarted under it (the same); the operator killed right after a change that starts prepare-VG Jobs (it converges, one Job per node, no duplicate);
 // a node guest powered off (the OpenLocalCluster goes Degraded naming it, the volumes of the other node keep
 // working) and booted again (Ready); a third node guest added (its VG, its plugins, a volume on it) and then
 // removed for good (stopped, its Node deleted as an admin would: Ready with two nodes).
 import { expect } from 'chai';
+import { existsSync, readFileSync } from 'node:fs';
 import { OPERATOR_NAMESPACE } from '../../env/dev-cluster.js';
 import { CLUSTER_NAME, INITIAL_NODES, STACK_NAMESPACE, type E2eCluster } from '../cluster.js';
 import { GUEST } from '../disks.js';
 import { useScenario } from '../scenario.js';
-import { needsOwnCluster, podRunning, waitFor } from '../support.js';
+import { needsOwnCluster, onNode, podRunning, waitFor } from '../support.js';
 import { appendAndRead, containerIdentity, dataMount, startVolumePod } from '../volumes.js';
 
 const NS = 'e2e-failures';
@@ -62,6 +63,27 @@ describe('e2e 6: failures', function () {
     expect(await containerIdentity(c, NS, 'app'), 'the app container (same ID, no restart)').to.deep.equal(before);
     expect(await dataMount(c, NS, 'app')).to.equal(mount);
     expect(await appendAndRead(c, NS, 'app', 'written after the plugin restart')).to.equal('written before any failure\nwritten after the plugin restart\n');
+  });
+
+  it('a kubelet that dies comes back (restarted as systemd would): the Node Ready again, the mounted volume, its container and its data intact', async function () {
+    this.timeout(600_000);
+    const dev = needsOwnCluster(this, c);
+    const before = await containerIdentity(c, NS, 'app');
+    const mount = await dataMount(c, NS, 'app');
+    const guest = dev.nodes.find((n) => n.name === before.node);
+    expect(guest, `the guest of ${before.node}`).to.not.equal(undefined);
+    const restarts = () => (existsSync(guest!.restartsLog) ? readFileSync(guest!.restartsLog, 'utf8').split('\n').filter((l) => l.includes('kubelet exited')).length : 0);
+    const restartsBefore = restarts();
+    // Killed a second after the exec returns: the exec itself is served by that kubelet.
+    await onNode(c, before.node, 'nohup sh -c "sleep 1; pkill -KILL -x kubelet" > /dev/null 2>&1 &');
+    await waitFor(`the kubelet of ${before.node} restarted`, () => Promise.resolve(restarts() > restartsBefore ? true : undefined), 120_000, 1000);
+    await waitFor(`Node ${before.node} Ready with the new kubelet`, async () => {
+      const ready = (await c.kubectl(['get', 'node', before.node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).trim();
+      return ready === 'True' && (await onNode(c, before.node, 'true').then(() => true, () => false)) ? true : undefined;
+    }, 300_000, 2000);
+    expect(await containerIdentity(c, NS, 'app'), 'the app container (same ID, no restart)').to.deep.equal(before);
+    expect(await dataMount(c, NS, 'app')).to.equal(mount);
+    expect(await appendAndRead(c, NS, 'app', 'written after the kubelet restart')).to.equal('written before any failure\nwritten after the plugin restart\nwritten after the kubelet restart\n');
   });
 
   it('the operator killed right after a change that starts prepare-VG Jobs converges: Ready, one Job per node, no duplicate', async function () {
