@@ -15,7 +15,7 @@ import { BUSYBOX_IMAGE, testImageDisk } from '../../env/kubelet-node/test-images
 import type { ImageDisk } from '../../env/image-disk.js';
 import { tailFile } from '../../env/processes.js';
 import { eventually } from '../support/kubelet-play.js';
-import { load, NODE_STATE_PATHS, processesMentioning, waitNodeReady } from './support.js';
+import { guestAndNamespacePids, load, NODE_STATE_PATHS, processesMentioning, waitNodeReady } from './support.js';
 
 const run = promisify(execFile);
 const NODE = 'uml-node-0';
@@ -129,9 +129,9 @@ describe('UML kubelet node', function () {
     const { dir, netns } = node;
     // Each check first sees the thing while the node runs, so it cannot pass by looking in the wrong place.
     // linux.uml names the node's copy-on-write disk (in its temp dir) on its command line.
-    const guestPids = await processesMentioning(dir);
+    const { guestPids, nsPids } = await guestAndNamespacePids([dir], netns.name);
     expect(guestPids, 'linux.uml processes of the node').to.not.be.empty;
-    expect((await run('ip', ['netns', 'pids', netns.name])).stdout.split('\n').map(Number)).to.include.members(guestPids);
+    expect(nsPids, 'the guest runs in the node\'s namespace').to.include.members(guestPids);
     expect((await run('ip', ['netns', 'exec', netns.name, 'ip', '-o', 'link', 'show', netns.tap])).stdout).to.include(netns.tap);
     expect(await readFile('/proc/self/mountinfo', 'utf8')).to.include(`/run/netns/${netns.name}`);
     expect(existsSync(dir)).to.equal(true);

@@ -19,7 +19,7 @@ import { CLUSTER_DOMAIN } from '../../env/kubelet-node/config.js';
 import { BUSYBOX_IMAGE, testImageDisk } from '../../env/kubelet-node/test-images.js';
 import { tailFile } from '../../env/processes.js';
 import { eventually } from '../support/kubelet-play.js';
-import { load, NODE_STATE_PATHS, processesMentioning, waitNodeReady } from './support.js';
+import { guestAndNamespacePids, load, NODE_STATE_PATHS, processesMentioning, waitNodeReady } from './support.js';
 
 const run = promisify(execFile);
 const NODES = ['uml-net-a', 'uml-net-b'] as const;
@@ -254,11 +254,7 @@ describe('cluster network on two UML kubelet nodes', function () {
     const ns = network.netns.name;
     const dirs = [...nodes.map((n) => n.dir), cp.dir];
     // Each check first sees the thing while the cluster runs, so it cannot pass by looking in the wrong place.
-    // The guests' processes first, then the namespace's: a guest starts host processes all the time (one per guest
-    // process), so only those that existed before the namespace was listed, and still exist, must be in the list.
-    const guestSeen = (await Promise.all(nodes.map((n) => processesMentioning(n.dir)))).flat();
-    const nsPids = (await run('ip', ['netns', 'pids', ns])).stdout.split('\n').filter(Boolean).map(Number);
-    const guestPids = guestSeen.filter((pid) => existsSync(`/proc/${pid}`));
+    const { guestPids, nsPids } = await guestAndNamespacePids(nodes.map((n) => n.dir), ns);
     expect(guestPids, 'linux.uml processes of the nodes').to.not.be.empty;
     expect(nsPids, 'the guests, the apiserver and CoreDNS run in the namespace').to.include.members(guestPids);
     expect(nsPids.length).to.be.greaterThan(guestPids.length);
