@@ -60,6 +60,8 @@ export class KubeApi {
   private readonly server: URL;
   private readonly discovery = new Map<string, Promise<Map<string, ResourceInfo>>>();
   private readonly kc: KubeAccess;
+  /** A kubeconfig with proxy-url: client-node's proxy agent is kept as it made it (fixed at load). */
+  private readonly proxied: boolean;
   private readonly observe: RequestObserver;
   /** The keep-alive connection pool, for as long as the TLS material it was made with (see agentFor). */
   private pool: { key: string; values: unknown[]; agent: HttpsAgent | HttpAgent } | undefined;
@@ -68,6 +70,7 @@ export class KubeApi {
     this.kc = kc;
     this.observe = observe;
     const cluster = kc.getCurrentCluster();
+    this.proxied = Boolean(cluster?.proxyUrl);
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     this.server = new URL(cluster.server);
   }
@@ -176,7 +179,7 @@ export class KubeApi {
    * (client-node's, for a kubeconfig with proxy-url) is kept as it was made.
    */
   private agentFor(opts: RequestOptions, protocol: string): RequestOptions['agent'] {
-    if (this.kc.getCurrentCluster()?.proxyUrl) return opts.agent;
+    if (this.proxied) return opts.agent;
     const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, pfx: opts.pfx, passphrase: opts.passphrase, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
     const values = [protocol, ...Object.values(tls)];
     // The same Buffers each time with our credentials: compared by identity first, by content only when they differ.

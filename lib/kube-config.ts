@@ -23,7 +23,7 @@ export interface KubeAccess {
   applyToHTTPSOptions(opts: RequestOptions): Promise<void>;
 }
 
-/** The parts of a kubeconfig these credentials use; `extra` names what only client-node can do. */
+/** The parts of a kubeconfig StaticAccess applies (anything more goes to client-node: see fromKubeconfig). */
 export interface Credentials {
   readonly server: string;
   readonly ca?: Buffer;

@@ -16,8 +16,7 @@ import { clusterImageDisk } from './cluster-images.js';
 import { createClusterNetwork } from './cluster-network.js';
 import { DEFAULT_CONTROLLERS, startControlPlane, type ControlPlane } from './control-plane.js';
 import { conditionChanges, devNodeNames, notReadyExplanation, pointAtGuestDisks, table, type Condition } from './dev/plan.js';
-import { startKubeletNode, type KubeletNode } from './kubelet-node.js';
-import { tailFile } from './processes.js';
+import { nodeLogTails, startKubeletNode, type KubeletNode } from './kubelet-node.js';
 import { sleep } from './net.js';
 import type { UmlDisk } from './uml.js';
 import { snapshotCrdFiles } from './peers.js';
@@ -150,8 +149,7 @@ export async function startDevCluster(opts: DevClusterOptions, teardown: Teardow
     nodes.push(node);
     dirs.push(node.dir);
     await poll(`Node ${name} Ready`, 300_000, async () => ((await api.get<Node>('v1', 'Node', name))?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined)).catch((err: unknown) => {
-      const restarts = tailFile(node.restartsLog, 25);
-      throw new Error(`${err instanceof Error ? err.message : String(err)}${restarts ? `\n--- kubelet or kube-proxy restarts ---\n${restarts}` : ''}\n--- kubelet.log (tail) ---\n${tailFile(node.kubeletLog, 20)}`);
+      throw new Error(`${err instanceof Error ? err.message : String(err)}\n${nodeLogTails(node)}`);
     });
     report('node Ready', name);
     return node;

@@ -37,7 +37,7 @@ import { waitFor } from './net.js';
 import { createNetns, type TestNetns } from './netns.js';
 import { peerPath } from './peers.js';
 import { issueClientCert } from './pki.js';
-import { registerTempDir, tailFile, unregisterTempDir } from './processes.js';
+import { registerTempDir, tailFile, tailText, unregisterTempDir } from './processes.js';
 import { runInUml, type UmlDisk, type UmlResult } from './uml.js';
 
 const NODE_SCRIPT = new URL('kubelet-node/node.sh', import.meta.url);
@@ -216,7 +216,7 @@ export async function startKubeletNode(opts: KubeletNodeOptions): Promise<Kubele
     void ended.then((r) => {
       done = r;
       if (!running || stopping !== undefined) return;
-      endReport = guestEndReport(opts.name, r, dir);
+      endReport = guestEndReport(opts.name, r, join(dir, 'kubelet.log'));
       opts.onGuestEnded?.(endReport);
     });
     await waitFor(`kubelet of node ${opts.name}`, () => Promise.resolve(existsSync(join(dir, 'started'))), {
@@ -252,11 +252,20 @@ export async function startKubeletNode(opts: KubeletNodeOptions): Promise<Kubele
   }
 }
 
-/** What a guest that ended on its own left behind: the node script's last lines (which say whether the kubelet or kube-proxy exited), the guest kernel's console and the kubelet's log. */
-function guestEndReport(name: string, r: UmlResult | Error, dir: string): string {
-  const tail = (text: string, n: number): string => text.trimEnd().split('\n').slice(-n).join('\n');
+/** What a guest that ended on its own left behind: the node script's and the guest kernel's last lines, and the kubelet's log. */
+function guestEndReport(name: string, r: UmlResult | Error, kubeletLog: string): string {
   const what = r instanceof Error
     ? `the guest of node ${name} ended without stop(): ${r.message}`
-    : `the guest of node ${name} ended without stop() (node script exit ${r.exitCode})\n--- node script (tail) ---\n${tail(r.output, 30)}\n--- guest console (tail) ---\n${tail(r.console, 30)}`;
-  return `${what}\n--- kubelet.log (tail) ---\n${tailFile(join(dir, 'kubelet.log'), 20)}`;
+    : `the guest of node ${name} ended without stop() (node script exit ${r.exitCode})\n--- node script (tail) ---\n${tailText(r.output)}\n--- guest console (tail) ---\n${tailText(r.console)}`;
+  return `${what}\n--- kubelet.log (tail) ---\n${tailFile(kubeletLog, 20)}`;
+}
+
+/** A node's own account of itself for a failure message: kubelet or kube-proxy restarts (if any), the kubelet's and the guest console's last lines. */
+export function nodeLogTails(node: KubeletNode): string {
+  const restarts = tailFile(node.restartsLog, 25);
+  return [
+    ...(restarts ? [`--- kubelet or kube-proxy restarts on ${node.name} ---`, restarts] : []),
+    `--- kubelet log on ${node.name} (tail) ---`, tailFile(node.kubeletLog, 15),
+    `--- guest console of ${node.name} (tail) ---`, tailFile(node.consoleLog, 15),
+  ].join('\n');
 }

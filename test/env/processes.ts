@@ -97,10 +97,15 @@ export function unregisterTempDir(dir: string): void {
   dirs.delete(dir);
 }
 
+/** Last `lines` lines of a text. */
+export function tailText(text: string, lines = 30): string {
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
 /** Last `lines` lines of a log file ('' if unreadable). */
 export function tailFile(path: string, lines = 30): string {
   try {
-    return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+    return tailText(readFileSync(path, 'utf8'), lines);
   } catch {
     return '';
   }

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Runs inside a UML guest as its command (test/env/kubelet-node.ts): turns the guest into a Kubernetes node that
 # runs containerd, runc and the CNI bridge from the host's filesystem and the real kubelet, until the host creates
-# $NODE_DIR/stop (the kubelet and kube-proxy are restarted if they exit, as on a real node). Everything the node writes but pod logs stays in the guest: tmpfs on /var/lib and /var/log (/run
-# is one already), containerd's state on the copy-on-write disk /dev/ubda. The guest halts when this script ends,
+# $NODE_DIR/stop; the kubelet and kube-proxy are restarted if they exit, as on a real node. Everything the node
+# writes but pod logs stays in the guest: tmpfs on /var/lib and /var/log (/run is one already), containerd's state
+# on the copy-on-write disk /dev/ubda. The guest halts when this script ends,
 # which ends every container with it.
 # Environment: NODE_NAME, NODE_IP, NODE_DIR (host folder holding the configs; logs are written there), KUBELET,
 # and KUBE_PROXY in a cluster network (kube-proxy in iptables mode, with Debian's iptables-legacy: see below).
