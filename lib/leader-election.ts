@@ -1,13 +1,27 @@
 import { isConflict, isNotFound, type KubeApi } from './kube-api.js';
 import type { Logger } from './log.js';
 
+/**
+ * How every open-local Lease is held: the operator's and the NLS controller's, and the CSI sidecars' and the
+ * snapshot-controller's (synth passes the same figures as their flags). client-go's 15/10/2 s assume an API server
+ * that always answers within a few seconds. A leader that cannot renew for its deadline exits; in the e2e suite on a
+ * loaded 2-core machine single lease requests took over 5 s, every operator replica lost its lease in turn and
+ * crash-looped, and nothing reconciled for minutes. Here a renewal must fail for 30 s, in at least two attempts, before
+ * a leader gives up. A longer lease costs only when a leader dies without releasing it (a standby waits out the
+ * lease, 45 s); a leader that stops releases at once.
+ */
+export const LEASE_TIMING = { leaseDurationSeconds: 45, retryPeriodSeconds: 5 } as const;
+
+/** Like client-go's renew deadline: two thirds of the lease (in its unit), so a leader gives up before the lease could expire for others. */
+export const renewDeadline = (leaseDuration: number): number => Math.floor((leaseDuration * 2) / 3);
+
 export interface LeaderElectionOptions {
   readonly namespace: string;
   readonly name: string;
   readonly identity: string;
-  /** @default 15 s */
+  /** @default LEASE_TIMING.leaseDurationSeconds */
   readonly leaseDurationSeconds?: number;
-  /** @default 5 s: renew (or retry to acquire) every this often */
+  /** Renew (or retry to acquire) every this often. @default LEASE_TIMING.retryPeriodSeconds */
   readonly retryPeriodMs?: number;
   readonly now?: () => Date;
 }
@@ -39,6 +53,8 @@ const recordKey = (lease: Lease): string => `${lease.spec.holderIdentity ?? ''}|
 export class LeaderElector {
   private leader = false;
   private timer: NodeJS.Timeout | undefined;
+  /** release() was called: never lead (again) from here on. */
+  private released = false;
   /** Local time (ms) of our last successful acquire or renew. */
   private lastRenew = 0;
   /** The lease record as last seen, and the local time (ms) at which it was first seen so. */
@@ -56,10 +72,9 @@ export class LeaderElector {
     this.api = api;
     this.options = options;
     this.log = log;
-    this.duration = options.leaseDurationSeconds ?? 15;
-    this.period = options.retryPeriodMs ?? 5000;
-    // Like client-go's renew deadline: give up before the lease could expire for others, never after.
-    this.renewDeadlineMs = Math.floor((this.duration * 1000 * 2) / 3);
+    this.duration = options.leaseDurationSeconds ?? LEASE_TIMING.leaseDurationSeconds;
+    this.period = options.retryPeriodMs ?? LEASE_TIMING.retryPeriodSeconds * 1000;
+    this.renewDeadlineMs = renewDeadline(this.duration * 1000);
     this.now = options.now ?? (() => new Date());
   }
 
@@ -78,7 +93,11 @@ export class LeaderElector {
     this.log.info({ lease: this.options.name, identity: this.options.identity }, 'became leader');
     const renew = async () => {
       const left = this.lastRenew + this.renewDeadlineMs - this.now().getTime();
-      const outcome = left > 0 ? await this.tryAcquireOrRenew(left) : 'failed';
+      // One attempt may take at most half the deadline: a request stuck on a dead connection or a stalled server is
+      // abandoned while there is time for another, on a fresh connection, before leadership is given up.
+      const outcome = left > 0 ? await this.tryAcquireOrRenew(Math.min(left, this.renewDeadlineMs / 2)) : 'failed';
+      // release() ran while this renewal was in flight: the lease is given up for good, whatever the renewal did.
+      if (this.released) return;
       const tooLate = outcome === 'failed' && this.now().getTime() - this.lastRenew >= this.renewDeadlineMs;
       if (outcome === 'taken' || tooLate) {
         this.leader = false;
@@ -93,6 +112,7 @@ export class LeaderElector {
 
   /** Stops renewing and releases the lease so a standby takes over at once. */
   async release(): Promise<void> {
+    this.released = true;
     if (this.timer) clearTimeout(this.timer);
     if (!this.leader) return;
     this.leader = false;
@@ -153,7 +173,7 @@ export class LeaderElector {
         written = await this.api.request<Lease>('PUT', await this.api.objectPath(lease), { body: lease, signal });
       }
       this.observed = { key: recordKey(written), at: now.getTime() };
-      this.leader = true;
+      this.leader = !this.released;
       this.lastRenew = now.getTime();
       return 'held';
     } catch (err) {

@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-33';
 import type { ResolvedSpec } from './resolved-spec.js';
+import { LEASE_TIMING, renewDeadline } from '../lib/leader-election.js';
 
 const q = (v: string) => k8s.Quantity.fromString(v);
 
@@ -85,7 +86,17 @@ export const CSI_ENDPOINT = `unix://${CSI_SOCKET}`;
 /** The livenessprobe sidecar's port: it calls the plugin's Probe over the socket, for whoever watches CSI health. */
 export const CSI_LIVENESS_PORT = 9808;
 
-/** CSI sidecar flags for leader election in the operand namespace (the component Role grants leases there). */
+/**
+ * CSI sidecar (and snapshot-controller) flags for leader election in the operand namespace (the component Role
+ * grants leases there), held as long as our own daemons hold theirs.
+ */
 export function sidecarLeaderElection(namespace: string): string[] {
-  return ['--leader-election=true', `--leader-election-namespace=${namespace}`];
+  const { leaseDurationSeconds, retryPeriodSeconds } = LEASE_TIMING;
+  return [
+    '--leader-election=true',
+    `--leader-election-namespace=${namespace}`,
+    `--leader-election-lease-duration=${leaseDurationSeconds}s`,
+    `--leader-election-renew-deadline=${renewDeadline(leaseDurationSeconds)}s`,
+    `--leader-election-retry-period=${retryPeriodSeconds}s`,
+  ];
 }

@@ -1,5 +1,6 @@
 // Lease leader election against a real API server: one leader at a time, a standby takes over when the
-// leader releases the lease or stops renewing it, and 20 s of clock skew between candidates changes neither.
+// leader releases the lease or stops renewing it, a stall shorter than the renew deadline costs no leadership,
+// and 20 s of clock skew between candidates changes none of this.
 import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { LeaderElector } from '../../../lib/leader-election.js';
 import { createLogger } from '../../../lib/log.js';
 import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
 import { startApiProxy } from '../support/api-proxy.js';
+import { eventually } from '../support/kubelet-play.js';
 import { until } from '../support/until.js';
 
 describe('Lease leader election on a real API server', function () {
@@ -68,6 +70,29 @@ describe('Lease leader election on a real API server', function () {
     await b.run(() => undefined); // the intruder never renews: b gets it after expiry
     expect(b.isLeader).to.equal(true);
     await b.release();
+  });
+
+  it('keeps leading through an API server stall shorter than the renew deadline: a hung renewal is abandoned and retried', async function () {
+    const dir = await mkdtemp(join(tmpdir(), 'election-test-'));
+    const proxy = await startApiProxy(cp, dir);
+    try {
+      // Renew deadline 6 s, so one attempt waits at most 3 s; the stall (4 s) outlasts any single attempt.
+      const a = new LeaderElector(new KubeApi(proxy.kubeConfig()), { namespace: 'default', name: 'election-stall', identity: 'a', leaseDurationSeconds: 9, retryPeriodMs: 500 }, log);
+      let aLost = false;
+      await a.run(() => (aLost = true));
+      proxy.blackhole();
+      await new Promise((r) => setTimeout(r, 4000));
+      proxy.answerAgain();
+      type Lease = { apiVersion: string; kind: string; metadata: { name: string }; spec: { renewTime?: string } };
+      const renewed = async () => (await api.get<Lease>('coordination.k8s.io/v1', 'Lease', 'election-stall', 'default'))?.spec.renewTime;
+      const before = await renewed();
+      await eventually('a renewal after the stall', async () => ((await renewed()) !== before ? true : undefined), 20_000);
+      expect({ leads: a.isLeader, lost: aLost }).to.deep.equal({ leads: true, lost: false });
+      await a.release();
+    } finally {
+      await proxy.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   describe('with 20 s of clock skew between candidates', function () {

@@ -1,6 +1,6 @@
 // A loopback HTTP proxy in front of the test API server that misbehaves on request: it answers the first LISTs
 // of a collection with chosen error statuses, can hold, expire (410 Gone) or inject bookmarks into the
-// watches passing through, and can stop answering altogether. Clients reach it with a kubeconfig (plain http,
+// watches passing through, and can stop answering for a while or altogether. Clients reach it with a kubeconfig (plain http,
 // the admin token passed through).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { request } from 'node:https';
@@ -33,6 +33,8 @@ export interface ApiProxy {
   endWatches(collection: string): void;
   /** From now on accepts every request and never answers it (a hung API server or network). */
   blackhole(): void;
+  /** Ends a blackhole: new requests are answered again (the ones it swallowed never are, as with a dead connection). */
+  answerAgain(): void;
   close(): Promise<void>;
 }
 
@@ -169,6 +171,9 @@ export async function startApiProxy(cp: ControlPlane, dir: string): Promise<ApiP
     },
     blackhole: () => {
       hanging = true;
+    },
+    answerAgain: () => {
+      hanging = false;
     },
     close: async () => {
       for (const w of watches) w.end();
