@@ -30,6 +30,16 @@ export async function diagnose(c: E2eCluster): Promise<string> {
     return t;
   });
   await section('operator log', ['logs', '-n', OPERATOR_NAMESPACE, `deployment/${names.operator}`, '--tail=40', '--all-containers']);
+  // A container that restarted: why its last run ended (leadership lost, a crash, a liveness kill) is in its previous log.
+  const restarted = await c.kubectl(['get', 'pods', '-A', '-o', 'jsonpath={range .items[*]}{.metadata.namespace} {.metadata.name}{range .status.containerStatuses[*]} {.name}={.restartCount}{end}{"\\n"}{end}'], { timeoutMs: 30_000 }).catch(() => '');
+  for (const line of restarted.split('\n').filter(Boolean)) {
+    const [ns, pod, ...containers] = line.split(' ');
+    if (ns !== OPERATOR_NAMESPACE && ns !== STACK_NAMESPACE) continue;
+    for (const entry of containers) {
+      const [container, count] = entry.split('=');
+      if (Number(count) > 0) await section(`${pod}/${container} before its last restart (${count} restarts)`, ['logs', '-n', ns, pod!, '-c', container!, '--previous', '--tail=25']);
+    }
+  }
   await section('CSI controller log', ['logs', '-n', STACK_NAMESPACE, `deployment/${names.csiController}`, '--tail=30', '--all-containers']);
   const pods = await c.kubectl(['get', 'pods', '-n', STACK_NAMESPACE, '-l', selector(names.node), '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.nodeName}{"\\n"}{end}'], { timeoutMs: 30_000 }).catch(() => '');
   for (const line of pods.split('\n').filter(Boolean)) {
