@@ -86,7 +86,9 @@ export function addNodeDaemonSet(chart: Chart, spec: ResolvedSpec): void {
     imagePullPolicy: spec.images.pullPolicy,
     args: [`--csi-address=${CSI_SOCKET}`, `--kubelet-registration-path=${pluginDir}/csi.sock`, `--http-endpoint=:${REGISTRAR_PORT}`],
     ports: [{ name: 'registrar', containerPort: REGISTRAR_PORT }],
-    livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('registrar') }, periodSeconds: 20, timeoutSeconds: 5 },
+    // As patient as our own liveness probes: each restart removes the registration socket, so the kubelet
+    // unregisters the driver until the new registrar is up (seen in a loaded e2e run: 5 s probe timeouts).
+    livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromString('registrar') }, periodSeconds: 20, timeoutSeconds: 10, failureThreshold: 6 },
     resources: resources('10m', '16Mi', '64Mi'),
     securityContext: rootUnprivilegedContainer,
     volumeMounts: [
