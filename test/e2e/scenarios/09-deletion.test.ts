@@ -81,7 +81,9 @@ describe('e2e 9: deleting the OpenLocalCluster', function () {
     }, 120_000);
     console.log(`      DeletionBlocked: ${blocked.message ?? ''}`);
     expect((await getOlc())?.status?.phase).to.equal('Deleting');
-    expect((await c.kubectl(['get', 'events', '-A', '--field-selector', 'reason=DeletionBlocked', '-o', 'name'])).trim(), 'a DeletionBlocked event').to.not.equal('');
+    // The event is posted after the status write that carries the condition, so it may come a moment later.
+    await waitFor('a DeletionBlocked event', async () =>
+      (await c.kubectl(['get', 'events', '-A', '--field-selector', 'reason=DeletionBlocked', '-o', 'name'])).trim() !== '' ? true : undefined, 60_000, 1000);
     // The stack stays while it waits: the volume's node plugin can still unmount and delete it.
     expect((await c.kubectl(['get', 'daemonset', '-n', STACK_NAMESPACE, '-o', 'name'])).trim()).to.not.equal('');
 
