@@ -51,10 +51,10 @@ describe('e2e 1: install and prepare', function () {
       expect(vg!.physicalVolumes ?? []).to.include(GUEST.vg);
       // Ready counts the node plugin pods available; the kubelet registers the driver from the registrar's socket
       // on its own schedule, seconds later on a loaded node.
-      const lag = Date.now();
+      const since = Date.now();
       await waitFor(`${node}: CSINode lists local.csi.aliyun.com`, async () =>
         (await c.kubectl(['get', 'csinode', node, '-o', 'jsonpath={.spec.drivers[*].name}'])).split(' ').includes('local.csi.aliyun.com') ? true : undefined, 60_000, 1000);
-      if (Date.now() - lag > 1000) console.log(`      ${node}: the kubelet registered the driver ${((Date.now() - lag) / 1000).toFixed(0)} s after Ready`);
+      if (Date.now() - since > 1000) console.log(`      ${node}: the kubelet registered the driver ${((Date.now() - since) / 1000).toFixed(0)} s after Ready`);
     }
   });
 

@@ -10,15 +10,28 @@ import { loadKubeConfig } from '../../../lib/kube-config.js';
 import { LeaderElector } from '../../../lib/leader-election.js';
 import { createLogger } from '../../../lib/log.js';
 import { startControlPlane, type ControlPlane } from '../../env/control-plane.js';
-import { startApiProxy } from '../support/api-proxy.js';
+import { startApiProxy, type ApiProxy } from '../support/api-proxy.js';
 import { eventually } from '../support/kubelet-play.js';
 import { until } from '../support/until.js';
+
+type Lease = { apiVersion: string; kind: string; metadata: { name: string; namespace: string }; spec: Record<string, unknown> & { renewTime?: string } };
 
 describe('Lease leader election on a real API server', function () {
   let cp: ControlPlane;
   let api: KubeApi;
   const log = createLogger('test', 'silent');
   const elector = (identity: string) => new LeaderElector(api, { namespace: 'default', name: 'election-test', identity, leaseDurationSeconds: 2, retryPeriodMs: 200 }, log);
+  /** Runs `test` on an API proxy of its own (it may hang it for good), then closes the proxy and removes its folder. */
+  const withProxy = async (test: (proxy: ApiProxy) => Promise<void>): Promise<void> => {
+    const dir = await mkdtemp(join(tmpdir(), 'election-test-'));
+    const proxy = await startApiProxy(cp, dir);
+    try {
+      await test(proxy);
+    } finally {
+      await proxy.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
 
   before(async function () {
     cp = await startControlPlane();
@@ -58,7 +71,7 @@ describe('Lease leader election on a real API server', function () {
     let aLost = false;
     await a.run(() => (aLost = true));
     // Simulate a hung leader: another holder overwrites the lease; a notices on its next renewal.
-    const lease = await api.get<{ apiVersion: string; kind: string; metadata: { name: string; namespace: string }; spec: Record<string, unknown> }>('coordination.k8s.io/v1', 'Lease', 'election-test', 'default');
+    const lease = await api.get<Lease>('coordination.k8s.io/v1', 'Lease', 'election-test', 'default');
     if (!lease) throw new Error('lease missing');
     await api.request('PUT', await api.objectPath(lease), { body: { ...lease, spec: { ...lease.spec, holderIdentity: 'intruder', renewTime: new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') } } });
     const t0 = Date.now();
@@ -73,9 +86,7 @@ describe('Lease leader election on a real API server', function () {
   });
 
   it('keeps leading through an API server stall shorter than the renew deadline: a hung renewal is abandoned and retried', async function () {
-    const dir = await mkdtemp(join(tmpdir(), 'election-test-'));
-    const proxy = await startApiProxy(cp, dir);
-    try {
+    await withProxy(async (proxy) => {
       // Renew deadline 6 s, so one attempt waits at most 3 s; the stall (4 s) outlasts any single attempt.
       const a = new LeaderElector(new KubeApi(proxy.kubeConfig()), { namespace: 'default', name: 'election-stall', identity: 'a', leaseDurationSeconds: 9, retryPeriodMs: 500 }, log);
       let aLost = false;
@@ -83,16 +94,12 @@ describe('Lease leader election on a real API server', function () {
       proxy.blackhole();
       await new Promise((r) => setTimeout(r, 4000));
       proxy.answerAgain();
-      type Lease = { apiVersion: string; kind: string; metadata: { name: string }; spec: { renewTime?: string } };
       const renewed = async () => (await api.get<Lease>('coordination.k8s.io/v1', 'Lease', 'election-stall', 'default'))?.spec.renewTime;
       const before = await renewed();
       await eventually('a renewal after the stall', async () => ((await renewed()) !== before ? true : undefined), 20_000);
       expect({ leads: a.isLeader, lost: aLost }).to.deep.equal({ leads: true, lost: false });
       await a.release();
-    } finally {
-      await proxy.close();
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   describe('with 20 s of clock skew between candidates', function () {
@@ -131,9 +138,7 @@ describe('Lease leader election on a real API server', function () {
     });
 
     it('a hung leader steps down before a skewed standby takes over, within the lease duration plus a retry period', async function () {
-      const dir = await mkdtemp(join(tmpdir(), 'election-test-'));
-      const proxy = await startApiProxy(cp, dir);
-      try {
+      await withProxy(async (proxy) => {
         const viaProxy = new KubeApi(proxy.kubeConfig());
         const a = candidate(viaProxy, 'skew-hung', 'a', 0);
         let aLost = false;
@@ -153,10 +158,7 @@ describe('Lease leader election on a real API server', function () {
         // retry period once the lease stopped changing (one more for a renewal in flight at the blackhole).
         expect(counter.gets - attemptsBefore).to.be.at.most((DURATION_S * 1000) / PERIOD_MS + 3);
         await b.release();
-      } finally {
-        await proxy.close();
-        await rm(dir, { recursive: true, force: true });
-      }
+      });
     });
   });
 });
