@@ -1,6 +1,7 @@
 import { cachedMeta } from '../lib/cached-meta.js';
 import type { KubeObject, ObjectMeta } from '../lib/kube-object.js';
 import { NODE_STATE_ANNOTATION } from './nodes/record.js';
+import { CSI_NODE_ID_ANNOTATION } from './status/registration.js';
 import type { PrepareVgPod } from './caches.js';
 import type { VolumeObject } from './nodes/volume-guard.js';
 
@@ -23,7 +24,7 @@ export function trimNode(node: CachedNode): CachedNode {
   const bootID = node.status?.nodeInfo?.bootID;
   return {
     ...kindOf(node),
-    metadata: cachedMeta(node.metadata, { labels: true, annotations: [NODE_STATE_ANNOTATION] }),
+    metadata: cachedMeta(node.metadata, { labels: true, annotations: [NODE_STATE_ANNOTATION, CSI_NODE_ID_ANNOTATION] }),
     ...(node.spec?.unschedulable === true ? { spec: { unschedulable: true } } : {}),
     status: { ...(bootID ? { nodeInfo: { bootID } } : {}), ...(ready ? { conditions: [{ type: 'Ready', status: ready.status }] } : {}) },
   };

@@ -24,6 +24,7 @@ import { MODE_ANNOTATION, NODE_NAME_ANNOTATION, prepareVgJobName, type PrepareVg
 import { PrepareVgJobTemplate } from '../synth/stack/prepare-vg-stamp.js';
 import { isOperatorOperandBinding } from '../synth/stack/rbac.js';
 import { componentStatuses } from './status/components.js';
+import { withRegistration } from './status/registration.js';
 import type { OperatorMetrics } from './metrics.js';
 import { ConditionType, computeStatus, type Observation } from './status/conditions.js';
 import { storageWarnings } from './status/storage-warnings.js';
@@ -190,7 +191,8 @@ export class OpenLocalClusterController {
     const actionErrors = [...(await this.execute(actions, cluster, spec, jobTemplate, log)), ...(await this.patchNodes(patches, log))];
     if (plan.requeueAfterMs !== undefined) this.queue.addAfter(name, plan.requeueAfterMs);
 
-    const components = componentStatuses(desired, (kind, ns, n) => this.o.caches.ownedCache(kind)?.get(n, ns));
+    const unregistered = nodes.filter((n) => n.markedReady && n.ready === 'True' && !n.registered).map((n) => n.name);
+    const components = withRegistration(componentStatuses(desired, (kind, ns, n) => this.o.caches.ownedCache(kind)?.get(n, ns)), names.node, unregistered);
     const observation: Observation = {
       generation: cluster.metadata.generation ?? 0,
       deleting: false,

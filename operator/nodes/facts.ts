@@ -1,4 +1,6 @@
+import { CSI_DRIVER_NAME } from '../../api/group.js';
 import type { KubeObject } from '../../lib/kube-object.js';
+import { registersDriver } from '../status/registration.js';
 import { STORAGE_READY_LABEL } from '../../synth/names.js';
 import { CONFIG_HASH_ANNOTATION, NODE_NAME_ANNOTATION } from '../../synth/stack/prepare-vg-job.js';
 import type { PrepareVgPod } from '../caches.js';
@@ -37,6 +39,7 @@ export function nodeFacts(node: Node): NodeFacts {
     ...(node.spec?.unschedulable === true ? { unschedulable: true } : {}),
     ...(ready === 'True' || ready === 'False' || ready === 'Unknown' ? { ready } : {}),
     ...(node.metadata.annotations?.[NODE_STATE_ANNOTATION] === undefined ? {} : { record: node.metadata.annotations[NODE_STATE_ANNOTATION] }),
+    ...(registersDriver(node.metadata.annotations, CSI_DRIVER_NAME) ? { registered: true } : {}),
   };
 }
 

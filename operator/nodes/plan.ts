@@ -21,6 +21,8 @@ export interface NodeFacts {
   readonly ready?: 'True' | 'False' | 'Unknown';
   /** The operator's record of the node (its NODE_STATE_ANNOTATION, unparsed; see record.ts). */
   readonly record?: string;
+  /** The node's kubelet has registered open-local's CSI driver (status/registration.ts). */
+  readonly registered?: boolean;
 }
 
 /** What the operator knows of one prepare-VG Job (and of its own pod, matched by the Job's UID). */

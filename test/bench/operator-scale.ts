@@ -26,6 +26,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { crdManifests } from '../../api/generated/crds.js';
+import { CSI_DRIVER_NAME } from '../../api/group.js';
 import type { OpenLocalCluster } from '../../api/generated/types.js';
 import { KubeApi } from '../../lib/kube-api.js';
 import type { KubeObject } from '../../lib/kube-object.js';
@@ -184,7 +185,7 @@ try {
   await installCrds(rawApi(cp), [...crdManifests, volumeSnapshotClassCrd]);
   const api = new KubeApi(loadKubeConfig(cp.kubeconfigPath));
   const t = Date.now();
-  await createKwokNodes(api, nodeCount);
+  await createKwokNodes(api, nodeCount, { csiDrivers: [CSI_DRIVER_NAME] });
   console.log(`  ${nodeCount} Nodes created in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   await waitKwokNodesReady(cp, nodeCount, Math.max(120_000, nodeCount * 200));
   const sample = await api.request<unknown>('GET', '/api/v1/nodes/node-00000');

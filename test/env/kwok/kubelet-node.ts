@@ -2,6 +2,7 @@
 // (~16 KiB of JSON as served, most of it the image list), so the operator's caches, LISTs and watches carry what they would
 // carry in a real fleet. kwok's node-initialize stage (node-initialize.yaml) then adds the conditions.
 import { createHash } from 'node:crypto';
+import { CSI_NODE_ID_ANNOTATION } from '../../../operator/status/registration.js';
 
 export interface KubeletNodeOptions {
   /** Labels beyond the kubelet's own (hostname, os, arch, instance type, zone). */
@@ -10,6 +11,11 @@ export interface KubeletNodeOptions {
   readonly internalIP?: string;
   /** Images in status.images (a busy node lists up to the kubelet's nodeStatusMaxImages, 50). @default 50 */
   readonly images?: number;
+  /**
+   * CSI drivers the kubelet has registered, as its node-ID annotation lists them (kwok runs no plugin pods: a node
+   * that must count as serving open-local's driver says so from the start). @default none
+   */
+  readonly csiDrivers?: readonly string[];
 }
 
 export interface KubeletNode {
@@ -95,6 +101,7 @@ export function kubeletNode(name: string, index: number, opts: KubeletNodeOption
         'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
         'kwok.x-k8s.io/node': 'fake',
         'kubeadm.alpha.kubernetes.io/cri-socket': 'unix:///run/containerd/containerd.sock',
+        ...(opts.csiDrivers?.length ? { [CSI_NODE_ID_ANNOTATION]: JSON.stringify(Object.fromEntries(opts.csiDrivers.map((d) => [d, name]))) } : {}),
       },
     },
     spec: { podCIDR: `10.244.${index % 256}.0/24`, podCIDRs: [`10.244.${index % 256}.0/24`], providerID: `kwok://${name}` },

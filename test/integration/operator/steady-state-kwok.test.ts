@@ -5,11 +5,13 @@
 import { expect } from 'chai';
 import type { Gauge } from 'prom-client';
 import { crdManifests } from '../../../api/generated/crds.js';
+import { CSI_DRIVER_NAME } from '../../../api/group.js';
 import type { OpenLocalCluster } from '../../../api/generated/types.js';
 import { KubeApi } from '../../../lib/kube-api.js';
 import type { KubeObject } from '../../../lib/kube-object.js';
 import { loadKubeConfig } from '../../../lib/kube-config.js';
 import { startOperator, type RunningOperator } from '../../../operator/run.js';
+import { CSI_NODE_ID_ANNOTATION } from '../../../operator/status/registration.js';
 import { parseResult } from '../../../node-agent/prepare-vg/result.js';
 import { names, STORAGE_READY_LABEL } from '../../../synth/names.js';
 import { CONFIG_HASH_ANNOTATION, NODE_NAME_ANNOTATION } from '../../../synth/stack/prepare-vg-job.js';
@@ -57,7 +59,7 @@ describe('operator steady state on kwok nodes (real controllers, kwok heartbeats
     await installCrds(rawApi(cp), [...crdManifests, volumeSnapshotClassCrd]);
     api = new KubeApi(loadKubeConfig(cp.kubeconfigPath));
     kwok = await startKwok(cp, { nodeStatusReportMs: STATUS_REPORT_MS });
-    nodes = await createKwokNodes(api, NODES);
+    nodes = await createKwokNodes(api, NODES, { csiDrivers: [CSI_DRIVER_NAME] });
     await waitKwokNodesReady(cp, NODES, 120_000);
     op = await startOperator({ kubeconfig: cp.kubeconfigPath, httpAddress: '127.0.0.1:0', leaderElect: false, leaseNamespace: 'default', identity: 'test', logLevel: 'warn' });
   });
@@ -118,5 +120,21 @@ describe('operator steady state on kwok nodes (real controllers, kwok heartbeats
     });
     expect(await writes(), 'API writes by the operator').to.equal(before.writes);
     expect(await reconciles(), 'reconciles').to.equal(before.reconciles);
+  });
+
+  it('holds ComponentsAvailable while a kubelet has not registered the driver, naming the node, and is Ready once it has', async function () {
+    this.timeout(120_000);
+    const node = nodes[0] ?? '';
+    const annotation = (value: string | null) => api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: node } }, { metadata: { annotations: { [CSI_NODE_ID_ANNOTATION]: value } } });
+    const components = async () => (await cluster())?.status?.conditions?.find((x) => x.type === 'ComponentsAvailable');
+    // The kubelet unregisters the driver (its registrar went away): the annotation loses the driver.
+    await annotation(null);
+    const held = await eventually('ComponentsAvailable False naming the node', async () => {
+      const c = await components();
+      return c?.status === 'False' && c.message?.includes(`the kubelet has not registered the driver on ${node}`) ? c : undefined;
+    }, 60_000);
+    expect(held.message).to.include('open-local-node');
+    await annotation(JSON.stringify({ [CSI_DRIVER_NAME]: node }));
+    await eventually('Ready again', async () => ((await cluster())?.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True' ? true : undefined), 60_000);
   });
 });
