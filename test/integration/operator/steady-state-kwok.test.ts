@@ -131,7 +131,7 @@ describe('operator steady state on kwok nodes (real controllers, kwok heartbeats
     await annotation(null);
     const held = await eventually('ComponentsAvailable False naming the node', async () => {
       const c = await components();
-      return c?.status === 'False' && c.message?.includes(`the kubelet has not registered the driver on ${node}`) ? c : undefined;
+      return c?.status === 'False' && c.message.includes(`the kubelet has not registered the driver on ${node}`) ? c : undefined;
     }, 60_000);
     expect(held.message).to.include('open-local-node');
     await annotation(JSON.stringify({ [CSI_DRIVER_NAME]: node }));
