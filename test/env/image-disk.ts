@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { markUsed, pruneUnused } from './cache-prune.js';
@@ -97,9 +98,12 @@ export async function containerdImageDisk(
     const archives = await makeArchives(archiveDir);
     const config = join(work, 'containerd.toml');
     await writeFile(config, importConfig(join(work, 'root')));
+    // containerd's socket and state under a short path: the peers cache may be deep enough to pass the 104 bytes a
+    // unix socket path may have (a cold CI run with HOME=/tmp/cold-home did).
+    const runDir = await mkdtemp(join(tmpdir(), 'ol-ctd-'));
     try {
       await run('sh', [IMPORT_SCRIPT.pathname, ...archives.map((a) => a.path)], {
-        env: { ...process.env, CONTAINERD_CONFIG: config, DISK: img, WORK: work, TAGS: archives.flatMap((a) => (a.alsoTagged ?? []).map((t) => `${a.name} ${t}`)).join('\n') },
+        env: { ...process.env, CONTAINERD_CONFIG: config, DISK: img, WORK: work, RUN: runDir, TAGS: archives.flatMap((a) => (a.alsoTagged ?? []).map((t) => `${a.name} ${t}`)).join('\n') },
         maxBuffer: 16 << 20,
         timeout: 1_800_000,
       });
@@ -109,13 +113,15 @@ export async function containerdImageDisk(
       throw new Error(`importing the images failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}\n--- containerd ---\n${log.slice(-3000)}`, {
         cause: err,
       });
+    } finally {
+      await rm(runDir, { recursive: true, force: true });
     }
     const images = (await readFile(join(work, 'images'), 'utf8')).split('\n').filter(Boolean);
     const missing = archives.flatMap((a) => [a.name, ...(a.alsoTagged ?? [])]).filter((n) => !images.includes(n));
     if (missing.length > 0) throw new Error(`containerd does not list ${missing.join(', ')} after the import (it lists ${images.join(', ')})`);
     await rm(config);
     await rm(archiveDir, { recursive: true });
-    for (const p of ['containerd.log', 'root', 'state']) await rm(join(work, p), { recursive: true, force: true });
+    for (const p of ['containerd.log', 'root']) await rm(join(work, p), { recursive: true, force: true });
     await rename(work, dir).catch((err: unknown) => {
       // Another run built the same disk meanwhile: keep theirs.
       const code = (err as NodeJS.ErrnoException).code;

@@ -4,13 +4,14 @@
 # copy-on-write view of that disk with its images already unpacked. Several times faster than importing inside a
 # UML guest (no system-call interception on every write). The containerd here has its own socket, state and root
 # (the disk), and no CRI plugin: it touches nothing of the host's. Environment: CONTAINERD_CONFIG, DISK, WORK (a
-# folder for the mount point, the state, the socket and the log), TAGS (optional: lines "image another-name", each
-# imported image listed under one more name). Arguments: the archives.
+# folder for the mount point and the log), RUN (a folder with a short path for the socket and the state: a unix
+# socket path has at most 104 bytes here, and WORK, in the peers cache under $HOME, may be longer), TAGS (optional:
+# lines "image another-name", each imported image listed under one more name). Arguments: the archives.
 set -eu
 log() { echo "import-images-host: $*"; }
 mnt=$WORK/root
-sock=$WORK/containerd.sock
-mkdir -p "$mnt" "$WORK/state"
+sock=$RUN/containerd.sock
+mkdir -p "$mnt" "$RUN/state"
 mount -o loop "$DISK" "$mnt"
 ctd=
 cleanup() {
@@ -19,7 +20,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-containerd --config "$CONTAINERD_CONFIG" --root "$mnt" --state "$WORK/state" --address "$sock" > "$WORK/containerd.log" 2>&1 &
+containerd --config "$CONTAINERD_CONFIG" --root "$mnt" --state "$RUN/state" --address "$sock" > "$WORK/containerd.log" 2>&1 &
 ctd=$!
 i=0
 until ctr --address "$sock" version > /dev/null 2>&1; do
