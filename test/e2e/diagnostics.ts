@@ -5,7 +5,7 @@ import type { E2eCluster } from './cluster.js';
 import { STACK_NAMESPACE } from './cluster.js';
 import { OPERATOR_NAMESPACE } from '../env/dev-cluster.js';
 import { NSENTER_PREFIX } from '../../lib/exec.js';
-import { nodeLogTails } from '../env/kubelet-node.js';
+import { nodeLogTails, probeNode } from '../env/kubelet-node.js';
 import { names, selectorLabels } from '../../synth/names.js';
 
 const selector = (component: Parameters<typeof selectorLabels>[0]): string =>
@@ -50,7 +50,8 @@ export async function diagnose(c: E2eCluster): Promise<string> {
   }
   // The guests this run booted: one that ended on its own explains every kubelet that stopped answering.
   for (const node of c.dev?.nodes ?? []) {
-    out.push(`---- guest of ${node.name}: ${node.guestEnded() ?? 'running'}`, nodeLogTails(node));
+    const ended = node.guestEnded();
+    out.push(`---- guest of ${node.name}: ${ended ?? `running; ${await probeNode(node)}`}`, nodeLogTails(node));
   }
   out.push('======== end of e2e diagnostics ========');
   return out.join('\n');

@@ -15,6 +15,7 @@
 // Disks: /dev/ubda is containerd's state, a copy-on-write view of the shared image disk (test-images.ts), then the
 // storage disks (two sparse 2 GiB disks by default: /dev/ubdb, /dev/ubdc). stop() ends the guest and removes the
 // namespace, the tap and the node's temp dir; the process-exit hooks of processes.ts do the same for a crashed run.
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -258,6 +259,33 @@ function guestEndReport(name: string, r: UmlResult | Error, kubeletLog: string):
     ? `the guest of node ${name} ended without stop(): ${r.message}`
     : `the guest of node ${name} ended without stop() (node script exit ${r.exitCode})\n--- node script (tail) ---\n${tailText(r.output)}\n--- guest console (tail) ---\n${tailText(r.console)}`;
   return `${what}\n--- kubelet.log (tail) ---\n${tailFile(kubeletLog, 20)}`;
+}
+
+/**
+ * Run in the node's namespace: a TLS handshake with the kubelet's port (10250) tells a hung guest from a hung or
+ * stopped kubelet, which the logs cannot (a hung guest and a hung kubelet both just stop writing). The kernel
+ * accepts a connection even for a process that no longer runs its accept loop; only the kubelet's own TLS server
+ * finishes the handshake.
+ */
+const PROBE_SCRIPT = `
+const [host] = process.argv.slice(-1);
+const s = require('node:tls').connect({ host, port: 10250, rejectUnauthorized: false });
+let connected = false;
+const say = (m) => { console.log(m); s.destroy(); };
+s.setTimeout(5000);
+s.on('connect', () => { connected = true; });
+s.on('secureConnect', () => say('the kubelet answers on 10250 (TLS handshake done)'));
+s.on('timeout', () => say(connected ? 'the guest accepts on 10250 but the kubelet does not answer in 5 s (kubelet hung)' : 'no answer from the guest in 5 s (guest hung or its network down)'));
+s.on('error', (e) => say(e.code === 'ECONNREFUSED' ? 'the guest answers but nothing listens on 10250 (kubelet not running)' : e.code === 'EHOSTUNREACH' ? 'the guest does not answer ARP (guest hung or its network down)' : 'probe error ' + e.code));
+`;
+
+/** What answers on a node, for a failure message (see PROBE_SCRIPT); never throws. */
+export function probeNode(node: Pick<KubeletNode, 'netns' | 'network'>): Promise<string> {
+  return new Promise((resolve) => {
+    execFile('ip', ['netns', 'exec', node.netns.name, process.execPath, '-e', PROBE_SCRIPT, node.network.guestIp], { timeout: 15_000 }, (err, stdout, stderr) => {
+      resolve(stdout.trim() || `probe failed: ${err?.message ?? ''} ${stderr.trim()}`.trim());
+    });
+  });
 }
 
 /** A node's own account of itself for a failure message: kubelet or kube-proxy restarts (if any), the kubelet's and the guest console's last lines. */
