@@ -18,7 +18,7 @@
  * and RSS figures are not the ones to report.
  *
  *   npm run build && npm run bench:operator -- [--nodes 1000] [--concurrency 50] [--steady-seconds 300]
- *     [--v8-flags="--max-old-space-size=384 --max-semi-space-size=16"] [--source] [--heap-snapshots DIR]
+ *     [--v8-flags="--max-old-space-size=384 --max-semi-space-size=4"] [--source] [--heap-snapshots DIR]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
