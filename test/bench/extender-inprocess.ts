@@ -11,7 +11,6 @@
  *   npm run bench:extender:inprocess -- [--nodes 5000] [--requests 400]
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Evaluator } from '../../extender/evaluator.js';
@@ -19,7 +18,7 @@ import { filter, prioritize } from '../../extender/handlers.js';
 import { ClusterState } from '../../extender/state/cluster-state.js';
 import { parseExtenderArgs } from '../../extender/wire.js';
 import { EXTENDER_NODE_OPTIONS } from '../../synth/stack/extender.js';
-import { lvmPv, nls, podWithClaims, pvc, storageClass } from '../unit/extender/objects.js';
+import { loadAverage, nodeName, nodeStorage, nodeVolume, podBody, PVS_PER_NODE, quantile, sharedObjects } from './extender-fixture.js';
 
 // The heap limits the Deployment gives the extender shape its GC: run again under them if started without.
 if (!EXTENDER_NODE_OPTIONS.every((flag) => process.execArgv.includes(flag))) {
@@ -30,27 +29,21 @@ if (!EXTENDER_NODE_OPTIONS.every((flag) => process.execArgv.includes(flag))) {
 const { values } = parseArgs({ options: { nodes: { type: 'string', default: '5000' }, requests: { type: 'string', default: '400' } } });
 const nodes = Number(values.nodes);
 const requests = Number(values.requests);
-const NS = 'bench';
-const SC = 'open-local-lvm';
-const nodeName = (i: number) => `node-${String(i).padStart(5, '0')}`;
-
 const state = new ClusterState();
-state.onStorageClass('add', storageClass(SC, { volumeType: 'LVM' }));
-for (const claim of ['claim-a', 'claim-b', 'claim-c']) state.onPersistentVolumeClaim('add', pvc(NS, claim, SC, '100Gi'));
+const [storageClass, ...claims] = sharedObjects();
+state.onStorageClass('add', storageClass);
+for (const claim of claims) state.onPersistentVolumeClaim('add', claim);
 for (let i = 0; i < nodes; i++) {
-  state.onNodeLocalStorage('add', nls(nodeName(i), { vgs: { 'pool-0': 500, 'pool-1': 500 } }));
-  for (let v = 0; v < 4; v++) {
-    const name = `pv-${nodeName(i)}-${v}`;
-    state.onPersistentVolume('add', lvmPv(name, nodeName(i), `pool-${v % 2}`, '20Gi', { namespace: NS, name }));
-    state.onPersistentVolumeClaim('add', pvc(NS, name, SC, '20Gi', { volumeName: name }));
+  state.onNodeLocalStorage('add', nodeStorage(i));
+  for (let v = 0; v < PVS_PER_NODE; v++) {
+    const volume = nodeVolume(i, v);
+    state.onPersistentVolume('add', volume.pv);
+    state.onPersistentVolumeClaim('add', volume.pvc);
   }
 }
 const evaluator = new Evaluator(state, { strategy: 'binpack' });
 const names = Array.from({ length: nodes }, (_, i) => nodeName(i));
-const body = (i: number, nodeNames: readonly string[]) => {
-  const pod = podWithClaims(NS, 'bench-pod', ['claim-a', 'claim-b', 'claim-c']);
-  return JSON.stringify({ Pod: { ...pod, metadata: { ...pod.metadata, uid: `bench-${i}` } }, Nodes: null, NodeNames: nodeNames });
-};
+const body = (i: number, nodeNames: readonly string[]) => podBody(`bench-${i}`, nodeNames);
 
 /** The timed calls' thread CPU, summed (building the request bodies is the bench's work, not the extender's). */
 let cpuMicros = 0;
@@ -105,8 +98,7 @@ for (let i = 0; i < requests; i++) {
 }
 observer.disconnect();
 
-const quantile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-console.log(`${nodes} nodes × 2 VGs, ${nodes * 4} bound PVs, a pod with 3 unbound PVCs; ${feasible} feasible nodes; per request, body text in, answer text out (load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}):`);
+console.log(`${nodes} nodes × 2 VGs, ${nodes * PVS_PER_NODE} bound PVs, a pod with 3 unbound PVCs; ${feasible} feasible nodes; per request, body text in, answer text out (load average ${loadAverage()}):`);
 for (const [verb, list] of [['filter', filterMs], ['prioritize', prioritizeMs]] as const) {
   const sorted = [...list].sort((a, b) => a - b);
   console.log(`  ${verb.padEnd(10)} p50 ${quantile(sorted, 0.5).toFixed(2)} ms  p99 ${quantile(sorted, 0.99).toFixed(2)} ms  max ${(sorted.at(-1) ?? 0).toFixed(2)} ms`);

@@ -25,17 +25,13 @@ import { startControlPlane } from '../env/control-plane.js';
 import { freePorts, httpGet, waitFor } from '../env/net.js';
 import { installCrds, rawApi } from '../integration/support/raw-api.js';
 import { volumeSnapshotCrd } from '../integration/support/snapshot-crds.js';
-import { lvmPv, nls, podWithClaims, pvc, storageClass } from '../unit/extender/objects.js';
+import { loadAverage, NS, nodeName, nodeStorage, nodeVolume, podBody, PVS_PER_NODE, quantile, sharedObjects } from './extender-fixture.js';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '500,5000' }, requests: { type: 'string', default: '200' }, source: { type: 'boolean', default: false } } });
 const sizes = values.sizes.split(',').map(Number);
 const requestCount = Number(values.requests);
 const cli = resolve(import.meta.dirname, '..', '..', ...(values.source ? ['bin', 'open-local.js'] : ['dist', 'bin', 'open-local.js']));
 if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first (the bench runs the compiled extender, as the image does)`);
-const NS = 'bench';
-const SC = 'open-local-lvm';
-const PVS_PER_NODE = 4;
-const nodeName = (i: number) => `node-${String(i).padStart(5, '0')}`;
 
 /** Runs `fn` over `items` with at most `width` calls in flight. */
 async function inParallel<T>(items: readonly T[], width: number, fn: (item: T) => Promise<unknown>): Promise<void> {
@@ -72,45 +68,39 @@ function post(port: number, path: string, body: string): Promise<{ ms: number; t
   });
 }
 
-/** The 1-, 5- and 15-minute load averages: the machine is shared, and latency figures mean little without them. */
-const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-const quantile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 const fmt = (ms: number) => ms.toFixed(2).padStart(7);
 
 async function load(api: KubeApi, from: number, to: number): Promise<void> {
   const nodes = Array.from({ length: to - from }, (_, k) => from + k);
   await inParallel(nodes, 32, async (i) => {
-    const object = nls(nodeName(i), { vgs: { 'pool-0': 500, 'pool-1': 500 } });
+    const object = nodeStorage(i);
     await api.createIfAbsent({ ...object, status: undefined });
     await api.mergePatch(object, { status: object.status }, 'status');
   });
   const volumes = nodes.flatMap((i) => Array.from({ length: PVS_PER_NODE }, (_, v) => ({ i, v })));
   await inParallel(volumes, 48, async ({ i, v }) => {
-    const name = `pv-${nodeName(i)}-${v}`;
-    await api.createIfAbsent(lvmPv(name, nodeName(i), `pool-${v % 2}`, '20Gi', { namespace: NS, name }));
-    await api.createIfAbsent(pvc(NS, name, SC, '20Gi', { volumeName: name }));
+    const volume = nodeVolume(i, v);
+    await api.createIfAbsent(volume.pv);
+    await api.createIfAbsent(volume.pvc);
   });
 }
 
 async function measure(port: number, pid: number, nodes: number, concurrency: number): Promise<void> {
   const nodeNames = Array.from({ length: nodes }, (_, i) => nodeName(i));
-  const podBody = (i: number, names: readonly string[]) => {
-    const pod = podWithClaims(NS, `bench-pod`, ['claim-a', 'claim-b', 'claim-c']);
-    return JSON.stringify({ Pod: { ...pod, metadata: { ...pod.metadata, uid: `bench-${concurrency}-${i}` } }, Nodes: null, NodeNames: names });
-  };
+  const body = (i: number, names: readonly string[]) => podBody(`bench-${concurrency}-${i}`, names);
   // Warm up (JIT), not counted.
-  for (let i = 0; i < 20; i++) await post(port, '/scheduler/predicates', podBody(-i - 1, nodeNames));
+  for (let i = 0; i < 20; i++) await post(port, '/scheduler/predicates', body(-i - 1, nodeNames));
   const filterMs: number[] = [];
   const prioritizeMs: number[] = [];
   const before = processStats(pid);
   const started = Date.now();
   let feasible = 0;
   await inParallel(Array.from({ length: requestCount }, (_, i) => i), concurrency, async (i) => {
-    const filtered = await post(port, '/scheduler/predicates', podBody(i, nodeNames));
+    const filtered = await post(port, '/scheduler/predicates', body(i, nodeNames));
     filterMs.push(filtered.ms);
     const kept = (JSON.parse(filtered.text) as { NodeNames: string[] }).NodeNames;
     feasible = kept.length;
-    prioritizeMs.push((await post(port, '/scheduler/priorities', podBody(i, kept))).ms);
+    prioritizeMs.push((await post(port, '/scheduler/priorities', body(i, kept))).ms);
   });
   const seconds = (Date.now() - started) / 1000;
   const after = processStats(pid);
@@ -130,8 +120,7 @@ try {
   await installCrds(rawApi(cp), [...crdManifests, volumeSnapshotCrd] as never);
   const api = new KubeApi(loadKubeConfig(cp.kubeconfigPath));
   await api.createIfAbsent({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-  await api.createIfAbsent(storageClass(SC, { volumeType: 'LVM' }));
-  for (const claim of ['claim-a', 'claim-b', 'claim-c']) await api.createIfAbsent(pvc(NS, claim, SC, '100Gi'));
+  for (const object of sharedObjects()) await api.createIfAbsent(object);
   let loaded = 0;
   for (const size of sizes) {
     const t0 = Date.now();
