@@ -57,7 +57,7 @@ describe('lib/work-queue', () => {
     const q = new WorkQueue(() => {
       runs.push(clock.now());
       return Promise.resolve();
-    }, log, 300_000, clock);
+    }, log, { timers: clock });
     q.addAfter('a', 600_000);
     q.addAfter('a', 500);
     q.addAfter('a', 30_000);
@@ -76,7 +76,7 @@ describe('lib/work-queue', () => {
     const q = new WorkQueue(() => {
       runs.push(clock.now());
       return Promise.resolve();
-    }, log, 300_000, clock);
+    }, log, { timers: clock });
     q.addAfter('a', 1000);
     await clock.advance(400);
     q.addAfter('a', 5000);
@@ -84,6 +84,80 @@ describe('lib/work-queue', () => {
     await clock.advance(10_000);
     expect(runs).to.deep.equal([1000]);
     q.stop();
+  });
+
+  describe('batchMs', () => {
+    const batched = (clock: ReturnType<typeof manualClock>, runs: number[], runMs = 0): WorkQueue =>
+      new WorkQueue(async () => {
+        runs.push(clock.now());
+        if (runMs > 0) await new Promise<void>((r) => clock.setTimeout(r, runMs));
+      }, log, { batchMs: 200, timers: clock });
+
+    it('runs an add after a quiet spell at once, and a burst within the window once, when the window ends', async () => {
+      const clock = manualClock();
+      const runs: number[] = [];
+      const q = batched(clock, runs);
+      q.add('a');
+      await clock.advance(0);
+      expect(runs, 'the first add is not delayed').to.deep.equal([0]);
+      for (const t of [10, 50, 120, 199]) {
+        await clock.advance(t - clock.now());
+        q.add('a');
+      }
+      await clock.advance(0);
+      expect(runs, 'adds inside the window wait').to.deep.equal([0]);
+      await clock.advance(1);
+      expect(runs, 'four adds, one run at the window\'s end').to.deep.equal([0, 200]);
+      await clock.advance(1000);
+      q.add('a');
+      await clock.advance(0);
+      expect(runs, 'quiet again: at once').to.deep.equal([0, 200, 1200]);
+      q.stop();
+    });
+
+    it('batches per key: another key is not held by the first one\'s window', async () => {
+      const clock = manualClock();
+      const runs: number[] = [];
+      const q = batched(clock, runs);
+      q.add('a');
+      await clock.advance(0);
+      await clock.advance(50);
+      q.add('b');
+      await clock.advance(0);
+      expect(runs).to.deep.equal([0, 50]);
+      q.stop();
+    });
+
+    it('an add during a run longer than the window runs right after it', async () => {
+      const clock = manualClock();
+      const runs: number[] = [];
+      const q = batched(clock, runs, 300);
+      q.add('a');
+      await clock.advance(0);
+      await clock.advance(100);
+      q.add('a');
+      await clock.advance(200);
+      expect(runs, 'the window had passed when the run ended').to.deep.equal([0, 300]);
+      q.stop();
+    });
+
+    it('idle() waits for a key held by its window; stop() drops it', async () => {
+      const runs: number[] = [];
+      const q = new WorkQueue(() => {
+        runs.push(Date.now());
+        return Promise.resolve();
+      }, log, { batchMs: 50 });
+      q.add('a');
+      await new Promise((r) => setTimeout(r, 5));
+      q.add('a');
+      await q.idle();
+      expect(runs).to.have.length(2);
+      expect((runs[1] ?? 0) - (runs[0] ?? 0)).to.be.at.least(45);
+      q.add('a');
+      q.stop();
+      await q.idle();
+      expect(runs).to.have.length(2);
+    });
   });
 });
 
