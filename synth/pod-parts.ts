@@ -45,6 +45,17 @@ export function tolerations(spec: ResolvedSpec): k8s.Toleration[] {
   return spec.nodes.tolerations.map((t) => ({ ...t }));
 }
 
+/** The image's program: the Dockerfile's ENTRYPOINT runs `node` on it (a unit test keeps the two the same). */
+export const IMAGE_PROGRAM = '/opt/open-local/dist/bin/open-local.js';
+
+/**
+ * A container command that runs the image's program with Node/V8 flags on node's command line, for flags NODE_OPTIONS
+ * refuses (Node allows only a short list there; --optimize-for-size is not on it).
+ */
+export function nodeCommand(flags: readonly string[]): string[] {
+  return ['node', ...flags, IMAGE_PROGRAM];
+}
+
 export const env = {
   nodeName: { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
   podName: { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },

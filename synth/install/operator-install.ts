@@ -3,7 +3,7 @@ import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-33';
 import { crdManifests } from '../../api/generated/crds.js';
 import { componentLabels, names, selectorLabels } from '../names.js';
-import { env, healthProbes, HTTP_PORT, resources, restrictedContainer, restrictedPod } from '../pod-parts.js';
+import { env, healthProbes, HTTP_PORT, nodeCommand, resources, restrictedContainer, restrictedPod } from '../pod-parts.js';
 import { componentClusterRoles, OPERATOR_OPERANDS_ROLE, operatorClusterRules, operatorOperandRules, operatorRules } from '../rbac-rules.js';
 import { ruleReasons, toPolicyRules } from '../stack/rbac.js';
 
@@ -24,13 +24,18 @@ export const DEFAULT_OPERATOR_NAMESPACE = 'open-local-system';
 export const OPERATOR_MAX_HEAP_MB = 384;
 
 /**
- * The operator's V8 flags. V8 sizes the young generation from the old one's cap: 64 MiB semi-spaces for 384, and
- * the operator's passes fill them, so 128 MiB of RSS was young generation (of 342 MiB at 1,000 nodes; live data
- * is under 10 MiB of a ~70 MiB heap, the rest is loaded code). Small semi-spaces still let a pass's garbage die
- * young. Same bench, 1,000 kwok nodes, one run each (2026-11-30): 16 MiB: peak RSS 207 MiB, 35.5 CPU s to Ready;
- * 4 MiB: 187 MiB, 29.4 s; 2 MiB: 171 MiB but 41.6 s (more scavenges). CR → Ready 133-135 s in all three.
+ * The operator's V8 flags, on node's command line (nodeCommand: NODE_OPTIONS refuses --optimize-for-size). V8 sizes
+ * the young generation from the old one's cap: 64 MiB semi-spaces for 384, and the operator's passes fill them, so
+ * 128 MiB of RSS was young generation (of 342 MiB at 1,000 nodes; live data is under 10 MiB of a ~70 MiB heap, the
+ * rest is loaded code). Small semi-spaces still let a pass's garbage die young. Same bench, 1,000 kwok nodes, one
+ * run each (2026-11-30): 16 MiB: peak RSS 207 MiB, 35.5 CPU s to Ready; 4 MiB: 187 MiB, 29.4 s; 2 MiB: 171 MiB but
+ * 41.6 s (more scavenges). CR → Ready 133-135 s in all three. Later, with batched passes (RECONCILE_BATCH_MS) and
+ * MALLOC_ARENA_MAX=2: 152-154 MiB and 20-21 CPU s; --optimize-for-size (V8 grows the heap less eagerly and
+ * compacts more) then 137 MiB for 25.7 CPU s, CR → Ready unchanged (111.6 s, the machine's 2 cores 100% busy).
  */
-export const OPERATOR_NODE_OPTIONS: readonly string[] = [`--max-old-space-size=${OPERATOR_MAX_HEAP_MB}`, '--max-semi-space-size=4'];
+export const OPERATOR_NODE_OPTIONS: readonly string[] = [`--max-old-space-size=${OPERATOR_MAX_HEAP_MB}`, '--max-semi-space-size=4', '--optimize-for-size'];
+
+export const OPERATOR_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
 
 /** The open-local image default, read from the CRD schema so operator and operands share one pinned tag. */
 export function defaultOpenLocalImage(): string {
@@ -114,8 +119,9 @@ export function operatorDeploymentSpec(image: string): k8s.DeploymentSpec {
             name: 'operator',
             image,
             imagePullPolicy: 'IfNotPresent',
+            command: nodeCommand(OPERATOR_NODE_OPTIONS),
             args: ['operator', `--http-addr=:${HTTP_PORT}`, '--leader-elect=true'],
-            env: [env.podName, env.podNamespace, { name: 'NODE_OPTIONS', value: OPERATOR_NODE_OPTIONS.join(' ') }],
+            env: [env.podName, env.podNamespace, ...Object.entries(OPERATOR_ENV).map(([name, value]) => ({ name, value }))],
             ports: [{ name: 'http', containerPort: HTTP_PORT }],
             ...healthProbes('http'),
             resources: resources('50m', '256Mi', '768Mi'),

@@ -8,6 +8,8 @@ import { renderInstall, renderPrepareVgJob, renderStack, toYaml, type KubeObject
 import { initConfigHash, resolveNodeConfig, type StorageConfigSource } from '../../../lib/storage-config.js';
 import { InvalidClusterError } from '../../../synth/resolved-spec.js';
 import { prepareVgJobName } from '../../../synth/stack/prepare-vg-job.js';
+import { OPERATOR_NODE_OPTIONS } from '../../../synth/install/operator-install.js';
+import { IMAGE_PROGRAM } from '../../../synth/pod-parts.js';
 import { isJsonObject, loadExample, repoRoot, withField, type JsonObject, type JsonValue } from '../../fixtures/examples.js';
 import { containers, names, ofKind, one, workloads } from './objects.js';
 
@@ -185,6 +187,14 @@ describe('synth/render', () => {
       const [operator] = containers(renderInstall());
       expect(operator?.container.image).to.equal(specImages(minimal).openLocal);
       expect(isPinned(operator?.container.image ?? '')).to.be.true;
+    });
+
+    it("runs the operator with its V8 flags on node's command line, on the program the Dockerfile's ENTRYPOINT runs", () => {
+      const [operator] = containers(renderInstall());
+      expect(operator?.container.command).to.deep.equal(['node', ...OPERATOR_NODE_OPTIONS, IMAGE_PROGRAM]);
+      expect(operator?.container.env?.map((e) => e.name), 'NODE_OPTIONS refuses --optimize-for-size').not.to.include('NODE_OPTIONS');
+      const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'));
+      expect(JSON.parse(entrypoint?.[1] ?? '[]')).to.deep.equal(['node', IMAGE_PROGRAM]);
     });
 
     it('uses the image and namespace given to the install', () => {
