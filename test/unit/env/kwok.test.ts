@@ -4,10 +4,10 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { INIT_CONFIG_ENV, CONFIG_HASH_ANNOTATION } from '../../../synth/stack/prepare-vg-job.js';
 import { names } from '../../../synth/names.js';
-import { kwokNodeName, kwokStages, stageFiles } from '../../env/kwok.js';
+import { kwokConfiguration, kwokNodeName, kwokStages, stageFiles } from '../../env/kwok.js';
 import { kubeletNode, nodeIP } from '../../env/kwok/kubelet-node.js';
 import { KWOK_VERSION, cachedPeerPath, PeerMissingError, peerPath } from '../../env/peers.js';
 
@@ -79,6 +79,20 @@ describe('kwok: our Stages', () => {
     expect(() => kwokStages([{ name: 'x.yaml', text: 'kind: ConfigMap\nmetadata: {name: x}\n' }])).to.throw(/not a named Stage/);
     const one = 'kind: Stage\nmetadata: {name: a}\nspec: {}\n';
     expect(() => kwokStages([{ name: 'a.yaml', text: one }, { name: 'b.yaml', text: one }])).to.throw(/two kwok Stages are named a/);
+  });
+});
+
+describe('kwok: its configuration', () => {
+  it('plays 32 Stages at once by default, and sets every option kwok would default (it defaults none of a given document)', () => {
+    const conf = parse(kwokConfiguration()) as { apiVersion: string; kind: string; options: Record<string, unknown> };
+    expect(conf.apiVersion).to.equal('config.kwok.x-k8s.io/v1alpha1');
+    expect(conf.kind).to.equal('KwokConfiguration');
+    expect(conf.options).to.include({ podPlayStageParallelism: 32, nodePlayStageParallelism: 32, nodeLeaseParallelism: 4, podsOnNodeSyncParallelism: 1 });
+    expect((parse(kwokConfiguration({ playParallelism: 4 })) as typeof conf).options['podPlayStageParallelism']).to.equal(4);
+  });
+
+  it('refuses a parallelism that is not a whole number ≥ 1', () => {
+    for (const bad of [0, -1, 2.5, Number.NaN]) expect(() => kwokConfiguration({ playParallelism: bad }), String(bad)).to.throw(/whole number ≥ 1/);
   });
 });
 
