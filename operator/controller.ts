@@ -57,8 +57,10 @@ export const RECONCILE_BATCH_MS = 200;
 /** How long a write the caches do not show yet holds back the same write (PendingWrites): a slow watch, not a lost one. */
 export const PENDING_WRITE_TTL_MS = 30_000;
 
-const jobKey = (node: string): string => `Job/${prepareVgJobName(node)}`;
-const nodeKey = (node: string): string => `Node/${node}`;
+/** PendingWrites keys: the kind and name of the object written. */
+const writeKey = (kind: 'Job' | 'Node', name: string): string => `${kind}/${name}`;
+const jobKey = (node: string): string => writeKey('Job', prepareVgJobName(node));
+const nodeKey = (node: string): string => writeKey('Node', node);
 
 export interface ControllerOptions {
   readonly api: KubeApi;
@@ -120,6 +122,7 @@ export class OpenLocalClusterController {
 
   /** Maps any watched change to the cluster(s) it concerns. */
   onChange(kind: string, obj: KubeObject): void {
+    if (kind === 'Node' || kind === 'Job') this.writes.observed(writeKey(kind, obj.metadata?.name ?? ''), obj.metadata?.resourceVersion);
     if (kind === 'OpenLocalCluster') {
       this.queue.add(obj.metadata?.name ?? '');
       return;
@@ -348,11 +351,16 @@ export class OpenLocalClusterController {
                 ...(node?.status?.nodeInfo?.bootID ? { [NODE_BOOT_ID_ANNOTATION]: node.status.nodeInfo.bootID } : {}),
               };
             }
-            const created = job && (await this.o.api.createIfAbsent(job));
+            const key = jobKey(a.node);
+            this.writes.sending(key);
+            const created = job && (await this.o.api.createIfAbsent(job).catch((err: unknown) => {
+              this.writes.abandoned(key);
+              throw err;
+            }));
             if (created) {
               this.o.metrics.jobsStarted.inc();
-              this.writes.sent(jobKey(a.node), 'create', created.metadata?.resourceVersion);
-            }
+              this.writes.sent(key, 'create', created.metadata?.resourceVersion);
+            } else this.writes.abandoned(key);
             log.info({ node: a.node }, 'started prepare-VG Job');
             break;
           }
@@ -374,8 +382,13 @@ export class OpenLocalClusterController {
   private async patchNodes(patches: readonly NodePatch[], log: Logger): Promise<string[]> {
     const outcomes = await inParallel(patches, WRITES_IN_FLIGHT, async (p): Promise<string | undefined> => {
       try {
-        const updated = await this.o.api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: p.node } }, { metadata: { ...(p.labels ? { labels: p.labels } : {}), ...(p.annotations ? { annotations: p.annotations } : {}) } });
-        this.writes.sent(nodeKey(p.node), canonicalJson(p), updated.metadata?.resourceVersion);
+        const key = nodeKey(p.node);
+        this.writes.sending(key);
+        const updated = await this.o.api.mergePatch({ apiVersion: 'v1', kind: 'Node', metadata: { name: p.node } }, { metadata: { ...(p.labels ? { labels: p.labels } : {}), ...(p.annotations ? { annotations: p.annotations } : {}) } }).catch((err: unknown) => {
+          this.writes.abandoned(key);
+          throw err;
+        });
+        this.writes.sent(key, canonicalJson(p), updated.metadata?.resourceVersion);
         const mark = p.labels ? Object.values(p.labels)[0] : undefined;
         if (mark !== undefined) log.info({ node: p.node }, mark === null ? 'node no longer ready: node plugins removed' : 'node ready: node plugins scheduled');
         return undefined;

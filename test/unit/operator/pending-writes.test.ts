@@ -18,6 +18,37 @@ describe('PendingWrites (writes sent that the caches do not show yet)', () => {
     expect(w.inFlight('Node/a', 'mark')).to.equal(false);
   });
 
+  it('counts a write as seen when a watch event carries its resourceVersion, though the object changed again since', () => {
+    const w = new PendingWrites(30_000, now);
+    w.sent('Job/a', 'create', '100');
+    w.observed('Job/a', '99');
+    w.observed('Job/b', '100');
+    expect(w.inFlight('Job/a', 'create'), 'another version, another object').to.equal(true);
+    w.observed('Job/a', '100');
+    expect(w.inFlight('Job/a', 'create')).to.equal(false);
+    // The cache has moved on to 105 (the Job's status): without the event the write would wait out the TTL.
+    expect(w.settle(() => '105')).to.equal(undefined);
+  });
+
+  it('counts a write as seen when its watch event came before its response', () => {
+    const w = new PendingWrites(30_000, now);
+    w.sending('Job/a');
+    w.observed('Job/a', '100');
+    w.observed('Job/a', '101');
+    w.sent('Job/a', 'create', '100');
+    expect(w.inFlight('Job/a', 'create')).to.equal(false);
+    expect(w.size).to.equal(0);
+    // Without an early event the write is held; a failed write leaves nothing behind.
+    w.sending('Job/b');
+    w.sent('Job/b', 'create', '102');
+    expect(w.inFlight('Job/b', 'create')).to.equal(true);
+    w.sending('Job/c');
+    w.abandoned('Job/c');
+    w.observed('Job/c', '103');
+    w.sent('Job/c', 'create', '103');
+    expect(w.inFlight('Job/c', 'create'), 'events before sending() do not count').to.equal(true);
+  });
+
   it('does not hold back a different write to the same object', () => {
     const w = new PendingWrites(30_000, now);
     w.sent('Node/a', 'mark', '100');
