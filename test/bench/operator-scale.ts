@@ -199,7 +199,7 @@ console.log(`open-local operator benchmark: ${nodeCount} kwok nodes, prepare-VG 
 const cp = await startControlPlane({
   // The grace period before a Node whose Lease is not renewed goes NotReady: kube-controller-manager's 50 s for
   // 40 s leases, as long again as a longer lease for longer ones.
-  withControllerManager: leaseSeconds === 40 ? KWOK_CONTROLLER_MANAGER : { ...KWOK_CONTROLLER_MANAGER, flags: [...KWOK_CONTROLLER_MANAGER.flags, `--node-monitor-grace-period=${Math.round(leaseSeconds * 1.25)}s`] },
+  withControllerManager: leaseSeconds === 40 ? KWOK_CONTROLLER_MANAGER : { ...KWOK_CONTROLLER_MANAGER, flags: [...(KWOK_CONTROLLER_MANAGER.flags ?? []), `--node-monitor-grace-period=${Math.round(leaseSeconds * 1.25)}s`] },
   withScheduler: SCALE_SCHEDULER,
   apiServerFlags: [...SCALE_API_SERVER_FLAGS, `--audit-policy-file=${auditPolicy}`, `--audit-log-path=${auditLog}`, '--audit-log-format=json', '--audit-log-maxsize=0'],
 });
