@@ -34,7 +34,7 @@ import type { KubeObject } from '../../lib/kube-object.js';
 import { loadKubeConfig } from '../../lib/kube-config.js';
 import { OPERATOR_ENV, OPERATOR_NODE_OPTIONS } from '../../synth/install/operator-install.js';
 import { KWOK_CONTROLLER_MANAGER, SCALE_API_SERVER_FLAGS, SCALE_SCHEDULER, startControlPlane } from '../env/control-plane.js';
-import { createKwokNodes, startKwok, waitKwokNodesReady } from '../env/kwok.js';
+import { createKwokNodes, KWOK_NODE_LEASE_SECONDS, KWOK_PLAY_PARALLELISM, startKwok, waitKwokNodesReady } from '../env/kwok.js';
 import { freePorts } from '../env/net.js';
 import { startProcess } from '../env/processes.js';
 import { loadExample, withField } from '../fixtures/examples.js';
@@ -52,12 +52,12 @@ const { values } = parseArgs({
     'heap-snapshots': { type: 'string' },
     // kwok's Stage plays at once (test/env/kwok.ts: where a real node has its own kubelet, kwok's default 4 serves
     // the whole fleet); 4 shows how the figures looked when kwok queued every pod.
-    'kwok-parallelism': { type: 'string', default: '32' },
+    'kwok-parallelism': { type: 'string', default: String(KWOK_PLAY_PARALLELISM) },
     // The Node Leases' duration; kwok renews each at a quarter of it, as a kubelet does (40 s: every 10 s). At
     // 5,000 Nodes that is 500 Lease writes a second, more than this 2-core machine's kube-apiserver keeps up with
     // beside anything else: Nodes go NotReady before the operator starts. A longer lease (the node lifecycle
     // controller's grace period grows with it) measures the operator there.
-    'lease-seconds': { type: 'string', default: '40' },
+    'lease-seconds': { type: 'string', default: String(KWOK_NODE_LEASE_SECONDS) },
   },
 });
 const nodeCount = Number(values.nodes);
@@ -199,7 +199,7 @@ console.log(`open-local operator benchmark: ${nodeCount} kwok nodes, prepare-VG 
 const cp = await startControlPlane({
   // The grace period before a Node whose Lease is not renewed goes NotReady: kube-controller-manager's 50 s for
   // 40 s leases, as long again as a longer lease for longer ones.
-  withControllerManager: leaseSeconds === 40 ? KWOK_CONTROLLER_MANAGER : { ...KWOK_CONTROLLER_MANAGER, flags: [...(KWOK_CONTROLLER_MANAGER.flags ?? []), `--node-monitor-grace-period=${Math.round(leaseSeconds * 1.25)}s`] },
+  withControllerManager: leaseSeconds === KWOK_NODE_LEASE_SECONDS ? KWOK_CONTROLLER_MANAGER : { ...KWOK_CONTROLLER_MANAGER, flags: [...(KWOK_CONTROLLER_MANAGER.flags ?? []), `--node-monitor-grace-period=${Math.round(leaseSeconds * 1.25)}s`] },
   withScheduler: SCALE_SCHEDULER,
   apiServerFlags: [...SCALE_API_SERVER_FLAGS, `--audit-policy-file=${auditPolicy}`, `--audit-log-path=${auditLog}`, '--audit-log-format=json', '--audit-log-maxsize=0'],
 });

@@ -53,6 +53,11 @@ export function stageFiles(): { name: string; text: string }[] {
     .map((name) => ({ name, text: readFileSync(join(STAGES_DIR, name), 'utf8') }));
 }
 
+/** The Node Lease duration a kubelet takes by default (renewed every quarter of it), and so kwok's here. */
+export const KWOK_NODE_LEASE_SECONDS = 40;
+/** kwok's Stage plays at once (KwokOptions.playParallelism). */
+export const KWOK_PLAY_PARALLELISM = 32;
+
 export interface KwokOptions extends KwokStageOptions {
   /** kwok's Lease duration; it renews each Lease every quarter of it, as a kubelet does. @default 40 */
   readonly nodeLeaseDurationSeconds?: number;
@@ -78,7 +83,7 @@ export interface Kwok {
  * its defaulting sets is here, at kwok's default unless said otherwise; flags (CIDR, node IP, ...) override these.
  */
 export function kwokConfiguration(opts: Pick<KwokOptions, 'playParallelism'> = {}): string {
-  const parallelism = opts.playParallelism ?? 32;
+  const parallelism = opts.playParallelism ?? KWOK_PLAY_PARALLELISM;
   if (!Number.isInteger(parallelism) || parallelism < 1) throw new Error(`kwok play parallelism must be a whole number ≥ 1, not ${parallelism}`);
   return stringify({
     apiVersion: 'config.kwok.x-k8s.io/v1alpha1',
@@ -109,7 +114,7 @@ export async function startKwok(cp: ControlPlane, opts: KwokOptions = {}): Promi
     logPath: join(cp.dir, 'logs', 'kwok.log'),
     args: [
       `--kubeconfig=${cp.kubeconfigPath}`, `--config=${stagesPath}`, '--manage-all-nodes=true',
-      '--cidr=10.244.0.0/16', '--node-ip=10.1.0.1', `--node-lease-duration-seconds=${opts.nodeLeaseDurationSeconds ?? 40}`,
+      '--cidr=10.244.0.0/16', '--node-ip=10.1.0.1', `--node-lease-duration-seconds=${opts.nodeLeaseDurationSeconds ?? KWOK_NODE_LEASE_SECONDS}`,
       `--server-address=127.0.0.1:${port}`,
     ],
     // No $HOME/.kwok config may add to ours.
