@@ -17,10 +17,10 @@ export function filter(evaluator: Evaluator, args: ExtenderArgs): ExtenderFilter
 }
 
 /**
- * Prioritize: 0..10 per node (see allocator/score.ts), as the HostPriorityList's JSON text; nodes where the pod
+ * Prioritize: 0..10 per node (see allocator/score.ts), as the HostPriorityList's JSON; nodes where the pod
  * does not fit score 0.
  */
-export function prioritize(evaluator: Evaluator, args: ExtenderArgs): string {
+export function prioritize(evaluator: Evaluator, args: ExtenderArgs): Buffer {
   const verdict = evaluator.score(args.pod, args.nodeNames);
   return hostPriorityListJson(args.nodeNames, 'error' in verdict ? [] : verdict.scores);
 }

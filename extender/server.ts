@@ -38,8 +38,8 @@ export interface ExtenderServer {
   close(): Promise<void>;
 }
 
-/** A text or JSON-serialisable body, or `json` text already written (prioritize's, see wire.ts). */
-type Reply = { status: number; body: unknown } | { status: number; json: string };
+/** A text or JSON-serialisable body, or JSON already written (prioritize's, see wire.ts). */
+type Reply = { status: number; body: unknown } | { status: number; json: Buffer };
 const SCHEDULING_API = /^\/apis\/scheduling\/([^/]+)\/persistentvolumeclaims\/([^/]+)$/;
 /** Longer than Go's http.Transport idle timeout (90 s): the scheduler closes idle connections first, never racing us. */
 const KEEP_ALIVE_MS = 95_000;
@@ -63,7 +63,8 @@ export async function startExtenderServer(options: ExtenderServerOptions): Promi
       res.writeHead(status, { 'content-type': plain ? 'text/plain; charset=utf-8' : 'application/json', ...(status === 413 ? { connection: 'close' } : {}) }).end(text);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.observe(route, status, seconds);
-      if (status >= 500) log.error({ route, status, body: text.slice(0, 500) }, 'request failed');
+      // A 503 from /readyz is the answer while the caches sync (probed every few seconds), not a failure.
+      if (status >= 500 && route !== 'readyz') log.error({ route, status, body: text.slice(0, 500).toString() }, 'request failed');
       else log.debug({ route, status, ms: seconds * 1000 }, 'request');
     };
     serve(req, url, options).then(send, (err: unknown) => {

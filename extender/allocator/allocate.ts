@@ -28,6 +28,7 @@ export function prepareClaims(claims: readonly Claim[]): PreparedClaims {
 const NO_STORAGE = 'no open-local storage on this node (no NodeLocalStorage status)';
 const NO_PLACEMENTS: readonly Placement[] = [];
 const NOTHING_TAKEN = new Set<string>();
+const NOTHING_ASKED: Readonly<Record<ExclusiveKind, readonly Claim[]>> = { Device: [], MountPoint: [] };
 
 /**
  * Whether all of a pod's claims fit on one node together, where each goes, and the node's score (0..10). Claims the
@@ -40,59 +41,75 @@ export function fitNode(storage: NodeStorage | undefined, usage: NodeUsage, clai
 
 /** fitNode with the claims prepared once for many nodes. */
 export function fitPrepared(storage: NodeStorage | undefined, usage: NodeUsage, claims: PreparedClaims, options: AllocatorOptions): NodeFit {
-  const placements: Placement[] = [];
-  const verdict = evaluate(storage, usage, claims, options, [], placements);
-  return typeof verdict === 'string' ? { fits: false, reason: verdict } : { fits: true, placements: placements.length === 0 ? NO_PLACEMENTS : placements, score: verdict };
+  const lvmVgs: number[] = [];
+  const exclusive: Placement[] = [];
+  const verdict = evaluate(storage, usage, claims, options, undefined, [], lvmVgs, exclusive);
+  if (typeof verdict === 'string') return { fits: false, reason: verdict };
+  if (!storage || claims.lvm.length + exclusive.length === 0) return { fits: true, placements: NO_PLACEMENTS, score: verdict };
+  const placements: Placement[] = claims.lvm.map((claim, i) => ({ claim: claim.id, kind: 'LVM', size: claim.size, vgName: storage.vgs[lvmVgs[i] ?? -1]?.name ?? '' }));
+  return { fits: true, placements: [...placements, ...exclusive], score: verdict };
 }
 
-/** Reused by fitScore, which never re-enters itself: its per-node arrays are not garbage for every node. */
+/**
+ * Reused by fitScore, which never re-enters itself, so its per-node arrays are not garbage for every node. Written
+ * by index, never emptied: setting an array's length to 0 drops its backing store, and the next write allocates one.
+ */
 const scratchUsed: number[] = [];
-const scratchPlacements: Placement[] = [];
+const scratchLvmVgs: number[] = [];
+const scratchExclusive: Placement[] = [];
 
 /**
  * fitPrepared's verdict without placements: the node's score (0..10) where every claim fits, else the reason. The
- * extender's filter and prioritize run it for every node of a request and need nothing more, so it allocates
- * nothing for a node that fits beyond the placements' own small records.
+ * extender's filter and prioritize run it for every node of a request and need nothing more, so a node that fits
+ * allocates nothing for an LVM-only pod (the common case). `vgUsed`: `usage.vgUsed` lined up with `storage.vgs`,
+ * when the caller keeps it so (ClusterState's NodeView), saving a lookup by name per VG.
  */
-export function fitScore(storage: NodeStorage | undefined, usage: NodeUsage, claims: PreparedClaims, options: AllocatorOptions): number | string {
-  scratchUsed.length = 0;
-  scratchPlacements.length = 0;
-  return evaluate(storage, usage, claims, options, scratchUsed, scratchPlacements);
+export function fitScore(storage: NodeStorage | undefined, usage: NodeUsage, claims: PreparedClaims, options: AllocatorOptions, vgUsed?: readonly number[]): number | string {
+  // Empty already unless the last pod had a Device or MountPoint claim.
+  if (scratchExclusive.length > 0) scratchExclusive.length = 0;
+  return evaluate(storage, usage, claims, options, vgUsed, scratchUsed, scratchLvmVgs, scratchExclusive);
 }
 
-/** The score where every claim fits (placements in `out`), else the reason. `used` is an empty array to fill. */
-function evaluate(storage: NodeStorage | undefined, usage: NodeUsage, claims: PreparedClaims, options: AllocatorOptions, used: number[], out: Placement[]): number | string {
-  if (claims.all.length === 0) return Math.min(MAX_SCORE, Math.round(antiAffinityBonus(storage, usage, NO_PLACEMENTS, options)));
+/**
+ * The score where every claim fits, else the reason. `vgUsed`: the usage's bytes per VG by index, if the caller has
+ * them. Fills `used` (bytes per VG after the pod, by VG index), `lvmVgs` (the VG index of each of `claims.lvm`) and
+ * `exclusive` (the pod's whole devices or mount points, appended to an empty array).
+ */
+function evaluate(storage: NodeStorage | undefined, usage: NodeUsage, claims: PreparedClaims, options: AllocatorOptions, vgUsed: readonly number[] | undefined, used: number[], lvmVgs: number[], exclusive: Placement[]): number | string {
+  if (claims.all.length === 0) return Math.min(MAX_SCORE, Math.round(antiAffinityBonus(storage, usage, NOTHING_ASKED, options)));
   if (!storage) return NO_STORAGE;
   const pinned = claims.pinned;
   if (pinned?.node !== undefined && pinned.node !== storage.name) return `${pinned.id} must be on node "${pinned.node}", where its data source is`;
-  for (const vg of storage.vgs) used.push(usage.vgUsed.get(vg.name) ?? 0);
+  const vgs = storage.vgs;
+  for (let i = 0; i < vgs.length; i++) used[i] = vgUsed ? (vgUsed[i] ?? 0) : (usage.vgUsed.get(vgs[i]?.name ?? '') ?? 0);
   // Only Device/MountPoint placement adds to `taken`; LVM-only pods (the common case) share one empty set.
   const taken = claims.exclusive.Device.length + claims.exclusive.MountPoint.length > 0 || usage.promised.length > 0 ? new Set<string>() : NOTHING_TAKEN;
   if (usage.promised.length > 0) {
     const promised = usage.promised.filter((c) => !claims.ids.has(c.id));
-    const reason = promised.length === 0 ? undefined : placeAll(storage, used, taken, usage, prepareClaims(promised), options, []);
+    const reason = promised.length === 0 ? undefined : placeAll(storage, used, taken, usage, prepareClaims(promised), options, [], []);
     if (reason !== undefined) return `already promised to volumes being created: ${reason}`;
   }
-  const reason = placeAll(storage, used, taken, usage, claims, options, out);
+  const reason = placeAll(storage, used, taken, usage, claims, options, lvmVgs, exclusive);
   if (reason !== undefined) return reason;
-  const score = capacityScore(storage, used, out, options) + antiAffinityBonus(storage, usage, out, options);
+  const score = capacityScore(storage, used, lvmVgs, claims.lvm.length, exclusive, options) + antiAffinityBonus(storage, usage, claims.exclusive, options);
   return Math.min(MAX_SCORE, Math.round(score));
 }
 
 /** Places claims, charging `used` and `taken` (this evaluation's additions to `usage`). */
-function placeAll(storage: NodeStorage, used: number[], taken: Set<string>, usage: NodeUsage, claims: PreparedClaims, options: AllocatorOptions, out: Placement[]): string | undefined {
+function placeAll(storage: NodeStorage, used: number[], taken: Set<string>, usage: NodeUsage, claims: PreparedClaims, options: AllocatorOptions, lvmVgs: number[], exclusive: Placement[]): string | undefined {
   if (claims.lvm.length > 0) {
-    const reason = placeLvm(storage.vgs, used, claims.lvm, options.strategy, out);
+    const reason = placeLvm(storage.vgs, used, claims.lvm, options.strategy, lvmVgs);
     if (reason !== undefined) return reason;
   }
-  for (const kind of EXCLUSIVE_KINDS) {
+  // An index loop: a for-of iterator here was most of a filter's garbage (this runs for every node).
+  for (let k = 0; k < EXCLUSIVE_KINDS.length; k++) {
+    const kind = EXCLUSIVE_KINDS[k] ?? 'Device';
     const mine = claims.exclusive[kind];
     if (mine.length === 0) continue;
     const resources = kind === 'Device' ? storage.devices : storage.mountPoints;
     const takenNow = new Set(taken);
     for (const r of resources) if (usage.taken.has(r.name)) takenNow.add(r.name);
-    const reason = placeExclusive(kind, resources, takenNow, mine, out);
+    const reason = placeExclusive(kind, resources, takenNow, mine, exclusive);
     for (const name of takenNow) taken.add(name);
     if (reason !== undefined) return reason;
   }

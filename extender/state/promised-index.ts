@@ -8,6 +8,12 @@ import type { PersistentVolumeClaim } from '../allocator/kube-types.js';
 export class PromisedIndex {
   private readonly byNode = new Map<string, Set<string>>();
   private readonly nodeOf = new Map<string, string>();
+  private readonly onNodeChanged: (node: string) => void;
+
+  /** `onNodeChanged` hears of every node whose promised PVCs changed. */
+  constructor(onNodeChanged: (node: string) => void = () => {}) {
+    this.onNodeChanged = onNodeChanged;
+  }
 
   /** Records a PVC's state (`deleted` when it is gone). */
   set(pvc: PersistentVolumeClaim, deleted = false): void {
@@ -20,12 +26,14 @@ export class PromisedIndex {
       set?.delete(key);
       if (set?.size === 0) this.byNode.delete(old);
       this.nodeOf.delete(key);
+      this.onNodeChanged(old);
     }
     if (node !== undefined) {
       this.nodeOf.set(key, node);
       const set = this.byNode.get(node);
       if (set) set.add(key);
       else this.byNode.set(node, new Set([key]));
+      this.onNodeChanged(node);
     }
   }
 

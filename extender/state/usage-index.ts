@@ -22,6 +22,12 @@ export class UsageIndex {
   private readonly localVolumes = new Map<string, VolumeUse>();
   private readonly inline = new Map<string, readonly VolumeUse[]>();
   private readonly nodes = new Map<string, NodeTotals>();
+  private readonly onNodeChanged: (node: string) => void;
+
+  /** `onNodeChanged` hears of every node whose usage changed (the state drops what it derived from it). */
+  constructor(onNodeChanged: (node: string) => void = () => {}) {
+    this.onNodeChanged = onNodeChanged;
+  }
 
   setPv(name: string, use: VolumeUse | undefined): void {
     this.replaceVolume(name, () => (use ? this.pvs.set(name, use) : this.pvs.delete(name)));
@@ -90,6 +96,7 @@ export class UsageIndex {
     if (use.vgName !== undefined) addTo(totals.vgUsed, use.vgName, sign * use.size);
     if (use.resource !== undefined) addTo(totals.taken, use.resource, sign);
     if (totals.volumes === 0) this.nodes.delete(use.node);
+    this.onNodeChanged(use.node);
   }
 }
 
