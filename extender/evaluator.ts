@@ -29,11 +29,12 @@ export class Evaluator {
   private readonly options: AllocatorOptions;
   private last: LastFilter | undefined;
   /**
-   * Filter's last node names and their views (same index). kube-scheduler asks about the same nodes in the same
-   * order request after request, so a name equal to the last request's at its index takes that view, still
-   * current, without a lookup by name: at 5,000 nodes those lookups were the largest cost left.
+   * The views of filter's last nodes, by index. kube-scheduler asks about the same nodes in the same order request
+   * after request, so a view at a name's index that is of that node and still current is taken without a lookup by
+   * name: at 5,000 nodes those lookups were the largest cost left. Nothing of the request itself is kept (its
+   * strings would live on into the old generation and wait there for a full GC): the view's own node name is
+   * compared, and answered in NodeNames.
    */
-  private names: readonly string[] = [];
   private readonly views: NodeView[] = [];
 
   constructor(state: ClusterState, options: AllocatorOptions) {
@@ -50,18 +51,17 @@ export class Evaluator {
     const failed: Record<string, string> = {};
     for (let i = 0; i < nodeNames.length; i++) {
       const node = nodeNames[i] ?? '';
-      let view = this.names[i] === node ? this.views[i] : undefined;
-      if (!view || view.stale) this.views[i] = view = this.state.view(node);
+      let view = this.views[i];
+      if (!view || view.stale || view.storage?.name !== node) this.views[i] = view = this.state.view(node);
       const verdict = this.fit(node, view, claims);
       if (typeof verdict === 'number') {
-        feasible.push(node);
+        feasible.push(view.storage?.name ?? node);
         scores.push(verdict);
       } else {
         failed[node] = verdict;
       }
     }
-    this.names = nodeNames;
-    this.views.length = nodeNames.length;
+    if (this.views.length > nodeNames.length) this.views.length = nodeNames.length;
     const uid = pod.metadata?.uid;
     this.last = uid === undefined ? undefined : { uid, generation: this.state.generation, nodes: feasible, scores };
     return { feasible, failed };
