@@ -25,6 +25,17 @@ import { watchVolumeChanges, type VolumeChanges } from './volume-changes.js';
 
 export const FIELD_MANAGER = 'open-local-agent';
 
+/**
+ * LocalVolume changes come in bursts (a StatefulSet's claims, a provisioner's batch): they start one pass once the
+ * burst has been quiet this long, and at the latest VOLUME_PASS_MAX_DELAY_MS after its first change, rather than a
+ * pass per change. A pass runs lvm2's reports under the VG's lock, beside the node plugin's lvcreate of the next
+ * volume (under UML a pass per change made each lvcreate of a 50-volume burst wait for one). Scheduling does not wait
+ * on these passes: the extender counts open-local's volumes from their PVs and LocalVolumes itself; they keep the
+ * NodeLocalStorage's free space and LV list current, and a snapshot's share of `allocatable`.
+ */
+export const VOLUME_PASS_SETTLE_MS = 1_000;
+export const VOLUME_PASS_MAX_DELAY_MS = 10_000;
+
 export interface AgentOptions {
   readonly nodeName: string;
   readonly api: KubeApi;
@@ -74,6 +85,9 @@ export class Agent {
   private latest: NodeLocalStorage | undefined;
   private lastTriggerKey: string | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** The pass a burst of volume changes is waiting for, and when the burst began (performance.now()). */
+  private volumeTimer: NodeJS.Timeout | undefined;
+  private volumeBurstStart: number | undefined;
   private running: Promise<void> | undefined;
   private pending = false;
   private stopped = false;
@@ -101,7 +115,7 @@ export class Agent {
     });
     // Before the NodeLocalStorage cache has listed, the first pass ('start') is still to come.
     this.volumes = watchVolumeChanges(options.api, options.nodeName, this.log, (why) => {
-      if (this.informer.hasSynced) this.trigger(why);
+      if (this.informer.hasSynced) this.volumeChanged(why);
     });
   }
 
@@ -122,9 +136,25 @@ export class Agent {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.volumeTimer) clearTimeout(this.volumeTimer);
     await this.running;
     await this.informer.stop();
     await this.volumes.stop();
+  }
+
+  /** A pass once the burst this change belongs to has settled (see VOLUME_PASS_SETTLE_MS). */
+  private volumeChanged(why: string): void {
+    if (this.stopped) return;
+    const now = performance.now();
+    this.volumeBurstStart ??= now;
+    const delay = Math.max(0, Math.min(VOLUME_PASS_SETTLE_MS, this.volumeBurstStart + VOLUME_PASS_MAX_DELAY_MS - now));
+    this.log.debug({ why, delayMs: Math.round(delay) }, 'volume changed');
+    if (this.volumeTimer) clearTimeout(this.volumeTimer);
+    this.volumeTimer = setTimeout(() => {
+      this.volumeTimer = undefined;
+      this.volumeBurstStart = undefined;
+      this.trigger(why);
+    }, delay);
   }
 
   private trigger(why: string): void {

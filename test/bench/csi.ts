@@ -129,7 +129,7 @@ try {
 
   const bin = join(process.cwd(), 'bin', 'open-local.js');
   const csi = [bin, 'csi', '--mode=all', `--node-id=${NODE}`, `--endpoint=unix://${SOCKET}`, `--kubelet-dir=${KUBELET}`, '--state-dir=/var/lib/open-local/csi', '--host-exec=direct', '--operation-timeout=120', '--log-level=debug'];
-  const agent = [bin, 'agent', `--node-name=${NODE}`, '--host-exec=direct', '--http-addr=', '--interval=5s', '--log-level=warn'];
+  const agent = [bin, 'agent', `--node-name=${NODE}`, '--host-exec=direct', '--http-addr=', '--log-level=warn'];
   const g = (guest = await startNodeGuest({
     cp,
     netns,

@@ -1,10 +1,12 @@
 // The agent passes again at once when one of its node's LocalVolumes changes (the node plugin created, resized or
 // removed an LV): the NodeLocalStorage shows the new free space within seconds, where the discovery interval (10
-// minutes here) would otherwise be the wait. Another node's volumes start no pass. Real kube-apiserver; LVM is the
+// minutes here) would otherwise be the wait. A burst of changes starts one pass, not one each. Another node's
+// volumes start no pass. Real kube-apiserver; LVM is the
 // injected report, as in agent-api.test.ts (this kernel has no device-mapper).
 import { expect } from 'chai';
 import { pino } from 'pino';
 import type { NodeLocalStorage } from '../../../api/generated/types.js';
+import { VOLUME_PASS_SETTLE_MS } from '../../../node-agent/agent.js';
 import type { LvmReport, LvReport } from '../../../node-agent/lvm/report.js';
 import { waitFor } from '../../env/net.js';
 import type { RawApi } from '../support/raw-api.js';
@@ -88,5 +90,16 @@ describe('node agent: a pass at once when one of its node\'s LocalVolumes change
     await createVolume('local-c', NODE, GiB);
     await waitFor('the pass for local-c', () => Promise.resolve(passReasons.includes('LocalVolume local-c created')), { timeoutMs: 20_000, intervalMs: 50 });
     expect(passReasons.filter((r) => r.includes('local-b'))).to.deep.equal([]);
+  });
+
+  it('starts one pass for a burst of changes, after the last of them', async () => {
+    const burst = ['local-d', 'local-e', 'local-f', 'local-g'];
+    const before = passReasons.length;
+    await Promise.all(burst.map((name) => createVolume(name, NODE, GiB)));
+    const fromBurst = () => passReasons.slice(before).filter((r) => burst.some((name) => r === `LocalVolume ${name} created`));
+    await waitFor('the pass for the burst', () => Promise.resolve(fromBurst().length > 0), { timeoutMs: 20_000, intervalMs: 50 });
+    // Another settle period: a second pass for the same burst would have been asked for by now.
+    await new Promise((resolve) => setTimeout(resolve, VOLUME_PASS_SETTLE_MS + 500));
+    expect(fromBurst()).to.have.length(1);
   });
 });
