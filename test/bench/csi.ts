@@ -1,12 +1,12 @@
 /**
  * Benchmark (prints figures; asserts nothing): the CSI driver on real LVM. One UML storage node with two disks in
- * VG open-local-pool-0 runs `open-local csi --mode all` and the agent against a real kube-apiserver, with the
- * roles synth renders. Three measurements in the same run:
+ * VG open-local-pool-0 runs `open-local csi --mode all` and the agent (compiled, as the image runs them) against a
+ * real kube-apiserver, with the roles synth renders. Three measurements in the same run:
  *
  * 1. direct CSI calls from inside the guest (test/bench/guest/csi-calls.ts): N LVM CreateVolume, then N
  *    NodeStageVolume + NodePublishVolume (ext4, at kubelet paths), each call timed one after the other;
- * 2. N bare `lvcreate` of the same size with the reconciler's flags, the baseline the driver's overhead is
- *    measured against;
+ * 2. N bare `lvcreate` of the same size with the reconciler's flags, each timed by a shell around it: the baseline
+ *    the driver's overhead is measured against;
  * 3. the real csi-provisioner (the rendered controller Deployment's args made runnable by test/env/csi-sidecars.ts,
  *    run in the guest beside the socket) and
  *    N claims of the rendered WaitForFirstConsumer class with the selected-node annotation kube-scheduler writes,
@@ -14,8 +14,9 @@
  *
  * The share of CreateVolume spent in lvm2 comes from the driver's debug log ("ran host command" with its ms).
  *
- *   npm run bench:csi -- [--count 50] [--size-mib 16]
+ *   npm run build && npm run bench:csi -- [--count 50] [--size-mib 16]
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { crdManifests } from '../../api/generated/crds.js';
@@ -127,7 +128,10 @@ try {
   await api.request('POST', '/apis/storage.k8s.io/v1/csinodes', { body: { apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', metadata: { name: NODE }, spec: { drivers: [{ name: CSI_DRIVER_NAME, nodeID: NODE, topologyKeys: ['kubernetes.io/hostname'] }] } } });
   await api.request('POST', `/apis/${GV}/nodelocalstorages`, { body: { apiVersion: GV, kind: 'NodeLocalStorage', metadata: { name: NODE }, spec: { nodeName: NODE, listConfig: { vgs: { include: ['open-local-pool-[0-9]+'] } } } } });
 
-  const bin = join(process.cwd(), 'bin', 'open-local.js');
+  // The compiled CLI, as the image runs it: through tsx each process held about 250 MiB more, and starting a
+  // process (every lvcreate) from a larger one costs more, under UML most of all.
+  const bin = join(process.cwd(), 'dist', 'bin', 'open-local.js');
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run npm run build first (the bench runs the compiled driver and agent, as the image does)`);
   const csi = [bin, 'csi', '--mode=all', `--node-id=${NODE}`, `--endpoint=unix://${SOCKET}`, `--kubelet-dir=${KUBELET}`, '--state-dir=/var/lib/open-local/csi', '--host-exec=direct', '--operation-timeout=120', '--log-level=debug'];
   const agent = [bin, 'agent', `--node-name=${NODE}`, '--host-exec=direct', '--http-addr=', '--log-level=warn'];
   const g = (guest = await startNodeGuest({
