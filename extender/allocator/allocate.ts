@@ -80,8 +80,8 @@ function evaluate(storage: NodeStorage | undefined, usage: NodeUsage, claims: Pr
   if (!storage) return NO_STORAGE;
   const pinned = claims.pinned;
   if (pinned?.node !== undefined && pinned.node !== storage.name) return `${pinned.id} must be on node "${pinned.node}", where its data source is`;
-  const vgs = storage.vgs;
-  for (let i = 0; i < vgs.length; i++) used[i] = vgUsed ? (vgUsed[i] ?? 0) : (usage.vgUsed.get(vgs[i]?.name ?? '') ?? 0);
+  const base = vgUsed ?? usedPerVg(storage, usage);
+  for (let i = 0; i < storage.vgs.length; i++) used[i] = base[i] ?? 0;
   // Only Device/MountPoint placement adds to `taken`; LVM-only pods (the common case) share one empty set.
   const taken = claims.exclusive.Device.length + claims.exclusive.MountPoint.length > 0 || usage.promised.length > 0 ? new Set<string>() : NOTHING_TAKEN;
   if (usage.promised.length > 0) {
@@ -93,6 +93,11 @@ function evaluate(storage: NodeStorage | undefined, usage: NodeUsage, claims: Pr
   if (reason !== undefined) return reason;
   const score = capacityScore(storage, used, lvmVgs, claims.lvm.length, exclusive, options) + antiAffinityBonus(storage, usage, claims.exclusive, options);
   return Math.min(MAX_SCORE, Math.round(score));
+}
+
+/** The bytes `usage` says each of the node's VGs has in use, lined up with `storage.vgs`. */
+export function usedPerVg(storage: NodeStorage, usage: NodeUsage): number[] {
+  return storage.vgs.map((vg) => usage.vgUsed.get(vg.name) ?? 0);
 }
 
 /** Places claims, charging `used` and `taken` (this evaluation's additions to `usage`). */

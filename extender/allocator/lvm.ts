@@ -3,9 +3,9 @@ import type { Claim, Strategy, VolumeGroup } from './types.js';
 
 /**
  * Places LVM claims on a node's volume groups, in order, charging each to `used` (bytes per VG, same index as
- * `vgs`; mutated) and setting `chosen[k]` to the index of the VG of `claims[k]`. A claim with `vgName`
- * goes to that VG; any other to the VG the strategy prefers among those with room: binpack the least free, spread
- * the most free (ties: the first by name, as `vgs` is sorted, so every run answers the same). Returns the reason of
+ * `vgs`; mutated) and setting `chosen[k]` to the index of the VG of `claims[k]`. A claim with `vgName` goes to
+ * that VG; any other to the VG the strategy prefers among those with room: binpack the least free, spread the most
+ * free (ties: the first by name, as `vgs` is sorted, so every run answers the same). Returns the reason of
  * the first claim that does not fit, naming the VG and how much is missing. Plain loops over arrays, and numbers
  * out, not Placement objects: this runs for every node of every request, and at 5,000 nodes an object per claim
  * per node was the largest share of a filter's garbage.

@@ -4,13 +4,12 @@ import type { AllocatorOptions, ExclusiveKind, ExclusiveResource, NodeStorage, N
 export const MAX_SCORE = 10;
 
 /**
- * The score (0..10) of a node for a pod's placements: its LVM claims' VGs (the first `lvmCount` of `lvmVgs`, indexes
- * into `storage.vgs`)
- * and its whole devices or mount points (`exclusive`). Each volume group the pod uses contributes its use after
- * the pod's volumes are counted, `u = used / allocatable` (existing volumes, promised claims and this pod's):
- * binpack scores `u` (fill the fullest), spread `1 - u` (fill the emptiest). Each whole device or mount point
- * contributes `size / capacity` under both strategies (waste as little of an exclusive disk as possible). The
- * score is `floor(10 × mean)`. Worked example (README): VGs of 100Gi with 60Gi and 20Gi used, a 20Gi claim:
+ * The score (0..10) of a node for a pod's placements: its LVM claims' VGs (the first `lvmCount` of `lvmVgs`,
+ * indexes into `storage.vgs`) and its whole devices or mount points (`exclusive`). Each volume group the pod uses
+ * contributes its use after the pod's volumes are counted, `u = used / allocatable` (existing volumes, promised
+ * claims and this pod's): binpack scores `u` (fill the fullest), spread `1 - u` (fill the emptiest). Each whole
+ * device or mount point contributes `size / capacity` under both strategies (waste as little of an exclusive disk as
+ * possible). The score is `floor(10 × mean)`. Worked example (README): VGs of 100Gi with 60Gi and 20Gi used, a 20Gi claim:
  * binpack 8 and 4, spread 2 and 6.
  */
 export function capacityScore(storage: NodeStorage, usedAfter: readonly number[], lvmVgs: readonly number[], lvmCount: number, exclusive: readonly Placement[], options: AllocatorOptions): number {
@@ -45,9 +44,9 @@ function capacityOf(resources: readonly ExclusiveResource[], name: string | unde
 }
 
 /**
- * Open-Local's node anti-affinity: for each configured kind the pod does not ask for (`asked`: its claims by kind), a node without a free
- * resource of that kind earns the kind's weight (it costs no whole disk that another pod may need). The bonus is
- * the mean weight of the kinds that earned it.
+ * Open-Local's node anti-affinity: for each configured kind the pod does not ask for (`asked`: its claims by
+ * kind), a node without a free resource of that kind earns the kind's weight (it costs no whole disk that another
+ * pod may need). The bonus is the mean weight of the kinds that earned it.
  */
 export function antiAffinityBonus(storage: NodeStorage | undefined, usage: NodeUsage, asked: Readonly<Record<ExclusiveKind, readonly unknown[]>>, options: AllocatorOptions): number {
   const weights = options.antiAffinity;

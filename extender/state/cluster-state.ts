@@ -1,6 +1,6 @@
 import type { LocalVolume, NodeLocalStorage } from '../../api/generated/types.js';
 import { VOLUME_NAME_PREFIX } from '../../csi-driver/volume-context.js';
-import type { StorageView } from '../allocator/allocate.js';
+import { usedPerVg, type StorageView } from '../allocator/allocate.js';
 import { claimOfPvc, type ClaimSources } from '../allocator/claims.js';
 import type { PersistentVolume, PersistentVolumeClaim, Pod, StorageClass, VolumeSnapshot } from '../allocator/kube-types.js';
 import { nodeStorageFromNls } from '../allocator/node-storage.js';
@@ -121,7 +121,7 @@ export class ClusterState implements StorageView, ClaimSources {
     const usage = this.usageIndex.usage(node);
     // A name no NodeLocalStorage has (requests may carry any) is not remembered, so the map stays bounded by the
     // fleet, and its view is stale from the start: nothing would tell a holder when the node gets storage.
-    const view: NodeView = { storage, usage, vgUsed: storage?.vgs.map((vg) => usage.vgUsed.get(vg.name) ?? 0) ?? [], promised: this.promised.on(node) !== undefined, stale: !storage };
+    const view: NodeView = { storage, usage, vgUsed: storage ? usedPerVg(storage, usage) : [], promised: this.promised.on(node) !== undefined, stale: !storage };
     if (storage) this.views.set(node, view);
     return view;
   }
