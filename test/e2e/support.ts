@@ -23,13 +23,29 @@ export function exec(c: E2eCluster, namespace: string, pod: string, command: rea
   return c.kubectl(['exec', '-n', namespace, pod, '--', ...command]);
 }
 
-type Pod = KubeObject & { spec?: { nodeName?: string }; status?: { phase?: string; conditions?: { type: string; status: string }[] } };
+type ContainerStatus = { name: string; state?: Record<string, { reason?: string; message?: string } | undefined> };
+type Pod = KubeObject & {
+  spec?: { nodeName?: string };
+  status?: { phase?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[]; containerStatuses?: ContainerStatus[] };
+};
 
-/** Waits for a pod to be Running and Ready; returns it (with its node). */
+/** Where a pod is and what holds it: its node, phase, unmet conditions and waiting containers, on one line. */
+export function describePod(p: Pod | undefined): string {
+  if (!p) return 'no such pod';
+  const conditions = (p.status?.conditions ?? []).filter((x) => x.status !== 'True').map((x) => `${x.type}=${x.status}${x.reason ? ` ${x.reason}` : ''}${x.message ? `: ${x.message}` : ''}`);
+  const waiting = (p.status?.containerStatuses ?? []).flatMap((s) => {
+    const [state, detail] = Object.entries(s.state ?? {})[0] ?? [];
+    return state && state !== 'running' ? [`${s.name} ${state}${detail?.reason ? ` ${detail.reason}` : ''}${detail?.message ? `: ${detail.message}` : ''}`] : [];
+  });
+  return [`${p.status?.phase ?? 'no phase'} on ${p.spec?.nodeName || 'no node'}`, ...conditions, ...waiting].join('; ');
+}
+
+/** Waits for a pod to be Running and Ready; returns it (with its node). A timeout says what held it last. */
 export function podRunning(c: E2eCluster, namespace: string, name: string, timeoutMs = 180_000): Promise<Pod> {
   return waitFor(`pod ${namespace}/${name} Running and Ready`, async () => {
     const p = await c.api.get<Pod>('v1', 'Pod', name, namespace);
-    return p?.status?.phase === 'Running' && p.status.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? p : undefined;
+    if (p?.status?.phase === 'Running' && p.status.conditions?.some((x) => x.type === 'Ready' && x.status === 'True')) return p;
+    throw new Error(`last seen: ${describePod(p)}`);
   }, timeoutMs);
 }
 

@@ -7,12 +7,9 @@ import { expect } from 'chai';
 import { OPERATOR_NAMESPACE } from '../../env/dev-cluster.js';
 import { CLUSTER_NAME, e2eCluster, INITIAL_NODES, type E2eCluster } from '../cluster.js';
 import { diskDigest, GUEST } from '../disks.js';
+import { condition, getOlc, isReady, waitForOlc } from '../olc.js';
 import { waitFor } from '../support.js';
 
-type Condition = { type: string; status: string; reason?: string; message?: string };
-type Olc = { status?: { phase?: string; conditions?: Condition[] } };
-const condition = (o: Olc | undefined, type: string): Condition | undefined => o?.status?.conditions?.find((c) => c.type === type);
-const getOlc = async (c: E2eCluster): Promise<Olc> => JSON.parse(await c.kubectl(['get', 'openlocalcluster', CLUSTER_NAME, '-o', 'json'])) as Olc;
 
 describe('e2e 1: install and prepare', function () {
   let c: E2eCluster;
@@ -78,13 +75,13 @@ describe('e2e 1: install and prepare', function () {
     const refused = await waitFor('a condition naming the node and the disk', async () => {
       const olc = await getOlc(c);
       const degraded = condition(olc, 'Degraded');
-      return degraded?.status === 'True' && degraded.message?.includes(node) && degraded.message.includes(GUEST.foreign) ? degraded : undefined;
+      return degraded?.status === 'True' && degraded.message.includes(node) && degraded.message.includes(GUEST.foreign) ? degraded : undefined;
     }, 300_000);
     console.log(`      Degraded ${refused.reason}: ${refused.message}`);
     expect(diskDigest(file), `${file}: the filesystem disk's bytes`).to.equal(before);
 
     await c.kubectl(['patch', 'openlocalcluster', CLUSTER_NAME, '--type', 'json', '-p', JSON.stringify([{ op: 'remove', path: '/spec/storage/nodesConfig' }])]);
-    await waitFor('Ready again', async () => (condition(await getOlc(c), 'Ready')?.status === 'True' ? true : undefined), 300_000);
+    await waitForOlc(c, 'Ready again', (o) => isReady(o), 300_000);
     expect(diskDigest(file)).to.equal(before);
   });
 });

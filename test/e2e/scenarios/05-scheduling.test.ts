@@ -13,6 +13,7 @@ import { expect } from 'chai';
 import { formatBytes } from '../../../extender/allocator/bytes.js';
 import { names } from '../../../synth/names.js';
 import { CLUSTER_NAME, STACK_NAMESPACE, type E2eCluster } from '../cluster.js';
+import { getOlc, isReady, waitForOlc } from '../olc.js';
 import { useScenario } from '../scenario.js';
 import { extenderVg, MI, storageNodes, VG, waitVolumesReleased } from '../storage.js';
 import { apply, BUSYBOX, podRunning, waitFor } from '../support.js';
@@ -38,7 +39,6 @@ function podWithClaim(name: string, size: number, nodes: readonly string[]): obj
   ];
 }
 
-type Olc = { metadata: { generation: number }; spec: { extender?: { strategy?: string } }; status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] } };
 
 async function setStrategy(c: E2eCluster, strategy: 'binpack' | 'spread'): Promise<void> {
   await c.kubectl(['patch', 'openlocalcluster', CLUSTER_NAME, '--type', 'merge', '-p', JSON.stringify({ spec: { extender: { strategy } } })]);
@@ -48,15 +48,11 @@ async function setStrategy(c: E2eCluster, strategy: 'binpack' | 'spread'): Promi
   }, 180_000, 2000);
   // Rolled out: only pods with the new strategy are left behind the Service.
   await c.kubectl(['rollout', 'status', 'deployment', names.extender, '-n', STACK_NAMESPACE, '--timeout=300s'], { timeoutMs: 320_000 });
-  await waitFor(`OpenLocalCluster Ready with strategy ${strategy}`, async () => {
-    const olc = JSON.parse(await c.kubectl(['get', 'openlocalcluster', CLUSTER_NAME, '-o', 'json'])) as Olc;
-    const ready = olc.status?.conditions?.find((x) => x.type === 'Ready')?.status === 'True';
-    return ready && (olc.status?.observedGeneration ?? 0) >= olc.metadata.generation ? true : undefined;
-  }, 300_000, 2000);
+  await waitForOlc(c, `OpenLocalCluster Ready with strategy ${strategy}`, (o) => isReady(o, true), 300_000);
 }
 
 async function strategyNow(c: E2eCluster): Promise<string | undefined> {
-  return (JSON.parse(await c.kubectl(['get', 'openlocalcluster', CLUSTER_NAME, '-o', 'json'])) as Olc).spec.extender?.strategy;
+  return (await getOlc(c))?.spec.extender?.strategy;
 }
 
 describe('e2e 5: scheduling under pressure', function () {

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { OPERATOR_NAMESPACE } from '../../env/dev-cluster.js';
 import { CLUSTER_NAME, INITIAL_NODES, STACK_NAMESPACE, type E2eCluster } from '../cluster.js';
 import { GUEST } from '../disks.js';
+import { condition, getOlc, isReady, waitForOlc } from '../olc.js';
 import { useScenario } from '../scenario.js';
 import { needsOwnCluster, onNode, podRunning, waitFor } from '../support.js';
 import { appendAndRead, containerIdentity, dataMount, startVolumePod } from '../volumes.js';
@@ -17,24 +18,13 @@ const DRIVER = 'local.csi.aliyun.com';
 const HASH_ANNOTATION = 'csi.aliyun.com/storage-config-hash';
 const NODE_ANNOTATION = 'csi.aliyun.com/node-name';
 
-type Condition = { type: string; status: string; reason?: string; message?: string; observedGeneration?: number };
-type Olc = { metadata: { generation: number }; status?: { conditions?: Condition[]; nodeCounts?: { total?: number; ready?: number } } };
 type Meta = { name: string; uid: string; annotations?: Record<string, string>; labels?: Record<string, string> };
 type Job = { metadata: Meta; status?: { succeeded?: number } };
 type Pod = { metadata: Meta; spec: { nodeName?: string }; status?: { phase?: string } };
 
-const getOlc = async (c: E2eCluster): Promise<Olc> => JSON.parse(await c.kubectl(['get', 'openlocalcluster', CLUSTER_NAME, '-o', 'json'])) as Olc;
-const condition = (o: Olc, type: string): Condition | undefined => o.status?.conditions?.find((x) => x.type === type);
 const items = async <T>(c: E2eCluster, args: readonly string[]): Promise<T[]> => (JSON.parse(await c.kubectl(['get', ...args, '-o', 'json'])) as { items: T[] }).items;
 
-/** Ready=True for the spec as it is now (a Ready of the previous generation proves nothing about the change). */
-function readyNow(c: E2eCluster, what: string, timeoutMs = 300_000): Promise<Olc> {
-  return waitFor(what, async () => {
-    const o = await getOlc(c);
-    const ready = condition(o, 'Ready');
-    return ready?.status === 'True' && ready.observedGeneration === o.metadata.generation ? o : undefined;
-  }, timeoutMs, 2000);
-}
+const readyNow = (c: E2eCluster, what: string, timeoutMs: number) => waitForOlc(c, what, (o) => isReady(o, true), timeoutMs);
 
 const prepareJobs = (c: E2eCluster) => items<Job>(c, ['jobs', '-n', STACK_NAMESPACE]).then((js) => js.filter((j) => j.metadata.annotations?.[NODE_ANNOTATION] !== undefined));
 const nodePlugin = async (c: E2eCluster, node: string): Promise<Pod | undefined> =>
@@ -130,22 +120,19 @@ describe('e2e 6: failures', function () {
     const stopped = Date.now();
     const notReady = await waitFor(`Node ${node} not Ready`, async () =>
       (await c.kubectl(['get', 'node', node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).trim() !== 'True' ? Date.now() : undefined, 300_000);
-    const degraded = await waitFor(`a Degraded condition naming ${node}`, async () => {
-      const d = condition(await getOlc(c), 'Degraded');
-      return d?.status === 'True' && d.message?.includes(node) ? d : undefined;
-    }, 300_000);
+    const degraded = condition(await waitForOlc(c, `a Degraded condition naming ${node}`, (o) => {
+      const d = condition(o, 'Degraded');
+      return d?.status === 'True' && d.message.includes(node);
+    }, 300_000), 'Degraded')!;
     const seen = Date.now();
-    console.log(`      Degraded ${degraded.reason ?? ''}: ${degraded.message ?? ''}`);
+    console.log(`      Degraded ${degraded.reason}: ${degraded.message}`);
     console.log(`      ${((seen - stopped) / 1000).toFixed(0)} s after the guest stopped: Node NotReady at ${((notReady - stopped) / 1000).toFixed(0)} s (the node-lifecycle controller's grace period), Degraded ${((seen - notReady) / 1000).toFixed(0)} s later`);
     expect(seen - notReady, 'from Node NotReady to Degraded').to.be.below(60_000);
     expect(condition(await getOlc(c), 'Ready')?.status).to.equal('False');
     expect(await appendAndRead(c, NS, 'app', 'written while dev-node-1 is down')).to.match(/written while dev-node-1 is down\n$/);
 
     await dev.startNode(1);
-    await waitFor('Ready with both nodes', async () => {
-      const o = await getOlc(c);
-      return condition(o, 'Ready')?.status === 'True' && o.status?.nodeCounts?.ready === INITIAL_NODES ? o : undefined;
-    }, 600_000, 2000);
+    await waitForOlc(c, 'Ready with both nodes', (o) => isReady(o) && o.status?.nodeCounts?.ready === INITIAL_NODES, 600_000);
   });
 
   it('a third node guest gets its VG and plugins and runs a volume; stopped and its Node deleted for good: Ready with two nodes', async function () {
@@ -161,10 +148,7 @@ describe('e2e 6: failures', function () {
     expect(pvs.split(' ')).to.include(GUEST.vg);
     await waitFor(`${node}: CSINode lists ${DRIVER}`, async () =>
       (await c.kubectl(['get', 'csinode', node, '-o', 'jsonpath={.spec.drivers[*].name}'])).split(' ').includes(DRIVER) ? true : undefined, 300_000, 2000);
-    const three = await waitFor('Ready with three nodes', async () => {
-      const o = await getOlc(c);
-      return condition(o, 'Ready')?.status === 'True' && o.status?.nodeCounts?.ready === INITIAL_NODES + 1 ? o : undefined;
-    }, 600_000, 2000);
+    const three = await waitForOlc(c, 'Ready with three nodes', (o) => isReady(o) && o.status?.nodeCounts?.ready === INITIAL_NODES + 1, 600_000);
     expect(condition(three, 'NodesPrepared')?.message).to.equal(`${INITIAL_NODES + 1} nodes ready`);
 
     await startVolumePod(c, NS, 'on-new-node', node);
@@ -176,10 +160,7 @@ describe('e2e 6: failures', function () {
 
     await dev.stopNode(node);
     await c.kubectl(['delete', 'node', node, '--wait=true', '--timeout=120s'], { timeoutMs: 150_000 });
-    const two = await waitFor('Ready with two nodes', async () => {
-      const o = await getOlc(c);
-      return condition(o, 'Ready')?.status === 'True' && o.status?.nodeCounts?.total === INITIAL_NODES ? o : undefined;
-    }, 600_000, 2000);
+    const two = await waitForOlc(c, 'Ready with two nodes', (o) => isReady(o) && o.status?.nodeCounts?.total === INITIAL_NODES, 600_000);
     expect(condition(two, 'NodesPrepared')?.message).to.equal(`${INITIAL_NODES} nodes ready`);
     expect(await appendAndRead(c, NS, 'app', 'written at the end')).to.match(/written at the end\n$/);
   });

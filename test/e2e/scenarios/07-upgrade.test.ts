@@ -13,7 +13,8 @@ import { nextOperatorImage, writeNextBundle, type GeneratedBundle } from '../../
 import { projectImageName } from '../../env/project-image.js';
 import { operatorDeploymentSpec } from '../../../synth/install/operator-install.js';
 import { repoRoot } from '../../fixtures/examples.js';
-import { CLUSTER_NAME, type E2eCluster } from '../cluster.js';
+import type { E2eCluster } from '../cluster.js';
+import { isReady, waitForOlc } from '../olc.js';
 import { useScenario } from '../scenario.js';
 import { needsOwnCluster, waitFor } from '../support.js';
 import { appendAndRead, containerIdentity, dataMount, startVolumePod } from '../volumes.js';
@@ -21,8 +22,6 @@ import { appendAndRead, containerIdentity, dataMount, startVolumePod } from '../
 const NS = 'e2e-upgrade';
 const BUNDLE = join(repoRoot, 'olm-bundle');
 
-type Condition = { type: string; status: string; observedGeneration?: number };
-type Olc = { metadata: { generation: number }; status?: { conditions?: Condition[] } };
 type Csv = { metadata: { name: string; namespace: string }; status?: { phase?: string } };
 type Subscription = { metadata: { name: string }; status?: { installedCSV?: string; state?: string } };
 type Pod = { metadata: { name: string; deletionTimestamp?: string }; spec: { nodeName?: string; containers: { image: string }[] }; status?: { phase?: string } };
@@ -74,11 +73,7 @@ describe('e2e 7: OLM upgrade while volumes are in use', function () {
     // were placed, must not push both onto one node).
     expect(new Set(pods.map((p) => p.spec.nodeName)).size, 'nodes of the new operator replicas').to.equal(pods.length);
 
-    await waitFor('the OpenLocalCluster Ready for its current spec', async () => {
-      const o = JSON.parse(await c.kubectl(['get', 'openlocalcluster', CLUSTER_NAME, '-o', 'json'])) as Olc;
-      const ready = o.status?.conditions?.find((x) => x.type === 'Ready');
-      return ready?.status === 'True' && ready.observedGeneration === o.metadata.generation ? true : undefined;
-    }, 600_000, 2000);
+    await waitForOlc(c, 'the OpenLocalCluster Ready for its current spec', (o) => isReady(o, true), 600_000);
     expect(await containerIdentity(c, NS, 'app'), 'the app container (same ID, no restart)').to.deep.equal(before);
     expect(await dataMount(c, NS, 'app')).to.equal(mount);
     expect(await appendAndRead(c, NS, 'app', 'written after the upgrade')).to.equal('written before the upgrade\nwritten after the upgrade\n');

@@ -10,13 +10,12 @@ import { expect } from 'chai';
 import { parse } from 'yaml';
 import { CLUSTER_NAME, STACK_NAMESPACE, type E2eCluster } from '../cluster.js';
 import { diskDigest, type NodeDisks } from '../disks.js';
+import { getOlc, isReady, waitForOlc } from '../olc.js';
 import { useScenario } from '../scenario.js';
 import { apply, BUSYBOX, podRunning, waitFor } from '../support.js';
 
 const NS = 'e2e-deletion';
 const CLUSTER_FILE = new URL('../cluster.yaml', import.meta.url).pathname;
-type Condition = { type: string; status: string; reason?: string; message?: string };
-type Olc = { status?: { phase?: string; conditions?: Condition[] } };
 
 /** Whether a disk file carries an LVM physical volume label (LVM2 writes "LABELONE" in one of its first 4 sectors). */
 function hasLvmLabel(file: string): boolean {
@@ -37,25 +36,20 @@ function running(c: E2eCluster): [string, NodeDisks][] {
 }
 
 describe('e2e 9: deleting the OpenLocalCluster', function () {
-  const getOlc = async (): Promise<Olc | undefined> => {
-    const out = await c.kubectl(['get', 'openlocalcluster', CLUSTER_NAME, '--ignore-not-found', '-o', 'json']);
-    return out.trim() ? (JSON.parse(out) as Olc) : undefined;
-  };
-  const gone = (what: string) => waitFor(what, async () => ((await getOlc()) === undefined ? true : undefined), 300_000);
+  const gone = (what: string) => waitFor(what, async () => ((await getOlc(c)) === undefined ? true : undefined), 300_000);
   const stackGone = () => waitFor('the node plugins and controllers removed', async () =>
     ((await c.kubectl(['get', 'daemonsets,deployments', '-n', STACK_NAMESPACE, '-o', 'name'])).trim() === '' ? true : undefined), 300_000);
   const applyCluster = async (cleanup?: object): Promise<void> => {
     const cluster = parse(readFileSync(CLUSTER_FILE, 'utf8')) as { spec: Record<string, unknown> };
     if (cleanup) cluster.spec['cleanup'] = cleanup;
     await apply(c, [cluster]);
-    await waitFor('the OpenLocalCluster Ready', async () =>
-      ((await getOlc())?.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ? true : undefined), 600_000);
+    await waitForOlc(c, 'the OpenLocalCluster Ready', (o) => isReady(o), 600_000);
   };
 
   const c = useScenario(NS, {
     tearDown: async (c) => {
       // A run against `npm start` leaves its cluster as it found it.
-      if (!c.dev && (await getOlc()) === undefined) await applyCluster();
+      if (!c.dev && (await getOlc(c)) === undefined) await applyCluster();
     },
   });
 
@@ -76,11 +70,11 @@ describe('e2e 9: deleting the OpenLocalCluster', function () {
 
     await c.kubectl(['delete', 'openlocalcluster', CLUSTER_NAME, '--wait=false']);
     const blocked = await waitFor('DeletionBlocked naming the node and the volume', async () => {
-      const b = (await getOlc())?.status?.conditions?.find((x) => x.type === 'DeletionBlocked' && x.status === 'True');
-      return b?.message?.includes(node) && b.message.includes(pv) ? b : undefined;
+      const b = (await getOlc(c))?.status?.conditions?.find((x) => x.type === 'DeletionBlocked' && x.status === 'True');
+      return b?.message.includes(node) && b.message.includes(pv) ? b : undefined;
     }, 120_000);
-    console.log(`      DeletionBlocked: ${blocked.message ?? ''}`);
-    expect((await getOlc())?.status?.phase).to.equal('Deleting');
+    console.log(`      DeletionBlocked: ${blocked.message}`);
+    expect((await getOlc(c))?.status?.phase).to.equal('Deleting');
     // The event is posted after the status write that carries the condition, so it may come a moment later.
     await waitFor('a DeletionBlocked event', async () =>
       (await c.kubectl(['get', 'events', '-A', '--field-selector', 'reason=DeletionBlocked', '-o', 'name'])).trim() !== '' ? true : undefined, 60_000, 1000);
