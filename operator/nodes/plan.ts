@@ -141,7 +141,8 @@ export function planNodes(input: PlanInput): NodePlan {
       const since = before?.phase === s.phase && before.lastTransitionTime ? before.lastTransitionTime : now.toISOString();
       statuses.set(node.name, { name: node.name, ...uid, ...s, lastTransitionTime: since });
     };
-    const keep = (s: NodeStatus) => statuses.set(node.name, { ...s, ...uid });
+    // The same object when nothing changes: record.ts keeps each status's serialised record by identity.
+    const keep = (s: NodeStatus) => statuses.set(node.name, node.uid === undefined || s.uid === node.uid ? s : { ...s, ...uid });
     const failed = (s: StatusFields) => {
       put(s);
       if (node.markedReady && before?.configHash === undefined) actions.push({ type: 'unmarkReady', node: node.name });

@@ -29,6 +29,19 @@ export function formatRecord(clusterUid: string, status: NodeStatus): string {
   return canonicalJson({ ...status, cluster: clusterUid });
 }
 
+/**
+ * formatRecord's text, kept per status object: a pass carries a settled node's status over as the same object
+ * (plan.ts), and serialising all of them again on every pass was most of a pass's cost at 5,000 nodes.
+ */
+const recordTexts = new WeakMap<NodeStatus, { readonly clusterUid: string; readonly text: string }>();
+function recordText(clusterUid: string, status: NodeStatus): string {
+  const known = recordTexts.get(status);
+  if (known?.clusterUid === clusterUid) return known.text;
+  const text = formatRecord(clusterUid, status);
+  recordTexts.set(status, { clusterUid, text });
+  return text;
+}
+
 /** `foreign`: written for another OpenLocalCluster (expected on a duplicate; not worth a warning). */
 export type ParsedRecord = { readonly status: NodeStatus } | { readonly ignored: string; readonly foreign?: boolean } | undefined;
 
@@ -109,7 +122,7 @@ export function nodePatches(input: NodePatchInput): { patches: NodePatch[]; acti
     if (status !== undefined) {
       const durable = durableStatus(status);
       // A transient phase leaves the last settled record in place: it is what a restarted operator resumes from.
-      if (durable !== undefined) record = formatRecord(input.clusterUid, durable);
+      if (durable !== undefined) record = recordText(input.clusterUid, durable);
     } else if (node.record !== undefined && (!node.markedReady || mark === null)) {
       record = null;
     }

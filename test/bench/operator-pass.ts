@@ -1,0 +1,160 @@
+/**
+ * What one reconcile pass of the operator costs at N nodes, stage by stage, in process: the pure work between the
+ * caches and the API calls (Node and Job facts, the node plan, the Node patches, the status), on trimmed objects
+ * shaped as the informers keep them. Two states: steady (every node prepared, no Job left) and a rollout (half the
+ * nodes with a finished Job, a tenth with a running one). A pass runs after every batch of events, so while 5,000
+ * nodes are prepared this is paid back to back (`npm run bench:operator` measures the whole operator on kwok).
+ *
+ *   npm run bench:operator:pass -- [--nodes 1000,5000] [--passes 40]
+ */
+import { parseArgs } from 'node:util';
+import type { NodeStatus } from '../../api/generated/types.js';
+import { canonicalJson, initConfigHash, resolveNodeConfig } from '../../lib/storage-config.js';
+import { formatResult } from '../../node-agent/prepare-vg/result.js';
+import type { CachedNode } from '../../operator/cache-trim.js';
+import type { PrepareVgPod } from '../../operator/caches.js';
+import { jobFacts, NODE_BOOT_ID_ANNOTATION, NODE_UID_ANNOTATION, nodeFacts, podsByJobUid, strayPods } from '../../operator/nodes/facts.js';
+import { planNodes } from '../../operator/nodes/plan.js';
+import { formatRecord, NODE_STATE_ANNOTATION, nodePatches, parseRecord } from '../../operator/nodes/record.js';
+import { unreachableNodes } from '../../operator/nodes/unreachable.js';
+import { guardUnmarks } from '../../operator/nodes/volume-guard.js';
+import { computeStatus } from '../../operator/status/conditions.js';
+import { resolveSpec } from '../../synth/resolved-spec.js';
+import { STORAGE_READY_LABEL } from '../../synth/names.js';
+import { CONFIG_HASH_ANNOTATION, NODE_NAME_ANNOTATION } from '../../synth/stack/prepare-vg-job.js';
+import { loadExample } from '../fixtures/examples.js';
+import type { KubeObject } from '../../lib/kube-object.js';
+
+const CLUSTER_UID = 'c0ffee00-0000-4000-8000-000000000001';
+const spec = resolveSpec(loadExample('full.yaml'));
+const now = new Date('2026-12-01T12:00:00Z');
+type Job = KubeObject & { status?: { active?: number; succeeded?: number; conditions?: { type: string; status: string; lastTransitionTime?: string }[] } };
+
+/** The config hash of what the spec asks of this node (its nodesConfig entry, or the global one). */
+const hashOf = (n: CachedNode): string => initConfigHash(resolveNodeConfig(spec.storage, n.metadata.labels ?? {}).resourceToBeInited);
+
+const readyStatus = (name: string, configHash: string): NodeStatus => ({
+  name, uid: `uid-${name}`, phase: 'Ready', reason: 'VolumeGroupsReady', message: 'open-local-pool-0 ready (1 device)', configHash, attempts: 0,
+  volumeGroups: [{ name: 'open-local-pool-0', state: 'Created', devices: ['/dev/vdb'], size: '10733223936' }], bootID: `boot-${name}`, lastTransitionTime: '2026-12-01T11:00:00.000Z',
+});
+
+/** A Node as the informer keeps it (cache-trim.ts): labels like a cloud node's, the record, boot ID, Ready. */
+function node(i: number, prepared: boolean): CachedNode {
+  const name = `node-${String(i).padStart(5, '0')}`;
+  const n: CachedNode = {
+    apiVersion: 'v1', kind: 'Node',
+    metadata: {
+      name, uid: `uid-${name}`, resourceVersion: String(1000 + i),
+      labels: {
+        'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': 'amd64',
+        'node.kubernetes.io/instance-type': 'm6i.2xlarge', 'topology.kubernetes.io/region': 'eu-west-1', 'topology.kubernetes.io/zone': `eu-west-1${'abc'[i % 3] ?? 'a'}`,
+        'storage.example.com/local': 'true',
+        ...(i % 10 === 0 ? { 'node-role.example.com/database': '' } : {}),
+        ...(prepared ? { [STORAGE_READY_LABEL]: 'true' } : {}),
+      },
+    },
+    status: { nodeInfo: { bootID: `boot-${name}` }, conditions: [{ type: 'Ready', status: 'True' }] },
+  };
+  if (prepared) n.metadata.annotations = { [NODE_STATE_ANNOTATION]: formatRecord(CLUSTER_UID, readyStatus(name, hashOf(n))) };
+  return n;
+}
+
+function job(n: CachedNode, succeeded: boolean): { job: Job; pod: PrepareVgPod } {
+  const name = n.metadata.name ?? '';
+  const uid = `job-${name}`;
+  const hash = hashOf(n);
+  const job: Job = {
+    apiVersion: 'batch/v1', kind: 'Job',
+    metadata: {
+      name: `prepare-vg-${name}-${hash.slice(0, 8)}`, namespace: 'open-local', uid, creationTimestamp: '2026-12-01T11:59:00Z',
+      annotations: { [NODE_NAME_ANNOTATION]: name, [CONFIG_HASH_ANNOTATION]: hash, [NODE_UID_ANNOTATION]: n.metadata.uid ?? '', [NODE_BOOT_ID_ANNOTATION]: n.status?.nodeInfo?.bootID ?? '' },
+      ownerReferences: [{ apiVersion: 'csi.aliyun.com/v1alpha1', kind: 'OpenLocalCluster', name: 'open-local', uid: CLUSTER_UID }],
+    },
+    status: succeeded ? { succeeded: 1, conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: '2026-12-01T11:59:30Z' }] } : { active: 1 },
+  };
+  const message = formatResult({ version: 1, node: name, configHash: hash, volumeGroups: [{ name: 'open-local-pool-0', state: 'Created', devices: ['/dev/vdb'], size: '10733223936', message: '' }], mountPoints: [] });
+  const pod: PrepareVgPod = {
+    metadata: { name: `${job.metadata?.name ?? ''}-abcde`, namespace: 'open-local', labels: { 'batch.kubernetes.io/controller-uid': uid } },
+    spec: { nodeName: name },
+    status: succeeded
+      ? { phase: 'Succeeded', containerStatuses: [{ name: 'prepare-vg', state: { terminated: { exitCode: 0, message } } }] }
+      : { phase: 'Running', containerStatuses: [{ name: 'prepare-vg', state: { running: {} } }] },
+  } as PrepareVgPod;
+  return { job, pod };
+}
+
+interface World { readonly nodes: CachedNode[]; readonly jobs: Job[]; readonly pods: PrepareVgPod[] }
+
+function world(size: number, state: 'steady' | 'rollout'): World {
+  const nodes = Array.from({ length: size }, (_, i) => node(i, state === 'steady' || i % 2 === 0));
+  const made = state === 'steady' ? [] : nodes.flatMap((n, i) => (i % 2 === 1 ? [job(n, true)] : i % 10 === 0 ? [job(n, false)] : []));
+  return { nodes, jobs: made.map((m) => m.job), pods: made.map((m) => m.pod) };
+}
+
+type Stage = 'nodeFacts' | 'jobFacts' | 'plan' | 'patches' | 'status';
+
+/** One pass's pure work, in reconcile's order (operator/controller.ts), timing each stage. */
+function pass(w: World, memory: Map<string, NodeStatus>, t: Record<Stage, number>): number {
+  let t0 = performance.now();
+  const lap = (stage: Stage) => {
+    const t1 = performance.now();
+    t[stage] += t1 - t0;
+    t0 = t1;
+  };
+  const nodes = w.nodes.map(nodeFacts);
+  lap('nodeFacts');
+  const pods = podsByJobUid(w.pods);
+  const jobs = w.jobs.flatMap((j) => jobFacts(j, pods) ?? []);
+  const stray = strayPods(w.pods, new Set(w.jobs.map((j) => j.metadata?.uid ?? '')));
+  lap('jobFacts');
+  // The first pass resumes from the Nodes' records, as a started operator does; later ones from the last plan.
+  const previous = memory.size > 0 ? [...memory.values()] : nodes.flatMap((n) => {
+    const r = parseRecord(n.record, CLUSTER_UID, n.name);
+    return r && 'status' in r ? [r.status] : [];
+  });
+  const plan = planNodes({ spec, nodes, jobs, previous, now, strayPods: stray });
+  memory.clear();
+  for (const s of plan.statuses) memory.set(s.name, s);
+  lap('plan');
+  const guarded = guardUnmarks(plan.actions, new Map());
+  const planned = nodePatches({ clusterUid: CLUSTER_UID, nodes, statuses: plan.statuses, actions: guarded.actions });
+  lap('patches');
+  const status = computeStatus({
+    generation: 1, deleting: false, specErrors: [], applyErrors: [], nodes: plan.statuses, components: [], extenderEnabled: true, storageWarnings: [],
+    unreachableNodes: unreachableNodes(nodes, plan.statuses),
+  }, undefined, now);
+  const same = canonicalJson(status) === canonicalJson({});
+  lap('status');
+  return planned.patches.length + planned.actions.length + Number(same);
+}
+
+const percentile = (xs: readonly number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
+
+function main(): void {
+  const { values } = parseArgs({ options: { nodes: { type: 'string', default: '1000,5000' }, passes: { type: 'string', default: '40' } } });
+  const sizes = values.nodes.split(',').map(Number);
+  const passes = Number(values.passes);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(passes) || passes < 1) throw new Error('--nodes takes whole numbers (comma-separated), --passes a whole number');
+  console.log(`node ${process.version}; ${passes} passes per row after 5 warm-up passes; ms per pass`);
+  console.log('nodes  state    pass p50  pass p95  nodeFacts  jobFacts  plan   patches  status  work');
+  for (const size of sizes) {
+    for (const state of ['steady', 'rollout'] as const) {
+      const w = world(size, state);
+      const memory = new Map<string, NodeStatus>();
+      const t: Record<Stage, number> = { nodeFacts: 0, jobFacts: 0, plan: 0, patches: 0, status: 0 };
+      for (let i = 0; i < 5; i++) pass(w, memory, t);
+      for (const k of Object.keys(t) as Stage[]) t[k] = 0;
+      const times: number[] = [];
+      let work = 0;
+      for (let i = 0; i < passes; i++) {
+        const t0 = performance.now();
+        work = pass(w, memory, t);
+        times.push(performance.now() - t0);
+      }
+      const per = (k: Stage) => (t[k] / passes).toFixed(2).padStart(9);
+      console.log(`${String(size).padStart(5)}  ${state.padEnd(7)}  ${percentile(times, 0.5).toFixed(2).padStart(8)}  ${percentile(times, 0.95).toFixed(2).padStart(8)}  ${per('nodeFacts')}  ${per('jobFacts')}  ${per('plan')}  ${per('patches')}  ${per('status')}  ${work}`);
+    }
+  }
+}
+
+main();
