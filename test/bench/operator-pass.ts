@@ -2,7 +2,7 @@
  * What one reconcile pass of the operator costs at N nodes, stage by stage, in process: the pure work between the
  * caches and the API calls (Node and Job facts, the node plan, the Node patches, the status), on trimmed objects
  * shaped as the informers keep them. Two states: steady (every node prepared, no Job left) and a rollout (half the
- * nodes with a finished Job, a tenth with a running one). A pass runs after every batch of events, so while 5,000
+ * nodes with a finished Job, a tenth with a running one, 1% of Nodes and Jobs changed before each pass). A pass runs after every batch of events, so while 5,000
  * nodes are prepared this is paid back to back (`npm run bench:operator` measures the whole operator on kwok).
  *
  *   npm run bench:operator:pass -- [--nodes 1000,5000] [--passes 40]
@@ -91,6 +91,16 @@ function world(size: number, state: 'steady' | 'rollout'): World {
   return { nodes, jobs: made.map((m) => m.job), pods: made.map((m) => m.pod) };
 }
 
+/**
+ * Mid-rollout, every pass follows a batch of events: 1% of the Nodes and Jobs arrive as new objects (the informer
+ * stores a new object per change), so what is kept per object is rebuilt for them.
+ */
+function churn(w: World, pass: number): void {
+  const every = 100;
+  for (let i = pass % every; i < w.nodes.length; i += every) w.nodes[i] = { ...w.nodes[i]!, metadata: { ...w.nodes[i]!.metadata } };
+  for (let i = pass % every; i < w.jobs.length; i += every) w.jobs[i] = { ...w.jobs[i]!, metadata: { ...w.jobs[i]!.metadata } };
+}
+
 type Stage = 'nodeFacts' | 'jobFacts' | 'plan' | 'patches' | 'status';
 
 /** One pass's pure work, in reconcile's order (operator/controller.ts), timing each stage. */
@@ -147,6 +157,7 @@ function main(): void {
       const times: number[] = [];
       let work = 0;
       for (let i = 0; i < passes; i++) {
+        if (state === 'rollout') churn(w, i);
         const t0 = performance.now();
         work = pass(w, memory, t);
         times.push(performance.now() - t0);
