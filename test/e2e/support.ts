@@ -30,7 +30,7 @@ type Pod = KubeObject & {
 };
 
 /** Where a pod is and what holds it: its node, phase, unmet conditions and waiting containers, on one line. */
-export function describePod(p: Pod | undefined): string {
+function describePod(p: Pod | undefined): string {
   if (!p) return 'no such pod';
   const conditions = (p.status?.conditions ?? []).filter((x) => x.status !== 'True').map((x) => `${x.type}=${x.status}${x.reason ? ` ${x.reason}` : ''}${x.message ? `: ${x.message}` : ''}`);
   const waiting = (p.status?.containerStatuses ?? []).flatMap((s) => {

@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { parse } from 'yaml';
 import { CLUSTER_NAME, STACK_NAMESPACE, type E2eCluster } from '../cluster.js';
 import { diskDigest, type NodeDisks } from '../disks.js';
-import { getOlc, isReady, waitForOlc } from '../olc.js';
+import { condition, getOlc, isReady, waitForOlc } from '../olc.js';
 import { useScenario } from '../scenario.js';
 import { apply, BUSYBOX, podRunning, waitFor } from '../support.js';
 
@@ -70,8 +70,8 @@ describe('e2e 9: deleting the OpenLocalCluster', function () {
 
     await c.kubectl(['delete', 'openlocalcluster', CLUSTER_NAME, '--wait=false']);
     const blocked = await waitFor('DeletionBlocked naming the node and the volume', async () => {
-      const b = (await getOlc(c))?.status?.conditions?.find((x) => x.type === 'DeletionBlocked' && x.status === 'True');
-      return b?.message.includes(node) && b.message.includes(pv) ? b : undefined;
+      const b = condition(await getOlc(c), 'DeletionBlocked');
+      return b?.status === 'True' && b.message.includes(node) && b.message.includes(pv) ? b : undefined;
     }, 120_000);
     console.log(`      DeletionBlocked: ${blocked.message}`);
     expect((await getOlc(c))?.status?.phase).to.equal('Deleting');
