@@ -23,17 +23,18 @@
 #             csi-provisioner-<v>/csi-provisioner
 #             csi-resizer-<v>/csi-resizer
 #             external-snapshotter-<v>/{csi-snapshotter,snapshot-controller,crd/*.yaml}
-#             .src/<name>-<v>/   scratch Go modules (go.mod/go.sum/main.go) the builds use, and for the CSI
-#                                sidecars a copy of the release's own module source, built in place
+#             .src/<name>-<v>/   scratch Go modules (go.mod/go.sum/main.go) the builds use: kubernetes-<v> (the
+#                                Kubernetes binaries, the kubelet and etcd), sidecar-group-<hash> (the CSI sidecars and
+#                                kwok), olm-<v> (olm, catalog and opm), one per other tool, and a copy of CoreDNS's
+#                                own module source, built in place
+#           Peers that share their libraries are built in one module (see build_kube_group, build_sidecar_group,
+#           build_olm): a cold machine compiles client-go, gRPC and the rest once per group, not once per binary.
 #           A binary is built to a temporary name, checked with --version, then renamed into
 #           place, and a <dir>/.complete marker is written last: a cache entry is never half built.
 #           A warm cache rebuilds nothing (the binary exists and runs --version).
 # KUBEBUILDER_ASSETS: etcd / kube-* binaries found there are used as they are and not built.
 # Kubernetes is built from k8s.io/kubernetes@<v> in a scratch module whose `replace` lines map every
 # k8s.io/* staging module (taken from that release's own go.mod replace block) to its v0.x.y release.
-# etcd is built from go.etcd.io/etcd/server/v3 (its root module go.etcd.io/etcd/v3 has local
-# replace directives, so it cannot be built from the proxy) with a two-line main of our own that
-# does exactly what etcd's main.go does: etcdmain.Main(os.Args).
 # Needs: go >= the version the modules ask for (1.26.3 for operator-sdk v1.42.3; GOTOOLCHAIN=local by
 # default, so no toolchain is downloaded).
 set -euo pipefail
@@ -165,120 +166,57 @@ kube_version_args() {
   if [ "$1" = kubectl ]; then echo "version --client"; else echo "--version"; fi
 }
 
-build_kube() {
-  local v=$KUBERNETES_VERSION dir="$peers_dir/kubernetes-$KUBERNETES_VERSION" src="$peers_dir/.src/kubernetes-$KUBERNETES_VERSION"
-  local todo=() name
-  # Each binary is checked on its own: a cache entry from before kube-proxy joined the list gains it without
-  # rebuilding the others.
-  for name in kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubectl; do
-    local a; a=$(from_assets "$name")
-    if [ -n "$a" ]; then log "$name: using $a (KUBEBUILDER_ASSETS)"; results+=("$a"); continue; fi
-    if ok "$dir/bin/$name" $(kube_version_args "$name"); then results+=("$dir/bin/$name"); continue; fi
-    todo+=("$name")
-  done
-  [ ${#todo[@]} -gt 0 ] || { log "kubernetes $v: nothing to build"; return 0; }
+# want_has NAME: NAME was asked for on the command line.
+want_has() { local w; for w in "${want[@]}"; do [ "$w" = "$1" ] && return 0; done; return 1; }
+
+# build_kube_group: the Kubernetes binaries (kube), the kubelet (kubelet) and etcd (etcd) asked for and not cached, in
+# ONE `go build` of one scratch module, so that what they share (client-go, apimachinery, gRPC, protobuf, the etcd
+# client, OpenTelemetry...) is compiled once and their packages compile in parallel. etcd is the server that this
+# Kubernetes release itself pins (ETCD_VERSION must say the same; checked), built from a two-line main of our own
+# in the scratch module that does exactly what etcd's main.go does: etcdmain.Main(os.Args) (etcd's root module
+# go.etcd.io/etcd/v3 replaces its sibling modules with local folders, so it cannot be built from the proxy). Each
+# binary keeps its own cache entry by version; an entry already cached is not built again.
+build_kube_group() {
+  local v=$KUBERNETES_VERSION src="$peers_dir/.src/kubernetes-$KUBERNETES_VERSION"
+  local kdir="$peers_dir/kubernetes-$KUBERNETES_VERSION" kldir="$peers_dir/kubelet-$KUBERNETES_VERSION"
+  local edir="$peers_dir/etcd-$ETCD_VERSION"
+  local pkgs=() names=() dests=() name a
+  if want_has kube; then
+    for name in kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubectl; do
+      a=$(from_assets "$name")
+      if [ -n "$a" ]; then log "$name: using $a (KUBEBUILDER_ASSETS)"; results+=("$a"); continue; fi
+      # Each binary is checked on its own: a cache entry from before kube-proxy joined the list gains it without
+      # rebuilding the others.
+      if ok "$kdir/bin/$name" $(kube_version_args "$name"); then results+=("$kdir/bin/$name"); continue; fi
+      pkgs+=("k8s.io/kubernetes/cmd/$name"); names+=("$name"); dests+=("$kdir/bin")
+    done
+  fi
+  if want_has kubelet; then
+    if [ -f "$kldir/.complete" ] && ok "$kldir/bin/kubelet"; then
+      log "kubelet $v: cached"; results+=("$kldir/bin/kubelet")
+    else
+      pkgs+=(k8s.io/kubernetes/cmd/kubelet); names+=(kubelet); dests+=("$kldir/bin")
+    fi
+  fi
+  if want_has etcd; then
+    a=$(from_assets etcd)
+    if [ -n "$a" ]; then log "etcd: using $a (KUBEBUILDER_ASSETS)"; results+=("$a")
+    elif [ -f "$edir/.complete" ] && ok "$edir/bin/etcd"; then log "etcd $ETCD_VERSION: cached"; results+=("$edir/bin/etcd")
+    else pkgs+=(./etcd); names+=(etcd); dests+=("$edir/bin")
+    fi
+  fi
+  [ ${#pkgs[@]} -gt 0 ] || { log "kubernetes $v: nothing to build"; return 0; }
   local t0; t0=$(date +%s)
-  log "kubernetes $v: building ${todo[*]} (cold: ~10 min on 2 cores; kube-proxy or kubectl alone after the others: ~1-2 min)"
-  mkdir -p "$dir/bin" "$src"
-  rm -f "$dir/.complete"
+  log "kubernetes $v: building ${names[*]} in one go build (cold, all seven: ~12 min on 2 cores; one more after the others: ~1-2 min)"
+  local i; for i in "${!dests[@]}"; do mkdir -p "${dests[$i]}"; rm -f "${dests[$i]%/bin}/.complete"; done
   kube_scratch_module "$v" "$src"
-  local pkgs=(); for name in "${todo[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$name"); done
-  (cd "$src" && go get "${pkgs[@]/%/@$v}")
-  # One `go build` of every package: their shared dependencies are compiled once, in parallel.
-  local out="$dir/bin/.build"
-  rm -rf "$out"; mkdir -p "$out"
-  (cd "$src" && go build -trimpath -ldflags="$(kube_ldflags "$v")" -o "$out/" "${pkgs[@]}")
-  for name in "${todo[@]}"; do
-    install_bin "$out/$name" "$dir/bin/$name" $(kube_version_args "$name")
-    # Captured first: grep -q stops reading at the match, and kubectl's next line would then fail on a closed pipe.
-    local said; said=$("$dir/bin/$name" $(kube_version_args "$name"))
-    grep -qxE "(Kubernetes|Client Version:) $v" <<<"$said" || die "$name $(kube_version_args "$name") does not say $v"
-    results+=("$dir/bin/$name")
-  done
-  rm -rf "$out"
-  touch "$dir/.complete"
-  log "kubernetes $v: ${todo[*]} built in $(elapsed "$t0")"
-}
-
-# --- kubelet -------------------------------------------------------------------------------------------------
-# build_kubelet: k8s.io/kubernetes/cmd/kubelet into <cache>/kubelet-<v>/bin/kubelet, built in the same scratch
-# module as the other Kubernetes binaries (after them it reuses their compiled dependencies: a warm Go build
-# cache makes it minutes, a cold one ~9 min and 1.5 GB RAM). Its own cache entry, so that adding it never
-# invalidates kubernetes-<v>. The kubelet only runs inside UML storage nodes (test/env/kubelet-node.ts).
-build_kubelet() {
-  local v=$KUBERNETES_VERSION dir="$peers_dir/kubelet-$KUBERNETES_VERSION" src="$peers_dir/.src/kubernetes-$KUBERNETES_VERSION"
-  if [ -f "$dir/.complete" ] && ok "$dir/bin/kubelet"; then log "kubelet $v: cached"; results+=("$dir/bin/kubelet"); return 0; fi
-  local t0; t0=$(date +%s)
-  log "kubelet $v: building (cold Go build cache: ~9 min on 2 cores)"
-  mkdir -p "$dir/bin"
-  rm -f "$dir/.complete"
-  [ -f "$src/go.mod" ] || kube_scratch_module "$v" "$src"
-  (cd "$src" && go get "k8s.io/kubernetes/cmd/kubelet@$v")
-  (cd "$src" && go build -trimpath -ldflags="$(kube_ldflags "$v")" -o "$dir/bin/.kubelet.tmp" k8s.io/kubernetes/cmd/kubelet)
-  install_bin "$dir/bin/.kubelet.tmp" "$dir/bin/kubelet"
-  "$dir/bin/kubelet" --version | grep -qx "Kubernetes $v" || die "kubelet --version does not say Kubernetes $v"
-  touch "$dir/.complete"
-  log "kubelet $v: built in $(elapsed "$t0")"
-  results+=("$dir/bin/kubelet")
-}
-# --- end kubelet ---------------------------------------------------------------------------------------------
-
-# --- coredns -------------------------------------------------------------------------------------------------
-# build_coredns: github.com/coredns/coredns@<v> into <cache>/coredns-<v>-<plugins hash>/coredns, built in a copy
-# of the release's own module (its go.mod and go.sum choose every dependency) with plugin.cfg cut down to
-# COREDNS_PLUGINS and the plugin tables regenerated from it, as CoreDNS documents for custom builds. The plugin
-# list is part of the cache entry's name: another list is another binary.
-build_coredns() {
-  local v=$COREDNS_VERSION mod=github.com/coredns/coredns
-  local key; key=$(echo "$COREDNS_PLUGINS" | sha256sum | cut -c1-12)
-  local dir="$peers_dir/coredns-$v-$key" src="$peers_dir/.src/coredns-$v"
-  if [ -f "$dir/.complete" ] && ok "$dir/coredns" -version; then log "coredns $v: cached"; results+=("$dir/coredns"); return 0; fi
-  local t0; t0=$(date +%s)
-  log "coredns $v: building with plugins: $COREDNS_PLUGINS (cold: ~3 min on 2 cores)"
-  mkdir -p "$dir"
-  rm -f "$dir/.complete"
-  copy_module_source "$mod@$v" "$src" plugin.cfg
-  # plugin.cfg lines are name:package; keep the wanted ones in the file's order.
-  local p; for p in $COREDNS_PLUGINS; do
-    grep -q "^$p:" "$src/plugin.cfg" || die "coredns $v has no plugin '$p' in plugin.cfg (see COREDNS_PLUGINS)"
-  done
-  awk -v keep=" $COREDNS_PLUGINS " '/^[a-z0-9_]+:/ { split($0, f, ":"); if (index(keep, " " f[1] " ") == 0) next } { print }' \
-    "$src/plugin.cfg" > "$src/plugin.cfg.new"
-  mv "$src/plugin.cfg.new" "$src/plugin.cfg"
-  (cd "$src" && go run directives_generate.go)
-  (cd "$src" && go build -trimpath -ldflags="-s -w" -o "$dir/.coredns.tmp" .)
-  install_bin "$dir/.coredns.tmp" "$dir/coredns" -version
-  "$dir/coredns" -version | grep -qF "CoreDNS-${v#v}" || die "coredns -version does not say ${v#v}"
-  local plugins; plugins=$("$dir/coredns" -plugins)
-  for p in kubernetes forward cache; do
-    echo "$plugins" | grep -qx "$p" || die "coredns was built without the $p plugin"
-  done
-  touch "$dir/.complete"
-  log "coredns $v: built in $(elapsed "$t0")"
-  results+=("$dir/coredns")
-}
-# --- end coredns ---------------------------------------------------------------------------------------------
-
-build_etcd() {
-  local v=$ETCD_VERSION dir="$peers_dir/etcd-$ETCD_VERSION" src="$peers_dir/.src/etcd-$ETCD_VERSION"
-  local a; a=$(from_assets etcd)
-  if [ -n "$a" ]; then log "etcd: using $a (KUBEBUILDER_ASSETS)"; results+=("$a"); return 0; fi
-  if [ -f "$dir/.complete" ] && ok "$dir/bin/etcd"; then log "etcd $v: cached"; results+=("$dir/bin/etcd"); return 0; fi
-  local t0; t0=$(date +%s)
-  log "etcd $v: building"
-  mkdir -p "$dir/bin" "$src"
-  rm -f "$dir/.complete"
-  cat > "$src/go.mod" <<EOF
-// Generated by scripts/build-peers.sh: builds etcd $v from the module proxy.
-module open-local-operator.local/peers/etcd
-
-go 1.24
-
-require go.etcd.io/etcd/server/v3 $v
-EOF
-  cat > "$src/main.go" <<'EOF'
-// The same as etcd's own main.go (module go.etcd.io/etcd/v3, which cannot be built from the
-// module proxy because its go.mod replaces its sibling modules with local paths).
+  local kpkgs=(); for a in "${pkgs[@]}"; do [ "$a" = ./etcd ] || kpkgs+=("$a@$v"); done
+  [ ${#kpkgs[@]} -eq 0 ] || (cd "$src" && go get "${kpkgs[@]}")
+  if want_has etcd && [[ " ${names[*]} " == *" etcd "* ]]; then
+    mkdir -p "$src/etcd"
+    cat > "$src/etcd/main.go" <<'EOF_MAIN'
+// The same as etcd's own main.go (module go.etcd.io/etcd/v3, which cannot be built from the module proxy because its
+// go.mod replaces its sibling modules with local paths). Built in the Kubernetes scratch module by build-peers.sh.
 package main
 
 import (
@@ -288,14 +226,30 @@ import (
 )
 
 func main() { etcdmain.Main(os.Args) }
-EOF
-  (cd "$src" && go mod tidy)
-  (cd "$src" && go build -trimpath -ldflags="-s -w" -o "$dir/bin/.etcd.tmp" .)
-  install_bin "$dir/bin/.etcd.tmp" "$dir/bin/etcd"
-  "$dir/bin/etcd" --version | grep -q "etcd Version: ${v#v}" || die "etcd --version does not say ${v#v}"
-  touch "$dir/.complete"
-  log "etcd $v: built in $(elapsed "$t0")"
-  results+=("$dir/bin/etcd")
+EOF_MAIN
+    local ev; ev=$(cd "$src" && go list -m -f '{{.Version}}' go.etcd.io/etcd/server/v3)
+    [ "$ev" = "$ETCD_VERSION" ] || die "Kubernetes $v pins etcd $ev, but scripts/peers/versions.env says ETCD_VERSION=$ETCD_VERSION"
+  fi
+  # One `go build` of every package: their shared dependencies are compiled once, in parallel.
+  local out="$src/.build"
+  rm -rf "$out"; mkdir -p "$out"
+  (cd "$src" && go build -trimpath -ldflags="$(kube_ldflags "$v")" -o "$out/" "${pkgs[@]}")
+  for i in "${!names[@]}"; do
+    name=${names[$i]}
+    if [ "$name" = etcd ]; then
+      install_bin "$out/etcd" "${dests[$i]}/etcd"
+      "${dests[$i]}/etcd" --version | grep -q "etcd Version: ${ETCD_VERSION#v}" || die "etcd --version does not say ${ETCD_VERSION#v}"
+    else
+      install_bin "$out/$name" "${dests[$i]}/$name" $(kube_version_args "$name")
+      # Captured first: grep -q stops reading at the match, and kubectl's next line would then fail on a closed pipe.
+      local said; said=$("${dests[$i]}/$name" $(kube_version_args "$name"))
+      grep -qxE "(Kubernetes|Client Version:) $v" <<<"$said" || die "$name $(kube_version_args "$name") does not say $v"
+    fi
+    results+=("${dests[$i]}/$name")
+  done
+  rm -rf "$out"
+  for i in "${!dests[@]}"; do touch "${dests[$i]%/bin}/.complete"; done
+  log "kubernetes $v: ${names[*]} built in $(elapsed "$t0")"
 }
 
 # build_tool NAME MODULE VERSION PKG TAGS REPLACES LDFLAGS VERSION-ARGS...: build PKG of MODULE@VERSION into
@@ -337,43 +291,105 @@ build_tool() {
   results+=("$dir/$name")
 }
 
-# build_module NAME MODULE VERSION LOCAL-REPLACES PKG...: build each PKG (a main package of MODULE) into
-# <cache>/NAME-VERSION/<last element of PKG>, inside a copy of MODULE@VERSION's own source, so that the
-# release's own go.mod and go.sum choose every dependency (the CSI sidecars need their go.mod's `replace`
-# lines for the k8s.io staging modules, which `go install m@v` refuses and a scratch module would drop).
-# LOCAL-REPLACES: space-separated module=version pairs for replace directives that point at sibling
-# folders, which are not in the module zip (see versions.env).
-build_module() {
-  local name=$1 mod=$2 v=$3 locals=$4; shift 4
-  local dir="$peers_dir/$name-$v" src="$peers_dir/.src/$name-$v" pkg done_all=true
-  for pkg in "$@"; do ok "$dir/${pkg##*/}" || done_all=false; done
-  if [ -f "$dir/.complete" ] && $done_all; then
-    log "$name $v: cached"
-    for pkg in "$@"; do results+=("$dir/${pkg##*/}"); done
-    return 0
+# replaces_of GOMOD: the `replace` lines of a go.mod that map a module to a released version, as "OLD NEW VERSION"
+# lines (both the one-line and the block form; a replace with a local folder as its target has no version and is left
+# out: that folder is not in the module zip).
+replaces_of() {
+  awk '
+    function emit(s,   f, n, i) {
+      sub(/\/\/.*/, "", s); n = split(s, f, /[ \t]+/)
+      for (i = 1; i <= n; i++) if (f[i] == "=>") break
+      if (i < n - 1 && f[i + 2] != "") print f[1], f[i + 1], f[i + 2]
+    }
+    /^replace[ \t]*\(/ { block = 1; next }
+    block && /^\)/ { block = 0; next }
+    block { sub(/^[ \t]+/, ""); emit($0); next }
+    /^replace[ \t]/ { s = $0; sub(/^replace[ \t]+/, "", s); emit(s) }
+  ' "$1"
+}
+
+# build_sidecar_group: the CSI sidecars (csi-sidecars: csi-provisioner, csi-resizer, csi-snapshotter and
+# snapshot-controller) and kwok (kwok) asked for and not cached, in one scratch module. The pinned releases are all
+# built against the same Kubernetes libraries (k8s.io/* v0.36.1), so in one module their shared dependencies
+# (client-go, apimachinery, gRPC, protobuf, Prometheus...) are compiled once instead of four times. The module
+# requires every release of the group (whichever are asked for, so a binary is the same whether built alone or with
+# the others) and carries the releases' own `replace` lines that pin a module to a version (their k8s.io staging
+# modules); the snapshotter's replace of its client with the sibling folder ./client becomes a requirement of the
+# client module of the same release. Two releases replacing one module differently, or the module selecting another
+# version of a release than the pin, stop the build. Each binary keeps its own cache entry by version.
+build_sidecar_group() {
+  local prov=github.com/kubernetes-csi/external-provisioner/v6 snap=github.com/kubernetes-csi/external-snapshotter/v8
+  local snapclient=github.com/kubernetes-csi/external-snapshotter/client/v8
+  local mods=("$prov@$CSI_PROVISIONER_VERSION" "$CSI_RESIZER_MODULE@$CSI_RESIZER_VERSION" "$snap@$CSI_SNAPSHOTTER_VERSION"
+    "$snapclient@$CSI_SNAPSHOTTER_VERSION" "sigs.k8s.io/kwok@$KWOK_VERSION")
+  # Jobs: "CACHE-DIR BINARY PACKAGE VERSION -X-FLAG"; one cache dir may hold two binaries (the snapshotter's).
+  local jobs=() j
+  if want_has csi-sidecars; then
+    jobs+=("csi-provisioner-$CSI_PROVISIONER_VERSION csi-provisioner $prov/cmd/csi-provisioner $CSI_PROVISIONER_VERSION main.version"
+      "csi-resizer-$CSI_RESIZER_VERSION csi-resizer $CSI_RESIZER_MODULE/cmd/csi-resizer $CSI_RESIZER_VERSION main.version"
+      "external-snapshotter-$CSI_SNAPSHOTTER_VERSION csi-snapshotter $snap/cmd/csi-snapshotter $CSI_SNAPSHOTTER_VERSION main.version"
+      "external-snapshotter-$CSI_SNAPSHOTTER_VERSION snapshot-controller $snap/cmd/snapshot-controller $CSI_SNAPSHOTTER_VERSION main.version")
   fi
+  want_has kwok && jobs+=("kwok-$KWOK_VERSION kwok sigs.k8s.io/kwok/cmd/kwok $KWOK_VERSION sigs.k8s.io/kwok/pkg/consts.Version")
+  # A cache dir is complete when every binary of it runs; a dir with one missing is built again whole.
+  local todo=() dir bin pkg v x incomplete=" "
+  for j in "${jobs[@]}"; do
+    read -r dir bin pkg v x <<<"$j"
+    { [ -f "$peers_dir/$dir/.complete" ] && ok "$peers_dir/$dir/$bin"; } || incomplete+="$dir "
+  done
+  for j in "${jobs[@]}"; do
+    read -r dir bin pkg v x <<<"$j"
+    if [[ "$incomplete" == *" $dir "* ]]; then todo+=("$j"); else log "$bin $v: cached"; results+=("$peers_dir/$dir/$bin"); fi
+  done
+  [ ${#todo[@]} -gt 0 ] || return 0
   local t0; t0=$(date +%s)
-  log "$name $v: building ${*##*/}"
-  mkdir -p "$dir"
-  rm -f "$dir/.complete"
-  copy_module_source "$mod@$v" "$src" go.mod
-  local r; for r in $locals; do
-    (cd "$src" && go mod edit -replace "${r%%=*}=${r%%=*}@${r#*=}")
-    log "$name $v: replace ${r%%=*} => ${r#*=} (see scripts/peers/versions.env)"
+  local key; key=$(printf '%s\n' "${mods[@]}" | sha256sum | cut -c1-12)
+  local src="$peers_dir/.src/sidecar-group-$key" m gomod godir=0 all_replaces=""
+  log "sidecar group: building $(for j in "${todo[@]}"; do read -r dir bin pkg v x <<<"$j"; printf '%s ' "$bin"; done)in one module (cold: ~6 min on 2 cores for all five)"
+  mkdir -p "$src"
+  for m in "${mods[@]}"; do
+    gomod=$(gomod_of "$m"); [ -f "$gomod" ] || die "could not download $m's go.mod"
+    all_replaces+=$(replaces_of "$gomod")$'\n'
+    local g; g=$(awk '$1 == "go" {print $2; exit}' "$gomod")
+    godir=$(printf '%s\n%s\n' "$godir" "$g" | sort -V | tail -n1)
   done
-  if grep -Eq '=>[[:space:]]*\.' "$src/go.mod"; then
-    die "$mod@$v's go.mod still replaces a module with a local folder: $(grep -E '=>[[:space:]]*\.' "$src/go.mod")"
-  fi
-  for pkg in "$@"; do
-    local bin=${pkg##*/} t1; t1=$(date +%s)
-    (cd "$src" && go build -trimpath -ldflags="-s -w -X main.version=$v" -o "$dir/.$bin.tmp" "./${pkg#"$mod"/}")
-    install_bin "$dir/.$bin.tmp" "$dir/$bin" --version
-    "$dir/$bin" --version 2>&1 | grep -qF "$v" || die "$bin --version does not say $v"
-    log "$name $v: $bin built in $(elapsed "$t1")"
-    results+=("$dir/$bin")
+  all_replaces=$(sed '/^$/d' <<<"$all_replaces" | LC_ALL=C sort -u)
+  local clash; clash=$(awk '{print $1}' <<<"$all_replaces" | uniq -d)
+  [ -z "$clash" ] || die "the sidecar group's releases replace these modules with different versions: $clash"
+  {
+    echo "// Generated by scripts/build-peers.sh: builds the CSI sidecars and kwok from the module proxy in one module."
+    echo "module open-local-operator.local/peers/sidecar-group"
+    echo
+    echo "go $godir"
+    echo
+    echo "require ("
+    for m in "${mods[@]}"; do echo "	${m%@*} ${m#*@}"; done
+    echo ")"
+    echo
+    echo "replace ("
+    local old new nv; while read -r old new nv; do echo "	$old => $new $nv"; done <<<"$all_replaces"
+    echo ")"
+  } > "$src/go.mod"
+  rm -f "$src/go.sum"
+  (cd "$src" && go mod download)
+  for m in "${mods[@]}"; do
+    local sel; sel=$(cd "$src" && go list -m -f '{{.Version}}' "${m%@*}")
+    [ "$sel" = "${m#*@}" ] || die "the sidecar group selects ${m%@*} $sel, not the pinned ${m#*@}"
   done
-  touch "$dir/.complete"
-  log "$name $v: done in $(elapsed "$t0")"
+  for j in "${todo[@]}"; do rm -f "$peers_dir/${j%% *}/.complete"; done
+  for j in "${todo[@]}"; do
+    read -r dir bin pkg v x <<<"$j"
+    local t1; t1=$(date +%s)
+    mkdir -p "$peers_dir/$dir"
+    # One go build each (each has its own version variable); the second and later find the shared packages compiled.
+    (cd "$src" && go build -trimpath -ldflags="-s -w -X $x=$v" -o "$peers_dir/$dir/.$bin.tmp" "$pkg")
+    install_bin "$peers_dir/$dir/.$bin.tmp" "$peers_dir/$dir/$bin" --version
+    "$peers_dir/$dir/$bin" --version 2>&1 | grep -qF "$v" || die "$bin --version does not say $v"
+    log "$bin $v: built in $(elapsed "$t1")"
+    results+=("$peers_dir/$dir/$bin")
+  done
+  for j in "${todo[@]}"; do touch "$peers_dir/${j%% *}/.complete"; done
+  log "sidecar group: done in $(elapsed "$t0")"
 }
 
 # The snapshot CRDs (VolumeSnapshot, VolumeSnapshotClass, VolumeSnapshotContent and the group-snapshot ones) of
@@ -399,31 +415,40 @@ copy_snapshot_crds() {
 
 # --- olm -----------------------------------------------------------------------------------------------------
 # build_olm: OLM's `olm` and `catalog` operators (cmd/olm, cmd/catalog of operator-lifecycle-manager@OLM_VERSION)
-# and OLM's CRDs (deploy/chart/crds of the same module) into <cache>/olm-<v>/, then opm (operator-registry@OPM_VERSION
-# cmd/opm) into <cache>/opm-<v>/opm. test/env/olm.ts runs them out of cluster. OLM's go.mod has no replace lines, so
-# a scratch module requiring it selects the same dependencies. Cold: olm ~7 min (1.2 GB peak), catalog seconds
-# after it (shared packages), opm ~2 min.
+# and OLM's CRDs (deploy/chart/crds of the same module) into <cache>/olm-<v>/, and opm (operator-registry@OPM_VERSION
+# cmd/opm) into <cache>/opm-<v>/opm, all from one scratch module: this OLM release requires exactly that
+# operator-registry (checked), so opm finds most of its packages compiled by the olm build. test/env/olm.ts runs them
+# out of cluster. OLM's go.mod has no replace lines, so a scratch module requiring it selects the same dependencies.
 build_olm() {
   local v=$OLM_VERSION mod=github.com/operator-framework/operator-lifecycle-manager
-  local dir="$peers_dir/olm-$v" src="$peers_dir/.src/olm-$v" t0; t0=$(date +%s)
-  if [ -f "$dir/.complete" ] && ok "$dir/olm" --version && ok "$dir/catalog" --version; then
-    log "olm $v: cached"
-  else
-    log "olm $v: building olm, catalog (cold: ~7 min on 2 cores) and copying its CRDs"
-    mkdir -p "$dir" "$src"
-    rm -f "$dir/.complete"
+  local reg=github.com/operator-framework/operator-registry
+  local dir="$peers_dir/olm-$v" odir="$peers_dir/opm-$OPM_VERSION" src="$peers_dir/.src/olm-$v" t0; t0=$(date +%s)
+  local need_olm=true need_opm=true
+  if [ -f "$dir/.complete" ] && ok "$dir/olm" --version && ok "$dir/catalog" --version; then log "olm $v: cached"; need_olm=false; fi
+  if [ -f "$odir/.complete" ] && ok "$odir/opm" version; then log "opm $OPM_VERSION: cached"; need_opm=false; fi
+  if $need_olm || $need_opm; then
+    log "olm $v / opm $OPM_VERSION: building$($need_olm && echo ' olm, catalog')$($need_opm && echo ' opm') in one module (cold, all three: ~5 min on 2 cores)"
+    mkdir -p "$dir" "$odir" "$src"
     local gomod; gomod=$(gomod_of "$mod@$v")
     [ -f "$gomod" ] || die "could not download $mod@$v's go.mod"
     grep -q '^replace' "$gomod" && die "$mod@$v's go.mod has replace directives, which a scratch module drops"
     {
-      echo "// Generated by scripts/build-peers.sh: builds OLM $v's olm and catalog from the module proxy."
+      echo "// Generated by scripts/build-peers.sh: builds OLM $v's olm and catalog, and opm $OPM_VERSION, from the module proxy."
       echo "module open-local-operator.local/peers/olm"
       echo
       echo "go $(awk '$1 == "go" {print $2; exit}' "$gomod")"
       echo
-      echo "require $mod $v"
+      echo "require ("
+      echo "	$mod $v"
+      echo "	$reg $OPM_VERSION"
+      echo ")"
     } > "$src/go.mod"
     rm -f "$src/go.sum"
+    local sel; sel=$(cd "$src" && go list -m -f '{{.Version}}' "$reg")
+    [ "$sel" = "$OPM_VERSION" ] || die "OLM $v needs operator-registry $sel, but scripts/peers/versions.env says OPM_VERSION=$OPM_VERSION"
+  fi
+  if $need_olm; then
+    rm -f "$dir/.complete"
     local ld="-s -w -X $mod/pkg/version.OLMVersion=${v#v} -X $mod/pkg/version.GitCommit=$v" bin t1
     for bin in olm catalog; do
       t1=$(date +%s)
@@ -442,14 +467,21 @@ build_olm() {
     [ "$(find "$dir/.crds.tmp" -name '*.crd.yaml' | wc -l)" -ge 8 ] || die "fewer than 8 CRDs in $moddir/deploy/chart/crds"
     mv "$dir/.crds.tmp" "$dir/crds"
     touch "$dir/.complete"
-    log "olm $v: done in $(elapsed "$t0")"
   fi
-  results+=("$dir/olm" "$dir/catalog" "$dir/crds")
-  # opm: containers_image_openpgp is the pure-Go signature backend (otherwise gpgme and cgo are needed).
-  local reg=github.com/operator-framework/operator-registry
-  build_tool opm "$reg" "$OPM_VERSION" "$reg/cmd/opm" containers_image_openpgp "" \
-    "-s -w -X $reg/cmd/opm/version.opmVersion=$OPM_VERSION -X $reg/cmd/opm/version.gitCommit=$OPM_VERSION" version
-  "$peers_dir/opm-$OPM_VERSION/opm" version | grep -qF "OpmVersion:\"$OPM_VERSION\"" || die "opm version does not say $OPM_VERSION"
+  if $need_opm; then
+    rm -f "$odir/.complete"
+    local t2; t2=$(date +%s)
+    # containers_image_openpgp is the pure-Go signature backend (otherwise gpgme and cgo are needed).
+    (cd "$src" && go build -trimpath -tags=containers_image_openpgp \
+      -ldflags="-s -w -X $reg/cmd/opm/version.opmVersion=$OPM_VERSION -X $reg/cmd/opm/version.gitCommit=$OPM_VERSION" \
+      -o "$odir/.opm.tmp" "$reg/cmd/opm")
+    install_bin "$odir/.opm.tmp" "$odir/opm" version
+    touch "$odir/.complete"
+    log "opm $OPM_VERSION: built in $(elapsed "$t2")"
+  fi
+  if $need_olm || $need_opm; then log "olm $v / opm $OPM_VERSION: done in $(elapsed "$t0")"; fi
+  results+=("$dir/olm" "$dir/catalog" "$dir/crds" "$odir/opm")
+  "$odir/opm" version | grep -qF "OpmVersion:\"$OPM_VERSION\"" || die "opm version does not say $OPM_VERSION"
 }
 # --- end olm -------------------------------------------------------------------------------------------------
 
@@ -483,12 +515,11 @@ build_standins() {
 }
 # --- end standins --------------------------------------------------------------------------------------------
 
+kube_group_done=false sidecar_group_done=false
 for p in "${want[@]}"; do
   case "$p" in
-    kube) build_kube;;
-    kubelet) build_kubelet;;
+    kube|kubelet|etcd) $kube_group_done || build_kube_group; kube_group_done=true;;
     coredns) build_coredns;;
-    etcd) build_etcd;;
     csi-sanity)
       build_tool csi-sanity github.com/kubernetes-csi/csi-test/v5 "$CSI_SANITY_VERSION" \
         github.com/kubernetes-csi/csi-test/v5/cmd/csi-sanity "" "" \
@@ -501,21 +532,9 @@ for p in "${want[@]}"; do
       build_tool operator-sdk "$sdk" "$OPERATOR_SDK_VERSION" "$sdk/cmd/operator-sdk" containers_image_openpgp \
         "${OPERATOR_SDK_GO_REPLACES:-}" \
         "-s -w $ldv" version;;
-    csi-sidecars)
-      t_sidecars=$(date +%s)
-      build_module csi-provisioner github.com/kubernetes-csi/external-provisioner/v6 "$CSI_PROVISIONER_VERSION" "" \
-        github.com/kubernetes-csi/external-provisioner/v6/cmd/csi-provisioner
-      build_module csi-resizer "$CSI_RESIZER_MODULE" "$CSI_RESIZER_VERSION" "" "$CSI_RESIZER_MODULE/cmd/csi-resizer"
-      snap=github.com/kubernetes-csi/external-snapshotter/v8
-      build_module external-snapshotter "$snap" "$CSI_SNAPSHOTTER_VERSION" "${CSI_SNAPSHOTTER_LOCAL_REPLACES:-}" \
-        "$snap/cmd/csi-snapshotter" "$snap/cmd/snapshot-controller"
-      copy_snapshot_crds "$CSI_SNAPSHOTTER_VERSION"
-      log "csi-sidecars: done in $(elapsed "$t_sidecars")";;
-    kwok)
-      # sigs.k8s.io/kwok's go.mod has no replace lines, so the scratch module of build_tool builds it as is
-      # (cold: ~3 min on 2 cores). Its version string is a link-time variable, as in kwok's own Makefile.
-      build_tool kwok sigs.k8s.io/kwok "$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok "" "" \
-        "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" --version;;
+    csi-sidecars|kwok)
+      $sidecar_group_done || build_sidecar_group; sidecar_group_done=true
+      [ "$p" = kwok ] || copy_snapshot_crds "$CSI_SNAPSHOTTER_VERSION";;
     olm) build_olm;;
     standins) build_standins;;
   esac

@@ -44,18 +44,19 @@ step() {
 }
 
 if $with_test; then
-  bash scripts/build-peers.sh etcd kube csi-sanity operator-sdk
-  # Its own step with its time: four more Go binaries, the longest part of a cold setup after Kubernetes.
-  step "CSI sidecars (provisioner, resizer, snapshotter, snapshot-controller, snapshot CRDs)" bash scripts/build-peers.sh csi-sidecars
-  # The kubelet of the UML nodes: after the Kubernetes build above its dependencies are compiled already.
-  step "kubelet" bash scripts/build-peers.sh kubelet
-  # CoreDNS, the cluster DNS of the UML nodes' clusters (kube-proxy is built with the Kubernetes binaries above):
-  # its own module, cut down to the plugins a cluster DNS needs.
-  step "coredns" bash scripts/build-peers.sh coredns
-  # kwok (fake Nodes and Pods for the operator's scale benchmark and the kwok tests): its own step with its time.
-  step "kwok" bash scripts/build-peers.sh kwok
-  # OLM (olm and catalog operators, OLM's CRDs) and opm, for the OLM install test: its own step with its time.
+  # Peers that share their libraries are built together (one scratch module each), so a cold machine compiles
+  # client-go, gRPC and the rest once per group. The Kubernetes binaries (with kube-proxy and kubectl), the kubelet of
+  # the UML nodes and etcd: one go build, the longest step of a cold setup.
+  step "Kubernetes binaries, kubelet and etcd" bash scripts/build-peers.sh kube kubelet etcd
+  # The CSI sidecars (provisioner, resizer, snapshotter, snapshot-controller, snapshot CRDs) and kwok (fake Nodes and
+  # Pods for the operator's scale benchmark and the kwok tests): their releases use the same Kubernetes libraries.
+  step "CSI sidecars and kwok" bash scripts/build-peers.sh csi-sidecars kwok
+  # OLM (olm and catalog operators, OLM's CRDs) and opm, for the OLM install test.
   step "OLM and opm" bash scripts/build-peers.sh olm
+  step "operator-sdk" bash scripts/build-peers.sh operator-sdk
+  step "csi-sanity" bash scripts/build-peers.sh csi-sanity
+  # CoreDNS, the cluster DNS of the UML nodes' clusters: its own module, cut down to the plugins a cluster DNS needs.
+  step "coredns" bash scripts/build-peers.sh coredns
   # Our stand-ins for node-driver-registrar and livenessprobe (the module proxy serves neither real one), which the
   # node image disk below carries under synth's default image names: its own step with its time.
   step "CSI sidecar stand-ins (registrar, livenessprobe)" bash scripts/build-peers.sh standins
