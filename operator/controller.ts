@@ -14,13 +14,13 @@ import { removeStack } from './deletion.js';
 import { recordEvents, transitionEvents } from './events.js';
 import { OperandApplier, pruneStale } from './operands/apply.js';
 import { withOperatorBinding, withOwnership } from './operands/desired.js';
-import { jobFacts, NODE_BOOT_ID_ANNOTATION, NODE_UID_ANNOTATION, nodeFacts, podsByJobUid, strayPods } from './nodes/facts.js';
-import { planNodes, type JobFacts, type NodeFacts } from './nodes/plan.js';
-import { unreachableNodes } from './nodes/unreachable.js';
+import { clusterJobFacts, NODE_BOOT_ID_ANNOTATION, NODE_UID_ANNOTATION, nodeFacts, podsByJobUid, strayPods } from './nodes/facts.js';
+import { nodePass, recordedStatuses, type IgnoredRecord, type NodeMemory } from './nodes/pass.js';
+import type { JobFacts } from './nodes/plan.js';
 import { planCleanup, type CleanupPlan } from './nodes/cleanup-plan.js';
-import { nodePatches, parseRecord, type JobAction, type NodePatch } from './nodes/record.js';
-import { boundedList, describeHeld, guardUnmarks, volumesByNode } from './nodes/volume-guard.js';
-import { MODE_ANNOTATION, NODE_NAME_ANNOTATION, prepareVgJobName, type PrepareVgMode } from '../synth/stack/prepare-vg-job.js';
+import type { JobAction, NodePatch } from './nodes/record.js';
+import { boundedList, describeHeld, volumesByNode } from './nodes/volume-guard.js';
+import { NODE_NAME_ANNOTATION, prepareVgJobName, type PrepareVgMode } from '../synth/stack/prepare-vg-job.js';
 import { PrepareVgJobTemplate } from '../synth/stack/prepare-vg-stamp.js';
 import { isOperatorOperandBinding } from '../synth/stack/rbac.js';
 import { componentStatuses } from './status/components.js';
@@ -98,7 +98,7 @@ export class OpenLocalClusterController {
    * Pending) and their transition times live only here; the settled ones are also recorded on each Node
    * (nodes/record.ts), which is what a restarted operator resumes from.
    */
-  private nodeMemory: { uid: string; statuses: Map<string, NodeStatus> } | undefined;
+  private nodeMemory: NodeMemory | undefined;
   /** Job creations and Node patches sent whose watch events have not come back yet. */
   private readonly writes = new PendingWrites(PENDING_WRITE_TTL_MS);
   /** When each cluster's status was last written (performance.now(), ms): writes are batched to one a second. */
@@ -188,37 +188,42 @@ export class OpenLocalClusterController {
     for (const id of applied.applied) this.o.metrics.applied.inc({ kind: id.split('/')[0] });
     const pruneErrors = await pruneStale(this.o.api, this.o.caches, desired, cluster.metadata.uid ?? '', log);
 
-    const jobs = this.jobFacts(cluster, spec.namespace, 'prepare');
-    const nodes = this.o.caches.nodes.list().map(nodeFacts);
     const uid = cluster.metadata.uid ?? '';
-    const plan = planNodes({ spec, nodes, jobs, previous: this.previousStatuses(uid, nodes, log), now: this.now(), strayPods: this.strayPods(spec.namespace) });
-    this.nodeMemory = { uid, statuses: new Map(plan.statuses.map((s) => [s.name, s])) };
-    const guarded = guardUnmarks(plan.actions, this.volumesByNode());
-    if (guarded.held.length > 0) log.warn({ held: guarded.held }, 'nodes hold volumes: their node plugins stay although the selector no longer matches them');
-    const planned = nodePatches({ clusterUid: uid, nodes, statuses: plan.statuses, actions: guarded.actions });
+    const pass = nodePass({
+      clusterUid: uid,
+      spec,
+      nodes: this.o.caches.nodes.list(),
+      jobs: this.o.caches.ownedCache('Job')?.list(spec.namespace) ?? [],
+      pods: this.o.caches.prepareVgPods.list(spec.namespace),
+      memory: this.nodeMemory,
+      volumesByNode: () => this.volumesByNode(),
+      now: this.now(),
+    });
+    this.logIgnoredRecords(pass.ignoredRecords, log);
+    this.nodeMemory = pass.memory;
+    if (pass.held.length > 0) log.warn({ held: pass.held }, 'nodes hold volumes: their node plugins stay although the selector no longer matches them');
     // Writes of an earlier pass that the caches do not show yet are not sent again; their watch events bring us back.
     const settleIn = this.writes.settle((key) => this.cachedVersion(key, spec.namespace));
-    const actions = planned.actions.filter((a) => a.type !== 'createJob' || !this.writes.inFlight(jobKey(a.node), 'create'));
-    const patches = planned.patches.filter((p) => !this.writes.inFlight(nodeKey(p.node), canonicalJson(p)));
-    if (settleIn !== undefined && actions.length + patches.length < planned.actions.length + planned.patches.length) this.queue.addAfter(name, Math.ceil(settleIn));
+    const actions = pass.actions.filter((a) => a.type !== 'createJob' || !this.writes.inFlight(jobKey(a.node), 'create'));
+    const patches = pass.patches.filter((p) => !this.writes.inFlight(nodeKey(p.node), canonicalJson(p)));
+    if (settleIn !== undefined && actions.length + patches.length < pass.actions.length + pass.patches.length) this.queue.addAfter(name, Math.ceil(settleIn));
     const actionErrors = [...(await this.execute(actions, cluster, spec, jobTemplate, log)), ...(await this.patchNodes(patches, log))];
-    if (plan.requeueAfterMs !== undefined) this.queue.addAfter(name, plan.requeueAfterMs);
+    if (pass.plan.requeueAfterMs !== undefined) this.queue.addAfter(name, pass.plan.requeueAfterMs);
 
-    const unregistered = nodes.filter((n) => n.markedReady && n.ready === 'True' && !n.registered).map((n) => n.name);
-    const components = withRegistration(componentStatuses(desired, (kind, ns, n) => this.o.caches.ownedCache(kind)?.get(n, ns)), names.node, unregistered);
+    const components = withRegistration(componentStatuses(desired, (kind, ns, n) => this.o.caches.ownedCache(kind)?.get(n, ns)), names.node, pass.unregistered);
     const observation: Observation = {
       generation: cluster.metadata.generation ?? 0,
       deleting: false,
       specErrors: [],
       applyErrors: [...applied.errors, ...pruneErrors, ...actionErrors],
-      nodes: plan.statuses,
+      nodes: pass.plan.statuses,
       components,
       extenderEnabled: spec.extender.enabled,
       storageWarnings: storageWarnings(cluster.spec.storage),
       adoptionRequired: applied.adoptionRequired,
       invalidApplies: applied.invalid,
-      heldNodes: guarded.held.length > 0 ? describeHeld(guarded.held) : undefined,
-      unreachableNodes: unreachableNodes(nodes, plan.statuses),
+      heldNodes: pass.held.length > 0 ? describeHeld(pass.held) : undefined,
+      unreachableNodes: [...pass.unreachable],
     };
     await this.writeStatus(cluster, computeStatus(observation, cluster.status, this.now()), log, { batched: true });
     // Failed applies are retried with the queue's backoff (status already tells why); nothing else may bring
@@ -281,10 +286,7 @@ export class OpenLocalClusterController {
   /** This cluster's prepare (or cleanup) Jobs with their pods' results. */
   private jobFacts(cluster: OpenLocalCluster, namespace: string, mode: PrepareVgMode): JobFacts[] {
     const pods = podsByJobUid(this.o.caches.prepareVgPods.list(namespace));
-    return (this.o.caches.ownedCache('Job')?.list(namespace) ?? [])
-      .filter((j) => j.metadata?.ownerReferences?.some((r) => r.uid === cluster.metadata?.uid))
-      .filter((j) => (j.metadata?.annotations?.[MODE_ANNOTATION] ?? 'prepare') === mode)
-      .flatMap((j) => jobFacts(j, pods) ?? []);
+    return clusterJobFacts(this.o.caches.ownedCache('Job')?.list(namespace) ?? [], pods, cluster.metadata?.uid ?? '', mode);
   }
 
   /**
@@ -296,7 +298,7 @@ export class OpenLocalClusterController {
     const nodes = new Map(this.o.caches.nodes.list().map((n) => [n.metadata.name ?? '', n.metadata.labels ?? {}]));
     const preparing = this.jobFacts(cluster, spec.namespace, 'prepare').filter((j) => j.state === 'Active' || j.pod === 'Running').map((j) => j.node);
     const busy = new Set([...preparing, ...this.strayPods(spec.namespace).keys()]);
-    const plan = planCleanup(this.recordedStatuses(cluster.metadata?.uid ?? '', this.o.caches.nodes.list().map(nodeFacts), log), new Set(nodes.keys()), this.jobFacts(cluster, spec.namespace, 'remove'), spec.prepareVolumeGroups.concurrency, busy);
+    const plan = planCleanup(this.recordedStatuses(cluster.metadata?.uid ?? '', log), new Set(nodes.keys()), this.jobFacts(cluster, spec.namespace, 'remove'), spec.prepareVolumeGroups.concurrency, busy);
     if (plan.start.length > 0) {
       const waiting = await this.ensureJobNamespace(cluster, spec.namespace);
       if (waiting) return { ...plan, start: [], progress: waiting };
@@ -406,34 +408,23 @@ export class OpenLocalClusterController {
     return this.o.caches.ownedCache('Job')?.get(name, namespace)?.metadata?.resourceVersion;
   }
 
-  /** What the last pass planned for each node, or, after a restart, what each Node's record says. */
-  private previousStatuses(clusterUid: string, nodes: readonly NodeFacts[], log: Logger): NodeStatus[] {
-    if (this.nodeMemory?.uid === clusterUid) {
-      const memory = this.nodeMemory.statuses;
-      // Nodes new since the last pass may still carry a record (e.g. re-selected): it is all there is to go on.
-      const recorded = this.recordedStatuses(clusterUid, nodes.filter((n) => !memory.has(n.name)), log);
-      return [...memory.values(), ...recorded];
-    }
-    return this.recordedStatuses(clusterUid, nodes, log);
+  /** Records not trusted are logged: another cluster's at debug level (expected on a duplicate), the rest as warnings. */
+  private logIgnoredRecords(ignored: readonly IgnoredRecord[], log: Logger): void {
+    for (const r of ignored) log[r.foreign ? 'debug' : 'warn']({ node: r.node }, `${r.why}; preparing the node as if new`);
   }
 
-  /** The settled states recorded on the Nodes for this cluster; malformed or foreign records are logged and ignored. */
-  private recordedStatuses(clusterUid: string, nodes: readonly NodeFacts[], log: Logger): NodeStatus[] {
-    const statuses: NodeStatus[] = [];
-    for (const n of nodes) {
-      const parsed = parseRecord(n.record, clusterUid, n.name);
-      if (parsed === undefined) continue;
-      if ('ignored' in parsed) log[parsed.foreign ? 'debug' : 'warn']({ node: n.name }, `${parsed.ignored}; preparing the node as if new`);
-      else statuses.push(parsed.status);
-    }
-    return statuses;
+  /** The settled states recorded on the cached Nodes for this cluster. */
+  private recordedStatuses(clusterUid: string, log: Logger): NodeStatus[] {
+    const recorded = recordedStatuses(clusterUid, this.o.caches.nodes.list().map(nodeFacts));
+    this.logIgnoredRecords(recorded.ignored, log);
+    return recorded.statuses;
   }
 
   /** The node statuses for a pass that plans nothing (duplicate, invalid spec, deletion): the last plan's or the records'. */
   private knownStatuses(cluster: OpenLocalCluster): NodeStatus[] {
     const uid = cluster.metadata?.uid ?? '';
-    if (this.nodeMemory?.uid === uid) return [...this.nodeMemory.statuses.values()];
-    return this.recordedStatuses(uid, this.o.caches.nodes.list().map(nodeFacts), this.o.log);
+    if (this.nodeMemory?.clusterUid === uid) return [...this.nodeMemory.statuses.values()];
+    return this.recordedStatuses(uid, this.o.log);
   }
 
   /**

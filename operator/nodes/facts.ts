@@ -2,7 +2,7 @@ import { CSI_DRIVER_NAME } from '../../api/group.js';
 import type { KubeObject } from '../../lib/kube-object.js';
 import { registersDriver } from '../status/registration.js';
 import { STORAGE_READY_LABEL } from '../../synth/names.js';
-import { CONFIG_HASH_ANNOTATION, NODE_NAME_ANNOTATION } from '../../synth/stack/prepare-vg-job.js';
+import { CONFIG_HASH_ANNOTATION, MODE_ANNOTATION, NODE_NAME_ANNOTATION, type PrepareVgMode } from '../../synth/stack/prepare-vg-job.js';
 import type { PrepareVgPod } from '../caches.js';
 import type { JobFacts, NodeFacts } from './plan.js';
 import { NODE_STATE_ANNOTATION } from './record.js';
@@ -14,11 +14,14 @@ export const NODE_BOOT_ID_ANNOTATION = 'csi.aliyun.com/node-boot-id';
 /** The labels the Job controller puts on its pods: the Job's UID (a name can be reused, a UID cannot). */
 const CONTROLLER_UID_LABELS = ['batch.kubernetes.io/controller-uid', 'controller-uid'] as const;
 
-type Node = KubeObject & {
+/** A Node as the operator's cache keeps it (cache-trim.ts): the fields facts are read from. */
+export type FactsNode = KubeObject & {
   metadata: { labels?: Record<string, string> };
   spec?: { unschedulable?: boolean };
   status?: { nodeInfo?: { bootID?: string }; conditions?: { type: string; status: string }[] };
 };
+/** A Job as the owned-object cache keeps it. */
+export type JobObject = KubeObject & { status?: JobStatus };
 interface JobStatus {
   active?: number;
   succeeded?: number;
@@ -30,17 +33,17 @@ interface JobStatus {
  * Facts per cached object: the informer stores a new object for every change, so an object seen before has the
  * same facts, and a pass over 5,000 nodes rebuilds only those of the objects that changed since the last one.
  */
-const nodeFactsOf = new WeakMap<Node, NodeFacts>();
+const nodeFactsOf = new WeakMap<FactsNode, NodeFacts>();
 const jobFactsOf = new WeakMap<KubeObject, { readonly pod: PrepareVgPod | undefined; readonly facts: JobFacts | undefined }>();
 
 /** Only what planning reads: the Ready condition's status, never its heartbeat timestamps. */
-export function nodeFacts(node: Node): NodeFacts {
+export function nodeFacts(node: FactsNode): NodeFacts {
   let facts = nodeFactsOf.get(node);
   if (facts === undefined) nodeFactsOf.set(node, (facts = readNodeFacts(node)));
   return facts;
 }
 
-function readNodeFacts(node: Node): NodeFacts {
+function readNodeFacts(node: FactsNode): NodeFacts {
   const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
   return {
     name: node.metadata.name ?? '',
@@ -71,8 +74,20 @@ export function podsByJobUid(pods: readonly PrepareVgPod[]): Map<string, Prepare
   return byUid;
 }
 
+/** The Jobs of one OpenLocalCluster (by owner uid) in one mode (prepare, or remove for the cleanup), as facts. */
+export function clusterJobFacts(jobs: readonly JobObject[], pods: ReadonlyMap<string, PrepareVgPod>, clusterUid: string, mode: PrepareVgMode): JobFacts[] {
+  const facts: JobFacts[] = [];
+  for (const j of jobs) {
+    if (!j.metadata?.ownerReferences?.some((r) => r.uid === clusterUid)) continue;
+    if ((j.metadata.annotations?.[MODE_ANNOTATION] ?? 'prepare') !== mode) continue;
+    const f = jobFacts(j, pods);
+    if (f !== undefined) facts.push(f);
+  }
+  return facts;
+}
+
 /** A prepare-VG Job's state and its own pod's (matched by the Job's UID, podsByJobUid) state and termination message. */
-export function jobFacts(job: KubeObject & { status?: JobStatus }, pods: ReadonlyMap<string, PrepareVgPod>): JobFacts | undefined {
+export function jobFacts(job: JobObject, pods: ReadonlyMap<string, PrepareVgPod>): JobFacts | undefined {
   const pod = job.metadata?.uid === undefined ? undefined : pods.get(job.metadata.uid);
   const known = jobFactsOf.get(job);
   if (known !== undefined && known.pod === pod) return known.facts;
@@ -81,7 +96,7 @@ export function jobFacts(job: KubeObject & { status?: JobStatus }, pods: Readonl
   return facts;
 }
 
-function readJobFacts(job: KubeObject & { status?: JobStatus }, pod: PrepareVgPod | undefined): JobFacts | undefined {
+function readJobFacts(job: JobObject, pod: PrepareVgPod | undefined): JobFacts | undefined {
   const node = job.metadata?.annotations?.[NODE_NAME_ANNOTATION];
   const name = job.metadata?.name;
   if (!node || !name) return undefined;

@@ -1,9 +1,10 @@
 /**
  * What one reconcile pass of the operator costs at N nodes, stage by stage, in process: the pure work between the
- * caches and the API calls (Node and Job facts, the node plan, the Node patches, the status), on trimmed objects
- * shaped as the informers keep them. Two states: steady (every node prepared, no Job left) and a rollout (half the
- * nodes with a finished Job, a tenth with a running one, 1% of Nodes and Jobs changed before each pass). A pass runs after every batch of events, so while 5,000
- * nodes are prepared this is paid back to back (`npm run bench:operator` measures the whole operator on kwok).
+ * caches and the API calls (the controller's node pass, operator/nodes/pass.ts: Node and Job facts, the node plan,
+ * the Node patches; then the status), on trimmed objects shaped as the informers keep them. Two states: steady
+ * (every node prepared, no Job left) and a rollout (half the nodes with a finished Job, a tenth with a running one,
+ * 1% of Nodes and Jobs changed before each pass). A pass runs after every batch of events, so while 5,000 nodes are
+ * prepared this is paid back to back (`npm run bench:operator` measures the whole operator on kwok).
  *
  *   npm run bench:operator:pass -- [--nodes 1000,5000] [--passes 40]
  */
@@ -13,11 +14,9 @@ import { canonicalJson, initConfigHash, resolveNodeConfig } from '../../lib/stor
 import { formatResult } from '../../node-agent/prepare-vg/result.js';
 import type { CachedNode } from '../../operator/cache-trim.js';
 import type { PrepareVgPod } from '../../operator/caches.js';
-import { jobFacts, NODE_BOOT_ID_ANNOTATION, NODE_UID_ANNOTATION, nodeFacts, podsByJobUid, strayPods } from '../../operator/nodes/facts.js';
-import { planNodes } from '../../operator/nodes/plan.js';
-import { formatRecord, NODE_STATE_ANNOTATION, nodePatches, parseRecord } from '../../operator/nodes/record.js';
-import { unreachableNodes } from '../../operator/nodes/unreachable.js';
-import { guardUnmarks } from '../../operator/nodes/volume-guard.js';
+import { NODE_BOOT_ID_ANNOTATION, NODE_UID_ANNOTATION } from '../../operator/nodes/facts.js';
+import { nodePass, type NodeMemory, type NodePassStage } from '../../operator/nodes/pass.js';
+import { formatRecord, NODE_STATE_ANNOTATION } from '../../operator/nodes/record.js';
 import { computeStatus } from '../../operator/status/conditions.js';
 import { resolveSpec } from '../../synth/resolved-spec.js';
 import { STORAGE_READY_LABEL } from '../../synth/names.js';
@@ -101,41 +100,26 @@ function churn(w: World, pass: number): void {
   for (let i = pass % every; i < w.jobs.length; i += every) w.jobs[i] = { ...w.jobs[i]!, metadata: { ...w.jobs[i]!.metadata } };
 }
 
-type Stage = 'nodeFacts' | 'jobFacts' | 'plan' | 'patches' | 'status';
+type Stage = NodePassStage | 'status';
 
-/** One pass's pure work, in reconcile's order (operator/controller.ts), timing each stage. */
-function pass(w: World, memory: Map<string, NodeStatus>, t: Record<Stage, number>): number {
+/** One pass's pure work: the controller's own node pass (operator/nodes/pass.ts), then the status, timing each stage. */
+function pass(w: World, memory: { last: NodeMemory | undefined }, t: Record<Stage, number>): number {
   let t0 = performance.now();
   const lap = (stage: Stage) => {
     const t1 = performance.now();
     t[stage] += t1 - t0;
     t0 = t1;
   };
-  const nodes = w.nodes.map(nodeFacts);
-  lap('nodeFacts');
-  const pods = podsByJobUid(w.pods);
-  const jobs = w.jobs.flatMap((j) => jobFacts(j, pods) ?? []);
-  const stray = strayPods(w.pods, new Set(w.jobs.map((j) => j.metadata?.uid ?? '')));
-  lap('jobFacts');
   // The first pass resumes from the Nodes' records, as a started operator does; later ones from the last plan.
-  const previous = memory.size > 0 ? [...memory.values()] : nodes.flatMap((n) => {
-    const r = parseRecord(n.record, CLUSTER_UID, n.name);
-    return r && 'status' in r ? [r.status] : [];
-  });
-  const plan = planNodes({ spec, nodes, jobs, previous, now, strayPods: stray });
-  memory.clear();
-  for (const s of plan.statuses) memory.set(s.name, s);
-  lap('plan');
-  const guarded = guardUnmarks(plan.actions, new Map());
-  const planned = nodePatches({ clusterUid: CLUSTER_UID, nodes, statuses: plan.statuses, actions: guarded.actions });
-  lap('patches');
+  const p = nodePass({ clusterUid: CLUSTER_UID, spec, nodes: w.nodes, jobs: w.jobs, pods: w.pods, memory: memory.last, volumesByNode: () => new Map(), now, lap });
+  memory.last = p.memory;
   const status = computeStatus({
-    generation: 1, deleting: false, specErrors: [], applyErrors: [], nodes: plan.statuses, components: [], extenderEnabled: true, storageWarnings: [],
-    unreachableNodes: unreachableNodes(nodes, plan.statuses),
+    generation: 1, deleting: false, specErrors: [], applyErrors: [], nodes: p.plan.statuses, components: [], extenderEnabled: true, storageWarnings: [],
+    unreachableNodes: [...p.unreachable],
   }, undefined, now);
   const same = canonicalJson(status) === canonicalJson({});
   lap('status');
-  return planned.patches.length + planned.actions.length + Number(same);
+  return p.patches.length + p.actions.length + Number(same);
 }
 
 const percentile = (xs: readonly number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
@@ -150,7 +134,7 @@ function main(): void {
   for (const size of sizes) {
     for (const state of ['steady', 'rollout'] as const) {
       const w = world(size, state);
-      const memory = new Map<string, NodeStatus>();
+      const memory: { last: NodeMemory | undefined } = { last: undefined };
       const t: Record<Stage, number> = { nodeFacts: 0, jobFacts: 0, plan: 0, patches: 0, status: 0 };
       for (let i = 0; i < 5; i++) pass(w, memory, t);
       for (const k of Object.keys(t) as Stage[]) t[k] = 0;
