@@ -57,6 +57,8 @@ export function stageFiles(): { name: string; text: string }[] {
 export const KWOK_NODE_LEASE_SECONDS = 40;
 /** kwok's Stage plays at once (KwokOptions.playParallelism). */
 export const KWOK_PLAY_PARALLELISM = 32;
+/** kwok's Lease renewals at once (KwokOptions.leaseParallelism). */
+export const KWOK_LEASE_PARALLELISM = 16;
 
 export interface KwokOptions extends KwokStageOptions {
   /** kwok's Lease duration; it renews each Lease every quarter of it, as a kubelet does. @default 40 */
@@ -68,6 +70,13 @@ export interface KwokOptions extends KwokStageOptions {
    * @default 32
    */
   readonly playParallelism?: number;
+  /**
+   * How many Node Leases kwok renews at once. Each real node's kubelet renews its own; kwok's default 4 serves the
+   * whole fleet, and at 5,000 Nodes (one renewal per Node every quarter of the lease) four renewals in flight on a
+   * busy kube-apiserver fall behind: Leases expire, and the node lifecycle controller takes Nodes NotReady that a
+   * kubelet would have kept Ready. @default 16
+   */
+  readonly leaseParallelism?: number;
   /** How long kwok may take to answer /healthz. @default 60000 */
   readonly startTimeoutMs?: number;
 }
@@ -82,16 +91,19 @@ export interface Kwok {
  * none of its defaults to a document it is given (a missing lease parallelism stops it at start), so every option
  * its defaulting sets is here, at kwok's default unless said otherwise; flags (CIDR, node IP, ...) override these.
  */
-export function kwokConfiguration(opts: Pick<KwokOptions, 'playParallelism'> = {}): string {
+export function kwokConfiguration(opts: Pick<KwokOptions, 'playParallelism' | 'leaseParallelism'> = {}): string {
   const parallelism = opts.playParallelism ?? KWOK_PLAY_PARALLELISM;
-  if (!Number.isInteger(parallelism) || parallelism < 1) throw new Error(`kwok play parallelism must be a whole number ≥ 1, not ${parallelism}`);
+  const leases = opts.leaseParallelism ?? KWOK_LEASE_PARALLELISM;
+  for (const [what, n] of [['play', parallelism], ['lease', leases]] as const) {
+    if (!Number.isInteger(n) || n < 1) throw new Error(`kwok ${what} parallelism must be a whole number ≥ 1, not ${n}`);
+  }
   return stringify({
     apiVersion: 'config.kwok.x-k8s.io/v1alpha1',
     kind: 'KwokConfiguration',
     options: {
       podPlayStageParallelism: parallelism,
       nodePlayStageParallelism: parallelism,
-      nodeLeaseParallelism: 4,
+      nodeLeaseParallelism: leases,
       podsOnNodeSyncParallelism: 1,
       enableDebuggingHandlers: true,
       enableContentionProfiling: false,

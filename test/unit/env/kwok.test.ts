@@ -83,16 +83,20 @@ describe('kwok: our Stages', () => {
 });
 
 describe('kwok: its configuration', () => {
-  it('plays 32 Stages at once by default, and sets every option kwok would default (it defaults none of a given document)', () => {
+  it('plays 32 Stages and renews 16 Leases at once by default, and sets every option kwok would default (it defaults none of a given document)', () => {
     const conf = parse(kwokConfiguration()) as { apiVersion: string; kind: string; options: Record<string, unknown> };
     expect(conf.apiVersion).to.equal('config.kwok.x-k8s.io/v1alpha1');
     expect(conf.kind).to.equal('KwokConfiguration');
-    expect(conf.options).to.include({ podPlayStageParallelism: 32, nodePlayStageParallelism: 32, nodeLeaseParallelism: 4, podsOnNodeSyncParallelism: 1 });
+    expect(conf.options).to.include({ podPlayStageParallelism: 32, nodePlayStageParallelism: 32, nodeLeaseParallelism: 16, podsOnNodeSyncParallelism: 1 });
     expect((parse(kwokConfiguration({ playParallelism: 4 })) as typeof conf).options['podPlayStageParallelism']).to.equal(4);
+    expect((parse(kwokConfiguration({ leaseParallelism: 4 })) as typeof conf).options['nodeLeaseParallelism']).to.equal(4);
   });
 
   it('refuses a parallelism that is not a whole number ≥ 1', () => {
-    for (const bad of [0, -1, 2.5, Number.NaN]) expect(() => kwokConfiguration({ playParallelism: bad }), String(bad)).to.throw(/whole number ≥ 1/);
+    for (const bad of [0, -1, 2.5, Number.NaN]) {
+      expect(() => kwokConfiguration({ playParallelism: bad }), String(bad)).to.throw(/play parallelism must be a whole number ≥ 1/);
+      expect(() => kwokConfiguration({ leaseParallelism: bad }), String(bad)).to.throw(/lease parallelism must be a whole number ≥ 1/);
+    }
   });
 });
 
