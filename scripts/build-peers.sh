@@ -252,6 +252,42 @@ EOF_MAIN
   log "kubernetes $v: ${names[*]} built in $(elapsed "$t0")"
 }
 
+# --- coredns -------------------------------------------------------------------------------------------------
+# build_coredns: github.com/coredns/coredns@<v> into <cache>/coredns-<v>-<plugins hash>/coredns, built in a copy
+# of the release's own module (its go.mod and go.sum choose every dependency) with plugin.cfg cut down to
+# COREDNS_PLUGINS and the plugin tables regenerated from it, as CoreDNS documents for custom builds. The plugin
+# list is part of the cache entry's name: another list is another binary.
+build_coredns() {
+  local v=$COREDNS_VERSION mod=github.com/coredns/coredns
+  local key; key=$(echo "$COREDNS_PLUGINS" | sha256sum | cut -c1-12)
+  local dir="$peers_dir/coredns-$v-$key" src="$peers_dir/.src/coredns-$v"
+  if [ -f "$dir/.complete" ] && ok "$dir/coredns" -version; then log "coredns $v: cached"; results+=("$dir/coredns"); return 0; fi
+  local t0; t0=$(date +%s)
+  log "coredns $v: building with plugins: $COREDNS_PLUGINS (cold: ~3 min on 2 cores)"
+  mkdir -p "$dir"
+  rm -f "$dir/.complete"
+  copy_module_source "$mod@$v" "$src" plugin.cfg
+  # plugin.cfg lines are name:package; keep the wanted ones in the file's order.
+  local p; for p in $COREDNS_PLUGINS; do
+    grep -q "^$p:" "$src/plugin.cfg" || die "coredns $v has no plugin '$p' in plugin.cfg (see COREDNS_PLUGINS)"
+  done
+  awk -v keep=" $COREDNS_PLUGINS " '/^[a-z0-9_]+:/ { split($0, f, ":"); if (index(keep, " " f[1] " ") == 0) next } { print }' \
+    "$src/plugin.cfg" > "$src/plugin.cfg.new"
+  mv "$src/plugin.cfg.new" "$src/plugin.cfg"
+  (cd "$src" && go run directives_generate.go)
+  (cd "$src" && go build -trimpath -ldflags="-s -w" -o "$dir/.coredns.tmp" .)
+  install_bin "$dir/.coredns.tmp" "$dir/coredns" -version
+  "$dir/coredns" -version | grep -qF "CoreDNS-${v#v}" || die "coredns -version does not say ${v#v}"
+  local plugins; plugins=$("$dir/coredns" -plugins)
+  for p in kubernetes forward cache; do
+    echo "$plugins" | grep -qx "$p" || die "coredns was built without the $p plugin"
+  done
+  touch "$dir/.complete"
+  log "coredns $v: built in $(elapsed "$t0")"
+  results+=("$dir/coredns")
+}
+# --- end coredns ---------------------------------------------------------------------------------------------
+
 # build_tool NAME MODULE VERSION PKG TAGS REPLACES LDFLAGS VERSION-ARGS...: build PKG of MODULE@VERSION into
 # <cache>/NAME-VERSION/NAME. This is `go install PKG@VERSION` done in a scratch module that requires
 # MODULE@VERSION: `go install pkg@version` also looks up the module's version list (to report a
