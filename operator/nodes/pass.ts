@@ -2,7 +2,7 @@ import type { NodeStatus } from '../../api/generated/types.js';
 import type { ResolvedSpec } from '../../synth/resolved-spec.js';
 import type { PrepareVgPod } from '../caches.js';
 import { clusterJobFacts, nodeFacts, podsByJobUid, strayPods, type FactsNode, type JobObject } from './facts.js';
-import { planNodes, type NodeFacts, type NodePlan } from './plan.js';
+import { planNodes, type NodeFacts, type NodePlan, type StatusesByNode } from './plan.js';
 import { nodePatches, parseRecord, type JobAction, type NodePatch } from './record.js';
 import { unreachableNodes } from './unreachable.js';
 import { guardUnmarks, type HeldNode } from './volume-guard.js';
@@ -10,7 +10,7 @@ import { guardUnmarks, type HeldNode } from './volume-guard.js';
 /** What the last pass planned for each node of one OpenLocalCluster (by its uid). */
 export interface NodeMemory {
   readonly clusterUid: string;
-  readonly statuses: ReadonlyMap<string, NodeStatus>;
+  readonly statuses: StatusesByNode;
 }
 
 /** A Node's record that was not trusted, and why (`foreign`: another OpenLocalCluster's; not worth a warning). */
@@ -75,29 +75,37 @@ export function nodePass(input: NodePassInput): NodePass {
   lap('plan');
   const unmarks = plan.actions.some((a) => a.type === 'unmarkReady');
   const guarded = unmarks ? guardUnmarks(plan.actions, input.volumesByNode()) : { actions: plan.actions, held: [] };
-  const planned = nodePatches({ clusterUid: input.clusterUid, nodes, statuses: plan.statuses, actions: guarded.actions });
+  const planned = nodePatches({ clusterUid: input.clusterUid, nodes, statuses: plan.byNode, actions: guarded.actions });
   lap('patches');
   return {
     nodes,
     plan,
-    memory: { clusterUid: input.clusterUid, statuses: new Map(plan.statuses.map((s) => [s.name, s])) },
+    memory: { clusterUid: input.clusterUid, statuses: plan.byNode },
     ignoredRecords: previous.ignored,
     held: guarded.held,
     actions: planned.actions,
     patches: planned.patches,
     unregistered: nodes.filter((n) => n.markedReady && n.ready === 'True' && !n.registered).map((n) => n.name),
-    unreachable: unreachableNodes(nodes, plan.statuses),
+    unreachable: unreachableNodes(nodes, plan.byNode),
   };
 }
 
 /**
  * What the last pass planned for each node, or, after a start (or for a node new since the last pass, e.g.
- * re-selected), what the node's record says: it is all there is to go on.
+ * re-selected), what the node's record says: it is all there is to go on. The last plan itself when it knows every
+ * node (a pass mid-rollout copies nothing).
  */
-export function previousStatuses(memory: NodeMemory | undefined, clusterUid: string, nodes: readonly NodeFacts[]): { statuses: NodeStatus[]; ignored: IgnoredRecord[] } {
-  if (memory?.clusterUid !== clusterUid) return recordedStatuses(clusterUid, nodes);
-  const recorded = recordedStatuses(clusterUid, nodes.filter((n) => !memory.statuses.has(n.name)));
-  return { statuses: [...memory.statuses.values(), ...recorded.statuses], ignored: recorded.ignored };
+export function previousStatuses(memory: NodeMemory | undefined, clusterUid: string, nodes: readonly NodeFacts[]): { statuses: StatusesByNode; ignored: IgnoredRecord[] } {
+  if (memory?.clusterUid !== clusterUid) {
+    const recorded = recordedStatuses(clusterUid, nodes);
+    return { statuses: new Map(recorded.statuses.map((s) => [s.name, s])), ignored: recorded.ignored };
+  }
+  const unknown = nodes.filter((n) => !memory.statuses.has(n.name));
+  if (unknown.length === 0) return { statuses: memory.statuses, ignored: [] };
+  const recorded = recordedStatuses(clusterUid, unknown);
+  const statuses = new Map(memory.statuses);
+  for (const s of recorded.statuses) statuses.set(s.name, s);
+  return { statuses, ignored: recorded.ignored };
 }
 
 /** The settled states recorded on the Nodes for this cluster; malformed and foreign records are returned apart. */

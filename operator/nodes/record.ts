@@ -1,7 +1,7 @@
 import type { NodeStatus } from '../../api/generated/types.js';
 import { canonicalJson } from '../../lib/storage-config.js';
 import { STORAGE_READY_LABEL } from '../../synth/names.js';
-import type { NodeAction, NodeFacts } from './plan.js';
+import type { NodeAction, NodeFacts, StatusesByNode } from './plan.js';
 
 /**
  * Each node's durable open-local state (its NodeStatus), kept on the Node itself rather than in the
@@ -92,8 +92,8 @@ export interface NodePatch {
 export interface NodePatchInput {
   readonly clusterUid: string;
   readonly nodes: readonly NodeFacts[];
-  /** The plan's statuses of the eligible nodes. */
-  readonly statuses: readonly NodeStatus[];
+  /** The plan's statuses of the eligible nodes, by node name. */
+  readonly statuses: StatusesByNode;
   /** The plan's actions after the volume guard (it may have held back unmarks). */
   readonly actions: readonly NodeAction[];
 }
@@ -112,7 +112,7 @@ export function nodePatches(input: NodePatchInput): { patches: NodePatch[]; acti
     else if (a.type === 'unmarkReady') marks.set(a.node, null);
     else actions.push(a);
   }
-  const planned = new Map(input.statuses.map((s) => [s.name, s]));
+  const planned = input.statuses;
   const patches: NodePatch[] = [];
   for (const node of input.nodes) {
     if (node.deleting) continue;

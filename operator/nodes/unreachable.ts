@@ -1,5 +1,4 @@
-import type { NodeStatus } from '../../api/generated/types.js';
-import type { NodeFacts } from './plan.js';
+import type { NodeFacts, StatusesByNode } from './plan.js';
 
 /**
  * The prepared nodes whose Node is not Ready now, as "name (Ready=Unknown)", by name. A node keeps its prepared
@@ -7,10 +6,9 @@ import type { NodeFacts } from './plan.js';
  * boot ID), so without this a powered-off storage node would leave the cluster "Ready" while the volumes on it
  * cannot be mounted. Nodes still waiting to be prepared are not listed: NodesPrepared already names them.
  */
-export function unreachableNodes(nodes: readonly NodeFacts[], statuses: readonly NodeStatus[]): string[] {
-  const prepared = new Set(statuses.filter((s) => s.phase === 'Ready').map((s) => s.name));
+export function unreachableNodes(nodes: readonly NodeFacts[], statuses: StatusesByNode): string[] {
   return nodes
-    .filter((n) => prepared.has(n.name) && n.ready !== undefined && n.ready !== 'True')
+    .filter((n) => n.ready !== undefined && n.ready !== 'True' && statuses.get(n.name)?.phase === 'Ready')
     .map((n) => `${n.name} (Ready=${n.ready ?? ''})`)
     .sort();
 }

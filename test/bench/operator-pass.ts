@@ -6,23 +6,61 @@
  * 1% of Nodes and Jobs changed before each pass). A pass runs after every batch of events, so while 5,000 nodes are
  * prepared this is paid back to back (`npm run bench:operator` measures the whole operator on kwok).
  *
- *   npm run bench:operator:pass -- [--nodes 1000,5000] [--passes 40]
+ *   npm run build && npm run bench:operator:pass -- [--nodes 1000,5000] [--passes 40] [--source] [--v8-flags '...']
+ *
+ * The pass runs as the operator runs it: the compiled JavaScript (`dist/`), in a process started with the install's
+ * V8 flags (OPERATOR_NODE_OPTIONS; `--v8-flags` replaces them). `--source` times the TypeScript through tsx instead,
+ * which is about twice as slow: tsx keeps function names by wrapping every closure the plan makes per node.
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { NodeStatus } from '../../api/generated/types.js';
-import { canonicalJson, initConfigHash, resolveNodeConfig } from '../../lib/storage-config.js';
+import type * as StorageConfigModule from '../../lib/storage-config.js';
+import { initConfigHash, resolveNodeConfig } from '../../lib/storage-config.js';
 import { formatResult } from '../../node-agent/prepare-vg/result.js';
 import type { CachedNode } from '../../operator/cache-trim.js';
 import type { PrepareVgPod } from '../../operator/caches.js';
 import { NODE_BOOT_ID_ANNOTATION, NODE_UID_ANNOTATION } from '../../operator/nodes/facts.js';
-import { nodePass, type NodeMemory, type NodePassStage } from '../../operator/nodes/pass.js';
+import type * as PassModule from '../../operator/nodes/pass.js';
+import type { NodeMemory, NodePassStage } from '../../operator/nodes/pass.js';
+import type * as ConditionsModule from '../../operator/status/conditions.js';
 import { formatRecord, NODE_STATE_ANNOTATION } from '../../operator/nodes/record.js';
-import { computeStatus } from '../../operator/status/conditions.js';
+import { OPERATOR_NODE_OPTIONS } from '../../synth/install/operator-install.js';
 import { resolveSpec } from '../../synth/resolved-spec.js';
 import { STORAGE_READY_LABEL } from '../../synth/names.js';
 import { CONFIG_HASH_ANNOTATION, NODE_NAME_ANNOTATION } from '../../synth/stack/prepare-vg-job.js';
 import { loadExample } from '../fixtures/examples.js';
 import type { KubeObject } from '../../lib/kube-object.js';
+
+const { values } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '1000,5000' },
+    passes: { type: 'string', default: '40' },
+    source: { type: 'boolean', default: false },
+    'v8-flags': { type: 'string', default: OPERATOR_NODE_OPTIONS.join(' ') },
+  },
+});
+const v8Flags = values['v8-flags'].split(' ').filter((f) => f !== '');
+const root = resolve(import.meta.dirname, '..', '..');
+
+// The first process only starts the measuring one with the V8 flags (they must be on node's command line).
+if (process.env.OPEN_LOCAL_PASS_BENCH !== 'measure') {
+  const child = spawnSync(process.execPath, [...v8Flags, ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, OPEN_LOCAL_PASS_BENCH: 'measure' } });
+  process.exit(child.status ?? 1);
+}
+
+/** The measured modules: compiled (as the image runs them) or, with --source, the TypeScript. */
+async function measured<T>(path: string): Promise<T> {
+  const file = resolve(root, ...(values.source ? [`${path}.ts`] : ['dist', `${path}.js`]));
+  if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build first (the bench times the compiled operator, as the image runs it)`);
+  return (await import(pathToFileURL(file).href)) as T;
+}
+const { nodePass } = await measured<typeof PassModule>('operator/nodes/pass');
+const { computeStatus } = await measured<typeof ConditionsModule>('operator/status/conditions');
+const { canonicalJson } = await measured<typeof StorageConfigModule>('lib/storage-config');
 
 const CLUSTER_UID = 'c0ffee00-0000-4000-8000-000000000001';
 const spec = resolveSpec(loadExample('full.yaml'));
@@ -125,11 +163,10 @@ function pass(w: World, memory: { last: NodeMemory | undefined }, t: Record<Stag
 const percentile = (xs: readonly number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0;
 
 function main(): void {
-  const { values } = parseArgs({ options: { nodes: { type: 'string', default: '1000,5000' }, passes: { type: 'string', default: '40' } } });
   const sizes = values.nodes.split(',').map(Number);
   const passes = Number(values.passes);
   if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(passes) || passes < 1) throw new Error('--nodes takes whole numbers (comma-separated), --passes a whole number');
-  console.log(`node ${process.version}; ${passes} passes per row after 5 warm-up passes; ms per pass`);
+  console.log(`node ${process.version} ${values.source ? 'TypeScript through tsx' : 'compiled (dist/)'}, V8 flags: ${v8Flags.join(' ') || 'none'}; ${passes} passes per row after 5 warm-up passes; ms per pass`);
   console.log('nodes  state    pass p50  pass p95  nodeFacts  jobFacts  plan   patches  status  work');
   for (const size of sizes) {
     for (const state of ['steady', 'rollout'] as const) {

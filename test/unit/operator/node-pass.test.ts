@@ -56,9 +56,9 @@ describe('operator/nodes/pass', () => {
     const recordedB: NodeStatus = { name: 'b', phase: 'Failed', reason: 'Y', attempts: 1 };
     const nodes = [{ name: 'a', labels: {}, deleting: false, markedReady: false, record: formatRecord(uid, recordedA) }, { name: 'b', labels: {}, deleting: false, markedReady: false, record: formatRecord(uid, recordedB) }];
     const memory = { clusterUid: uid, statuses: new Map([['a', planned]]) };
-    expect(previousStatuses(memory, uid, nodes).statuses).to.deep.equal([planned, recordedB]);
+    expect([...previousStatuses(memory, uid, nodes).statuses.values()]).to.deep.equal([planned, recordedB]);
     // Another cluster's plan is not this one's: the records count.
-    expect(previousStatuses({ ...memory, clusterUid: 'other' }, uid, nodes).statuses).to.deep.equal([recordedA, recordedB]);
+    expect([...previousStatuses({ ...memory, clusterUid: 'other' }, uid, nodes).statuses.values()]).to.deep.equal([recordedA, recordedB]);
   });
 
   it('asks for the volumes only when it unmarks a node, and holds the mark of a node with volumes', () => {

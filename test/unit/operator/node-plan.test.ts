@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import type { NodeStatus } from '../../../api/generated/types.js';
 import { initConfigHash } from '../../../lib/storage-config.js';
-import { planNodes, podStartTimeoutMs, retryBackoffMs, type JobFacts, type NodeFacts, type PlanInput } from '../../../operator/nodes/plan.js';
+import { planNodes as planByNode, podStartTimeoutMs, retryBackoffMs, type JobFacts, type NodeFacts, type PlanInput } from '../../../operator/nodes/plan.js';
 import { formatResult } from '../../../node-agent/prepare-vg/result.js';
 import { resolveSpec } from '../../../synth/resolved-spec.js';
 import { loadExample, withField } from '../../fixtures/examples.js';
+import { byNode } from '../../fixtures/node-statuses.js';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const spec = resolveSpec(loadExample('minimal.yaml'));
@@ -14,7 +15,10 @@ const node = (name: string, extra: Partial<NodeFacts> = {}): NodeFacts => ({ nam
 const job = (n: string, state: JobFacts['state'], extra: Partial<JobFacts> = {}): JobFacts => ({ name: `prepare-vg-${n}`, node: n, configHash: hash, state, ...extra });
 const ok = (n: string) => formatResult({ version: 1, node: n, configHash: hash, volumeGroups: [{ name: 'open-local-pool-0', state: 'Created', devices: ['/dev/vdb'], message: '' }], mountPoints: [] });
 const refused = (n: string) => formatResult({ version: 1, node: n, configHash: hash, volumeGroups: [{ name: 'open-local-pool-0', state: 'Refused', devices: [], message: '/dev/vdb: ext4 signature' }], mountPoints: [] });
-const plan = (over: Partial<PlanInput>) => planNodes({ spec, nodes: [], jobs: [], previous: [], now, ...over });
+/** The plan, with the previous statuses given as a list (the tests read best that way). */
+type ListInput = Omit<PlanInput, 'previous'> & { readonly previous: readonly NodeStatus[] };
+const planNodes = (input: ListInput) => planByNode({ ...input, previous: byNode(input.previous) });
+const plan = (over: Partial<ListInput>) => planNodes({ spec, nodes: [], jobs: [], previous: [], now, ...over });
 
 describe('operator/nodes/plan', () => {
   it('starts a Job on every eligible node, within the concurrency limit', () => {

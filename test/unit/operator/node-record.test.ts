@@ -3,6 +3,7 @@ import type { NodeStatus } from '../../../api/generated/types.js';
 import { formatRecord, NODE_STATE_ANNOTATION, nodePatches, parseRecord } from '../../../operator/nodes/record.js';
 import type { NodeFacts } from '../../../operator/nodes/plan.js';
 import { STORAGE_READY_LABEL } from '../../../synth/names.js';
+import { byNode } from '../../fixtures/node-statuses.js';
 
 const uid = 'cluster-uid-1';
 const node = (name: string, extra: Partial<NodeFacts> = {}): NodeFacts => ({ name, labels: {}, deleting: false, markedReady: false, ...extra });
@@ -31,7 +32,7 @@ describe('operator/nodes/record', () => {
   }
 
   it('marks a node and records it in one patch when it becomes Ready', () => {
-    const { patches, actions } = nodePatches({ clusterUid: uid, nodes: [node('a')], statuses: [ready], actions: [{ type: 'markReady', node: 'a' }, { type: 'deleteJob', name: 'j' }] });
+    const { patches, actions } = nodePatches({ clusterUid: uid, nodes: [node('a')], statuses: byNode([ready]), actions: [{ type: 'markReady', node: 'a' }, { type: 'deleteJob', name: 'j' }] });
     expect(patches).to.deep.equal([{ node: 'a', labels: { [STORAGE_READY_LABEL]: 'true' }, annotations: { [NODE_STATE_ANNOTATION]: formatRecord(uid, ready) } }]);
     expect(actions).to.deep.equal([{ type: 'deleteJob', name: 'j' }]);
   });
@@ -40,7 +41,7 @@ describe('operator/nodes/record', () => {
     const { patches } = nodePatches({
       clusterUid: uid,
       nodes: [node('a', { markedReady: true, record: formatRecord(uid, ready) }), node('b'), node('c', { record: formatRecord(uid, { name: 'c', phase: 'Failed', attempts: 1 }) })],
-      statuses: [ready, { name: 'b', phase: 'Preparing', reason: 'JobRunning' }, { name: 'c', phase: 'Preparing', reason: 'JobCreated', attempts: 2 }],
+      statuses: byNode([ready, { name: 'b', phase: 'Preparing', reason: 'JobRunning' }, { name: 'c', phase: 'Preparing', reason: 'JobCreated', attempts: 2 }]),
       actions: [],
     });
     expect(patches).to.deep.equal([]);
@@ -48,15 +49,15 @@ describe('operator/nodes/record', () => {
 
   it('records a failure without touching the mark unless the plan unmarks', () => {
     const failed: NodeStatus = { name: 'b', phase: 'Failed', reason: 'DeviceRefused', attempts: 1 };
-    const { patches } = nodePatches({ clusterUid: uid, nodes: [node('b')], statuses: [failed], actions: [] });
+    const { patches } = nodePatches({ clusterUid: uid, nodes: [node('b')], statuses: byNode([failed]), actions: [] });
     expect(patches).to.deep.equal([{ node: 'b', annotations: { [NODE_STATE_ANNOTATION]: formatRecord(uid, failed) } }]);
   });
 
   it('drops the record of a node that left with its mark, and keeps both on a node held for its volumes', () => {
     const record = formatRecord(uid, ready);
-    const left = nodePatches({ clusterUid: uid, nodes: [node('a', { markedReady: true, record })], statuses: [], actions: [{ type: 'unmarkReady', node: 'a' }] });
+    const left = nodePatches({ clusterUid: uid, nodes: [node('a', { markedReady: true, record })], statuses: byNode([]), actions: [{ type: 'unmarkReady', node: 'a' }] });
     expect(left.patches).to.deep.equal([{ node: 'a', labels: { [STORAGE_READY_LABEL]: null }, annotations: { [NODE_STATE_ANNOTATION]: null } }]);
-    const held = nodePatches({ clusterUid: uid, nodes: [node('a', { markedReady: true, record })], statuses: [], actions: [] });
+    const held = nodePatches({ clusterUid: uid, nodes: [node('a', { markedReady: true, record })], statuses: byNode([]), actions: [] });
     expect(held.patches).to.deep.equal([]);
   });
 });
