@@ -16,7 +16,7 @@ import { OperandApplier, pruneStale } from './operands/apply.js';
 import { withOperatorBinding, withOwnership } from './operands/desired.js';
 import { clusterJobFacts, NODE_BOOT_ID_ANNOTATION, NODE_UID_ANNOTATION, nodeFacts, podsByJobUid, strayPods } from './nodes/facts.js';
 import { nodePass, recordedStatuses, type IgnoredRecord, type NodeMemory } from './nodes/pass.js';
-import type { JobFacts } from './nodes/plan.js';
+import { byName, type JobFacts } from './nodes/plan.js';
 import { planCleanup, type CleanupPlan } from './nodes/cleanup-plan.js';
 import type { JobAction, NodePatch } from './nodes/record.js';
 import { boundedList, describeHeld, volumesByNode } from './nodes/volume-guard.js';
@@ -417,13 +417,13 @@ export class OpenLocalClusterController {
   private recordedStatuses(clusterUid: string, log: Logger): NodeStatus[] {
     const recorded = recordedStatuses(clusterUid, this.o.caches.nodes.list().map(nodeFacts));
     this.logIgnoredRecords(recorded.ignored, log);
-    return recorded.statuses;
+    return recorded.statuses.sort(byName);
   }
 
   /** The node statuses for a pass that plans nothing (duplicate, invalid spec, deletion): the last plan's or the records'. */
   private knownStatuses(cluster: OpenLocalCluster): NodeStatus[] {
     const uid = cluster.metadata?.uid ?? '';
-    if (this.nodeMemory?.clusterUid === uid) return [...this.nodeMemory.statuses.values()];
+    if (this.nodeMemory?.clusterUid === uid) return [...this.nodeMemory.statuses.values()].sort(byName);
     return this.recordedStatuses(uid, this.o.log);
   }
 

@@ -54,7 +54,10 @@ export type NodeAction =
   | { readonly type: 'markReady'; readonly node: string }
   | { readonly type: 'unmarkReady'; readonly node: string };
 
-/** Node statuses by node name. */
+/** Orders by name. Node names are DNS subdomains (a-z, 0-9, '-', '.'): code-point order is the locale's, without ICU's cost. */
+export const byName = (a: { readonly name: string }, b: { readonly name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** Node statuses by node name (in the order the plan met them: sort with byName to list them). */
 export type StatusesByNode = ReadonlyMap<string, NodeStatus>;
 
 export interface NodePlan {
@@ -275,7 +278,6 @@ export function planNodes(input: PlanInput): NodePlan {
   for (const node of input.nodes) if (!eligibleNames.has(node.name) && node.markedReady && !node.deleting) actions.push({ type: 'unmarkReady', node: node.name });
   for (const job of jobs) if (!eligibleNames.has(job.node) && job.state !== 'Deleting') actions.push({ type: 'deleteJob', name: job.name });
 
-  // Node names are DNS subdomains (a-z, 0-9, '-', '.'): code-point order is the locale's order, without ICU's cost.
-  const sorted = [...statuses.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sorted = [...statuses.values()].sort(byName);
   return { statuses: sorted, byNode: statuses, actions, ...(requeue === undefined ? {} : { requeueAfterMs: requeue }) };
 }
