@@ -6,6 +6,8 @@ export interface CachedMetaOptions {
   readonly labels?: boolean;
   /** The annotations its readers use; all others go. @default none */
   readonly annotations?: readonly string[];
+  /** Keep the owner references (whose object it is) and the creation time. @default false */
+  readonly ownership?: boolean;
 }
 
 /**
@@ -25,6 +27,8 @@ export function cachedMeta(m: ObjectMeta | undefined, options: CachedMetaOptions
     uid: m?.uid,
     resourceVersion: m?.resourceVersion,
     ...(m?.deletionTimestamp === undefined ? {} : { deletionTimestamp: m.deletionTimestamp }),
+    ...(options.ownership === true && m?.creationTimestamp !== undefined ? { creationTimestamp: m.creationTimestamp } : {}),
+    ...(options.ownership === true && m?.ownerReferences !== undefined ? { ownerReferences: m.ownerReferences } : {}),
     ...(options.labels === true && m?.labels ? { labels: m.labels } : {}),
     ...(Object.keys(kept).length > 0 ? { annotations: kept } : {}),
   };

@@ -4,9 +4,11 @@ import { NODE_STATE_ANNOTATION } from './nodes/record.js';
 import { CSI_NODE_ID_ANNOTATION } from './status/registration.js';
 import type { PrepareVgPod } from './caches.js';
 import type { VolumeObject } from './nodes/volume-guard.js';
+import { NODE_BOOT_ID_ANNOTATION, NODE_UID_ANNOTATION, type JobObject } from './nodes/facts.js';
+import { CONFIG_HASH_ANNOTATION, MODE_ANNOTATION, NODE_NAME_ANNOTATION } from '../synth/stack/prepare-vg-job.js';
 
 /**
- * What the operator caches of Nodes, prepare-vg Pods and PersistentVolumes: only the fields it reads (nodeFacts,
+ * What the operator caches of Nodes, prepare-VG Jobs and Pods and PersistentVolumes: only the fields it reads (nodeFacts,
  * jobFacts, volume-guard), applied by the informer before an object is stored. A real Node is ~18 KB of JSON
  * (images, heartbeat conditions, managed fields); 5,000 of them parsed are ~160 MiB, their facts a few MiB.
  */
@@ -45,6 +47,31 @@ export function trimPrepareVgPod(pod: PrepareVgPod): PrepareVgPod {
     },
   };
 }
+
+/**
+ * Whose Job it is, its mode, node, config hash, Node UID and boot ID, and how it ended (jobFacts, clusterJobFacts,
+ * deletion). Jobs are created by the node pass, never applied, so nothing compares a cached Job with a rendered one;
+ * their pod template and managed fields were most of the operator's heap at 5,000 nodes.
+ */
+export function trimJob(job: JobObject): JobObject {
+  const s = job.status;
+  return {
+    ...kindOf(job),
+    metadata: cachedMeta(job.metadata, { ownership: true, annotations: JOB_ANNOTATIONS }),
+    ...(s === undefined
+      ? {}
+      : {
+          status: {
+            ...(s.active === undefined ? {} : { active: s.active }),
+            ...(s.succeeded === undefined ? {} : { succeeded: s.succeeded }),
+            ...(s.failed === undefined ? {} : { failed: s.failed }),
+            ...(s.conditions === undefined ? {} : { conditions: s.conditions.map((c) => ({ type: c.type, status: c.status, ...(c.reason ? { reason: c.reason } : {}), ...(c.lastTransitionTime ? { lastTransitionTime: c.lastTransitionTime } : {}) })) }),
+          },
+        }),
+  };
+}
+
+const JOB_ANNOTATIONS = [NODE_NAME_ANNOTATION, CONFIG_HASH_ANNOTATION, MODE_ANNOTATION, NODE_UID_ANNOTATION, NODE_BOOT_ID_ANNOTATION];
 
 /** The CSI driver, its volume attributes and node affinity (volume-guard.ts): every PV is cached, few are ours. */
 export function trimPersistentVolume(pv: VolumeObject): VolumeObject {

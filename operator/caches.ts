@@ -6,7 +6,7 @@ import type { KubeObject } from '../lib/kube-object.js';
 import type { Logger } from '../lib/log.js';
 import { MANAGED_BY, names } from '../synth/names.js';
 import { nodeOfPersistentVolume, type VolumeObject } from './nodes/volume-guard.js';
-import { trimNode, trimPersistentVolume, trimPrepareVgPod, type CachedNode } from './cache-trim.js';
+import { trimJob, trimNode, trimPersistentVolume, trimPrepareVgPod, type CachedNode } from './cache-trim.js';
 
 /**
  * Every kind the operator renders, with its API version: the caches it needs for skip, prune and status.
@@ -29,6 +29,12 @@ export const OWNED_KINDS: Readonly<Record<string, string>> = {
   DaemonSet: 'apps/v1',
   Job: 'batch/v1',
 };
+
+/**
+ * Owned kinds cached trimmed. Only Jobs: there is one per node and the node pass creates them; the applier compares
+ * every other owned kind with its rendering, so those are kept whole.
+ */
+const OWNED_TRIMS: Readonly<Record<string, ((o: KubeObject) => KubeObject) | undefined>> = { Job: trimJob };
 
 export type ChangeHandler = (kind: string, obj: KubeObject) => void;
 
@@ -95,7 +101,8 @@ export class Caches {
         this.log.warn({ kind, err }, 'kind not served by the API server; objects of this kind cannot be applied');
         continue;
       }
-      const informer = new Informer<KubeObject>(this.api, { apiVersion, kind, labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY}` }, this.log);
+      const transform = OWNED_TRIMS[kind];
+      const informer = new Informer<KubeObject>(this.api, { apiVersion, kind, labelSelector: `app.kubernetes.io/managed-by=${MANAGED_BY}`, ...(transform ? { transform } : {}) }, this.log);
       this.owned.set(kind, informer);
       informer.onEvent((_e, obj) => { notify(kind, obj); });
       all.push(informer);
