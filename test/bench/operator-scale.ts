@@ -127,6 +127,15 @@ function auditedRequests(logPath: string): Map<string, number> {
   return out;
 }
 
+/** The operator's writes received since `since` (ms since the epoch), one line each: when, verb, object; at most 20. */
+function writesSince(logPath: string, since: number): string[] {
+  const writes = auditEvents(logPath).filter((e) => e.user?.username === OPERATOR_USER && e.stage === 'ResponseComplete' && WRITE_VERBS.has(e.verb ?? '') && Date.parse(e.requestReceivedTimestamp ?? '') >= since);
+  return writes.slice(0, 20).map((e) => {
+    const r = e.objectRef ?? {};
+    return `+${((Date.parse(e.requestReceivedTimestamp ?? '') - since) / 1000).toFixed(1)} s: ${e.verb ?? ''} ${r.resource ?? ''}${r.subresource ? `/${r.subresource}` : ''} ${r.namespace ? `${r.namespace}/` : ''}${r.name ?? ''} (HTTP ${e.responseStatus?.code ?? '?'})`;
+  });
+}
+
 const sum = (m: ReadonlyMap<string, number>, pick: (verb: string) => boolean = () => true): number =>
   [...m].filter(([v]) => pick(v)).reduce((n, [, c]) => n + c, 0);
 const diff = (a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): Map<string, number> =>
@@ -293,6 +302,7 @@ try {
   const peersAtReady = peers.map((p) => ({ ...p, at: usage(p.pid) }));
   await new Promise((r) => setTimeout(r, 2000)); // the audit log is written in the background
   const toReady = auditedRequests(auditLog);
+  const countedUntil = Date.now();
   const ownToReady = await operatorMetrics(port);
   const reconciled = await reconciles(port);
   const statusBytes = Buffer.byteLength(JSON.stringify(ready.status));
@@ -332,6 +342,7 @@ try {
     const opAfter = usage(operatorPid);
     console.log(`\n  steady window of ${steadySeconds} s after Ready (kwok heartbeating every node; load ${load()}):`);
     console.log(`    operator writes (audit): ${sum(window, (v) => WRITE_VERBS.has(v))}; all requests (audit): ${fmt(window)}; own counter: ${fmt(ownWindow)}`);
+    for (const line of writesSince(auditLog, countedUntil)) console.log(`      ${line}`);
     console.log(`    operator CPU ${((opAfter?.cpu ?? 0) - (opBefore?.cpu ?? 0)).toFixed(1)} s, peak RSS ${mib(opAfter?.peakRss ?? 0)}; heap used now ${mib((await operatorHeap(port))?.used ?? 0)}`);
     for (const p of peersBefore) {
       const after = usage(p.pid);

@@ -91,9 +91,22 @@ export function nodeTimelines(input: { readonly start: number; readonly jobs: re
       ['jobComplete', at(j.status?.completionTime)],
       ['nodeMarked', nodeMarked.get(node)],
     ];
-    out.push({ node, ...Object.fromEntries(entries.filter(([, v]) => v !== undefined)) });
+    out.push({ node, ...Object.fromEntries(inOrder(entries).filter(([, v]) => v !== undefined)) });
   }
   return out.sort((a, b) => (a.jobCreated ?? Infinity) - (b.jobCreated ?? Infinity));
+}
+
+/**
+ * Objects' timestamps have whole seconds (truncated), the audit log's microseconds: a pod created 0.3 s after its Job
+ * shows up to a second before it. A stage stamped less than a second before the previous one is taken as at it.
+ */
+function inOrder(entries: readonly [Stage, number | undefined][]): [Stage, number | undefined][] {
+  let last: number | undefined;
+  return entries.map(([stage, t]) => {
+    const v = t !== undefined && last !== undefined && t < last && t > last - 1 ? last : t;
+    if (v !== undefined) last = v;
+    return [stage, v];
+  });
 }
 
 function quantile(sorted: readonly number[], q: number): number {
