@@ -27,7 +27,7 @@ const stem = (file: string): string => file.replace(/\.test\.ts$/, '');
 export function pickScenarios(files: readonly string[], wanted: readonly string[]): string[] {
   if (wanted.length === 0) return [...files];
   return wanted.map((w) => {
-    const hits = files.filter((f) => f === w || f.startsWith(`${w}-`) || stem(f).replace(/^\d+-/, '') === w);
+    const hits = files.filter((f) => f === w || stem(f) === w || f.startsWith(`${w}-`) || stem(f).replace(/^\d+-/, '') === w);
     if (hits.length !== 1) throw new Error(`scenario "${w}" ${hits.length === 0 ? 'matches none' : `matches ${hits.join(', ')}`} of: ${files.join(', ')}`);
     return hits[0]!;
   });

@@ -10,8 +10,8 @@ describe('npm run e2e scenario names', () => {
   it('runs every scenario, in order, when none is named', () => {
     expect(pickScenarios(FILES, [])).to.deep.equal(FILES);
   });
-  it('picks by name, by number, or by file name, in the order asked', () => {
-    expect(pickScenarios(FILES, ['adopt', '01', '02-provision.test.ts'])).to.deep.equal(['08-adopt.test.ts', '01-install.test.ts', '02-provision.test.ts']);
+  it('picks by name, by number, by file name or by file stem, in the order asked', () => {
+    expect(pickScenarios(FILES, ['adopt', '01', '02-provision.test.ts', '09-deletion'])).to.deep.equal(['08-adopt.test.ts', '01-install.test.ts', '02-provision.test.ts', '09-deletion.test.ts']);
   });
   it('names the scenarios there are when a name matches none', () => {
     expect(() => pickScenarios(FILES, ['upgrade'])).to.throw('scenario "upgrade" matches none of: 01-install.test.ts, 02-provision.test.ts, 08-adopt.test.ts, 09-deletion.test.ts');
