@@ -19,8 +19,34 @@ export async function apply(c: E2eCluster, objects: readonly object[]): Promise<
 }
 
 /** `kubectl exec` in a pod's (first) container; returns stdout. */
-export function exec(c: E2eCluster, namespace: string, pod: string, command: readonly string[]): Promise<string> {
-  return c.kubectl(['exec', '-n', namespace, pod, '--', ...command]);
+export function exec(c: E2eCluster, namespace: string, pod: string, command: readonly string[], how: ExecOptions = {}): Promise<string> {
+  return execToEnd(c, ['-n', namespace, pod], command, how);
+}
+
+export interface ExecOptions {
+  /** The command must not run twice (it appends, kills, ...): a cut connection fails the test instead of re-running it. */
+  readonly once?: boolean;
+}
+
+/** Printed by the container's shell after the command, on a line of its own: stdout that lacks it was cut short. */
+const END_MARKER = 'open-local-e2e-exec-end';
+const EXEC_ATTEMPTS = 3;
+
+/** `kubectl exec` that knows whether it saw the command's whole output. kubectl v1.34 exits 0 with whatever stdout
+ * it got when the connection drops before the exit status arrives (kubernetes/kubernetes#137404); on a loaded
+ * machine that returned an empty stdout for a command that prints a hash. So the container's shell prints an end
+ * marker after the command (and keeps its exit code); without the marker the command is run again (it is written
+ * to be re-runnable) or, for a `once` command, the test fails saying so. */
+async function execToEnd(c: E2eCluster, target: readonly string[], command: readonly string[], how: ExecOptions): Promise<string> {
+  const wrapped = ['sh', '-c', `"$@"; rc=$?; printf '\\n%s\\n' ${END_MARKER}; exit $rc`, 'sh', ...command];
+  const end = `\n${END_MARKER}\n`;
+  for (let attempt = 1; ; attempt++) {
+    const out = await c.kubectl(['exec', ...target, '--', ...wrapped]);
+    if (out.endsWith(end)) return out.slice(0, -end.length);
+    const what = `kubectl exec ${target.join(' ')} -- ${command.join(' ').slice(0, 120)}: the connection ended before the command did (${out.length} bytes of stdout, no end marker)`;
+    if (how.once || attempt === EXEC_ATTEMPTS) throw new Error(`${what}${how.once ? '; not re-run, the command must run once' : `, ${attempt} times`}`);
+    process.stdout.write(`      ${what}; running it again\n`);
+  }
 }
 
 type ContainerStatus = { name: string; state?: Record<string, { reason?: string; message?: string } | undefined> };
@@ -66,16 +92,16 @@ export async function nodePluginPod(c: E2eCluster, node: string): Promise<string
 }
 
 /** Runs a shell script on the node itself (its mount, network and IPC namespaces), through its node plugin pod. */
-export function onNode(c: E2eCluster, node: string, script: string): Promise<string> {
-  return inCsiPlugin(c, node, [...NSENTER_PREFIX, 'sh', '-c', script]);
+export function onNode(c: E2eCluster, node: string, script: string, how: ExecOptions = {}): Promise<string> {
+  return inCsiPlugin(c, node, [...NSENTER_PREFIX, 'sh', '-c', script], how);
 }
 
 /** A shell script run in the CSI node plugin container on `node` (its view of the host's LVM, /dev and cgroups). */
 export function inNodePlugin(c: E2eCluster, node: string, script: string): Promise<string> {
-  return inCsiPlugin(c, node, ['sh', '-c', script]);
+  return inCsiPlugin(c, node, ['sh', '-c', script], {});
 }
 
 /** `command` in the csi-plugin container of `node`'s node plugin pod. */
-async function inCsiPlugin(c: E2eCluster, node: string, command: readonly string[]): Promise<string> {
-  return c.kubectl(['exec', '-n', STACK_NAMESPACE, await nodePluginPod(c, node), '-c', 'csi-plugin', '--', ...command]);
+async function inCsiPlugin(c: E2eCluster, node: string, command: readonly string[], how: ExecOptions): Promise<string> {
+  return execToEnd(c, ['-n', STACK_NAMESPACE, await nodePluginPod(c, node), '-c', 'csi-plugin'], command, how);
 }

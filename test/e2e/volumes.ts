@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { CSI_DRIVER_NAME } from '../../api/group.js';
 import type { E2eCluster } from './cluster.js';
-import { apply, BUSYBOX, exec, podRunning } from './support.js';
+import { apply, BUSYBOX, exec, podRunning, type ExecOptions } from './support.js';
 
 /** Where a test pod mounts its volume, or finds it as a raw block device. */
 export const MOUNT_PATH = '/data';
@@ -72,8 +72,8 @@ export async function startVolumePod(c: E2eCluster, namespace: string, name: str
 }
 
 /** Runs a shell script in a test pod. */
-export function podSh(c: E2eCluster, namespace: string, pod: string, script: string): Promise<string> {
-  return exec(c, namespace, pod, ['sh', '-c', script]);
+export function podSh(c: E2eCluster, namespace: string, pod: string, script: string, how: ExecOptions = {}): Promise<string> {
+  return exec(c, namespace, pod, ['sh', '-c', script], how);
 }
 
 /** The filesystem type and size (bytes) mounted at /data in a pod, as the pod sees them. */
@@ -99,7 +99,7 @@ export async function sha256Of(c: E2eCluster, namespace: string, pod: string, fi
 
 /** Appends a line to /data/log (synced to the volume) and returns the whole file as the pod reads it. */
 export async function appendAndRead(c: E2eCluster, namespace: string, pod: string, line: string): Promise<string> {
-  await podSh(c, namespace, pod, `echo '${line}' >> ${MOUNT_PATH}/log && sync`);
+  await podSh(c, namespace, pod, `echo '${line}' >> ${MOUNT_PATH}/log && sync`, { once: true });
   return exec(c, namespace, pod, ['cat', `${MOUNT_PATH}/log`]);
 }
 

@@ -65,7 +65,7 @@ describe('e2e 6: failures', function () {
     const restarts = () => (existsSync(guest!.restartsLog) ? readFileSync(guest!.restartsLog, 'utf8').split('\n').filter((l) => l.includes('kubelet exited')).length : 0);
     const restartsBefore = restarts();
     // Killed a second after the exec returns: the exec itself is served by that kubelet.
-    await onNode(c, before.node, 'nohup sh -c "sleep 1; pkill -KILL -x kubelet" > /dev/null 2>&1 &');
+    await onNode(c, before.node, 'nohup sh -c "sleep 1; pkill -KILL -x kubelet" > /dev/null 2>&1 &', { once: true });
     await waitFor(`the kubelet of ${before.node} restarted`, () => Promise.resolve(restarts() > restartsBefore ? true : undefined), 120_000, 1000);
     await waitFor(`Node ${before.node} Ready with the new kubelet`, async () => {
       const ready = (await c.kubectl(['get', 'node', before.node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).trim();

@@ -37,7 +37,7 @@ describe('e2e 8: a volume Open-Local v0.7 made keeps working under our driver', 
       `mount /dev/${VG}/${id} "$m"`,
       `echo '${DATA}' > "$m/data.txt"`,
       'umount "$m"; rmdir "$m"',
-    ].join('\n'));
+    ].join('\n'), { once: true });
 
     // The PV external-provisioner wrote for Open-Local (volume name prefix `local`), bound to its claim.
     await apply(c, [
@@ -75,7 +75,7 @@ describe('e2e 8: a volume Open-Local v0.7 made keeps working under our driver', 
     const pod = await podRunning(c, NS, 'reader');
     expect(pod.spec?.nodeName).to.equal(NODE);
     expect((await exec(c, NS, 'reader', ['cat', '/data/data.txt'])).trim()).to.equal(DATA);
-    await exec(c, NS, 'reader', ['sh', '-c', 'echo more >> /data/data.txt && sync']);
+    await exec(c, NS, 'reader', ['sh', '-c', 'echo more >> /data/data.txt && sync'], { once: true });
     expect((await exec(c, NS, 'reader', ['cat', '/data/data.txt'])).trim()).to.equal(`${DATA}\nmore`);
     // Nothing new was made: the same LV, in Open-Local's VG, still holding the data.
     expect(await onNode(c, NODE, `lvs --noheadings -o lv_name ${VG}`)).to.include(id);
